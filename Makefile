@@ -1,0 +1,29 @@
+# The two commands: `make run` (the product, embedded default, demo data) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test check install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install Freight with its test tools
+
+run: $(STAMP) ## serve on http://127.0.0.1:8000 (SQLite, demo data, no other service)
+	$(BIN)/freight serve --demo
+
+test: $(STAMP) ## the whole suite (PostgreSQL/Redis when FREIGHT_TEST_* are set)
+	$(BIN)/pytest
+
+check: $(STAMP) ## lint, format and type checks
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) data logs .pytest_cache .mypy_cache .ruff_cache

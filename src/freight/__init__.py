@@ -1,0 +1,3 @@
+"""Freight: operations platform for trucking and freight companies."""
+
+__version__ = "0.1.0"

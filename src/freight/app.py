@@ -1,0 +1,63 @@
+"""The app factory: ``create_app(settings)`` returns the ASGI app; nothing is built at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from freight import __version__, health
+from freight.context import AppContext
+from freight.errors import install_error_handlers
+from freight.identity import api as identity_api
+from freight.observability.logging import configure_logging
+from freight.observability.middleware import RequestContextMiddleware
+from freight.security.encryption import configure_keyring, keyring_from_settings
+from freight.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the Freight API for these settings (the environment's by default)."""
+    settings = settings or get_settings()
+    configure_logging(settings)
+    configure_keyring(keyring_from_settings(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.ctx = await AppContext.start(settings)
+        try:
+            yield
+        finally:
+            await app.state.ctx.close()
+
+    app = FastAPI(
+        title="Freight",
+        version=__version__,
+        summary="Operations platform for trucking and freight companies",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(identity_api.auth)
+    app.include_router(identity_api.users)
+    app.include_router(identity_api.api_keys)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "X-API-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "Retry-After", "X-Request-ID"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+    return app

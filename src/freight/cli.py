@@ -1,0 +1,223 @@
+"""The ``freight`` command: serve, db, users, seed, keys."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from freight.access import Role
+from freight.db import create_engine, create_session_factory
+from freight.demo import seed_demo
+from freight.identity import service as identity
+from freight.identity.schemas import UserCreate
+from freight.migrations import runner
+from freight.security.encryption import configure_keyring, generate_key, keyring_from_settings
+from freight.security.key_rotation import rotate_keys
+from freight.security.passwords import PasswordHasher
+from freight.settings import Settings, get_settings
+
+app = typer.Typer(help="Freight operations platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+keys_app = typer.Typer(help="Field-encryption keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="keys")
+
+T = TypeVar("T")
+
+
+def _with_engine(work: Callable[[AsyncEngine, Settings], Awaitable[T]]) -> T:
+    settings = get_settings()
+    configure_keyring(keyring_from_settings(settings))
+
+    async def go() -> T:
+        engine = create_engine(settings)
+        try:
+            return await work(engine, settings)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
+def _in_transaction(work: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
+    async def go(engine: AsyncEngine, settings: Settings) -> T:
+        async with create_session_factory(engine)() as session:
+            result = await work(session, settings)
+            await session.commit()
+            return result
+
+    return _with_engine(go)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    demo: Annotated[bool, typer.Option(help="seed demo data first if absent")] = False,
+) -> None:
+    """Serve the API (and migrate first on the embedded SQLite default)."""
+    settings = get_settings()
+    if workers > 1 and settings.is_embedded:
+        typer.echo(
+            "refusing --workers > 1: the embedded default keeps fan-out, cache and rate limits "
+            "in one process. Set FREIGHT_DATABASE_URL (PostgreSQL) and FREIGHT_REDIS_URL.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if settings.should_auto_migrate:
+        _with_engine(lambda engine, _s: runner.upgrade(engine))
+    if demo:
+        _seed_and_print()
+    uvicorn.run(
+        "freight.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=None,
+        ws_per_message_deflate=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database up (to the newest revision by default)."""
+    _with_engine(lambda engine, _s: runner.upgrade(engine, revision))
+    typer.echo(f"database upgraded to {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = "-1") -> None:
+    """Migrate the database down (one revision by default; 'base' empties it)."""
+    _with_engine(lambda engine, _s: runner.downgrade(engine, revision))
+    typer.echo(f"database downgraded to {revision}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's revision and the newest one."""
+    current = _with_engine(lambda engine, _s: runner.current_revision(engine))
+    typer.echo(f"current: {current or 'none'}  head: {runner.head_revision()}")
+
+
+@users_app.command("create")
+def users_create(
+    email: str,
+    full_name: Annotated[str, typer.Option("--name")],
+    role: Annotated[Role, typer.Option()] = Role.ADMIN,
+    organization: Annotated[str | None, typer.Option(help="organisation id")] = None,
+    password: Annotated[str | None, typer.Option(prompt=True, hide_input=True)] = None,
+) -> None:
+    """Create a user in an organisation (a new organisation when none is given)."""
+    import uuid
+
+    from freight.access import Actor
+    from freight.identity.models import Organization
+
+    async def work(session: AsyncSession, settings: Settings) -> str:
+        if organization is None:
+            org = Organization(name=f"{full_name}'s organisation")
+            session.add(org)
+            await session.flush()
+            org_id = org.id
+        else:
+            org_id = uuid.UUID(organization)
+        actor = Actor(organization_id=org_id, role=Role.ADMIN)
+        body = UserCreate(email=email, full_name=full_name, role=role, password=password or "")
+        user = await identity.create_user(
+            session, actor, PasswordHasher(settings), body, settings.password_min_length
+        )
+        return f"created {user.role} {user.email} ({user.id}) in organisation {org_id}"
+
+    typer.echo(_in_transaction(work))
+
+
+@users_app.command("set-password")
+def users_set_password(
+    email: str, password: Annotated[str, typer.Option(prompt=True, hide_input=True)]
+) -> None:
+    """Set a user's password and end their sessions."""
+    from sqlalchemy import select
+
+    from freight.access import Actor
+    from freight.identity.models import User
+    from freight.identity.schemas import UserUpdate
+
+    async def work(session: AsyncSession, settings: Settings) -> str:
+        user = await session.scalar(
+            select(User).where(User.email == identity.normalise_email(email))
+        )
+        if user is None:
+            raise typer.BadParameter(f"no user {email}")
+        actor = Actor(organization_id=user.organization_id, role=Role.ADMIN)
+        await identity.update_user(
+            session,
+            actor,
+            PasswordHasher(settings),
+            user.id,
+            UserUpdate(password=password),
+            settings.password_min_length,
+        )
+        return f"password changed for {user.email}"
+
+    typer.echo(_in_transaction(work))
+
+
+def _seed_and_print() -> None:
+    async def work(session: AsyncSession, settings: Settings) -> None:
+        logins = await seed_demo(session, PasswordHasher(settings))
+        if logins is None:
+            typer.echo("demo data already present (reset a password: freight users set-password)")
+            return
+        typer.echo("demo users (passwords are shown this once):")
+        for login in logins:
+            typer.echo(f"  {login.role.value:<10} {login.email:<32} {login.password}")
+
+    _in_transaction(work)
+
+
+@app.command()
+def seed(
+    demo: Annotated[bool, typer.Option(help="the demo organisation and users")] = True,
+) -> None:
+    """Load demo data into a migrated database."""
+    if demo:
+        _seed_and_print()
+
+
+@keys_app.command("generate")
+def keys_generate() -> None:
+    """Print a new random key for FREIGHT_ENCRYPTION_KEYS."""
+    typer.echo(generate_key())
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every encrypted value under FREIGHT_ENCRYPTION_KEY_ID."""
+
+    async def work(session: AsyncSession, settings: Settings) -> dict[str, int]:
+        return await rotate_keys(session, keyring_from_settings(settings))
+
+    for column, count in _in_transaction(work).items():
+        typer.echo(f"{column}: {count} re-encrypted")
+
+
+def new_secret_key() -> str:
+    """A random secret suitable for FREIGHT_SECRET_KEY."""
+    return secrets.token_urlsafe(48)
+
+
+@app.command("secret-key")
+def secret_key() -> None:
+    """Print a new random FREIGHT_SECRET_KEY."""
+    typer.echo(new_secret_key())

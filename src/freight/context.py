@@ -1,0 +1,56 @@
+"""The resources one running app owns: engine, sessions, Redis, hashers, limits."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from freight.db import create_engine, create_session_factory
+from freight.migrations.runner import ensure_schema
+from freight.security.passwords import PasswordHasher
+from freight.security.ratelimit import RateLimits
+from freight.security.tokens import TokenService
+from freight.settings import Settings
+
+
+@dataclass
+class AppContext:
+    """Built when the app starts and closed when it stops; nothing here exists at import."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    passwords: PasswordHasher
+    tokens: TokenService
+    limits: RateLimits
+    redis: Redis | None = None
+    started_at: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    async def start(cls, settings: Settings) -> AppContext:
+        """Connect, make sure the schema is current, and build the shared services."""
+        engine = create_engine(settings)
+        try:
+            await ensure_schema(engine, settings.should_auto_migrate)
+        except BaseException:
+            await engine.dispose()
+            raise
+        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=create_session_factory(engine),
+            passwords=PasswordHasher(settings),
+            tokens=TokenService(settings),
+            limits=RateLimits(settings, redis),
+            redis=redis,
+        )
+
+    async def close(self) -> None:
+        """Release connections."""
+        if self.redis is not None:
+            await self.redis.aclose()
+        await self.engine.dispose()

@@ -1,0 +1,87 @@
+"""FastAPI dependencies as ``Annotated`` aliases: the session, the caller, role guards."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight.access import Actor, Role
+from freight.context import AppContext
+from freight.errors import Forbidden, Unauthorized
+from freight.identity import service as identity
+from freight.pagination import DEFAULT_LIMIT, MAX_LIMIT
+
+
+def get_context(request: Request) -> AppContext:
+    """The running app's resources."""
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+Context = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_session(ctx: Context) -> AsyncIterator[AsyncSession]:
+    """One session per request; the route commits, closing rolls back anything uncommitted."""
+    async with ctx.sessions() as session:
+        yield session
+
+
+# "function" scope: the session closes before the response is sent, freeing its connection.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def current_actor(request: Request, ctx: Context, session: SessionDep) -> Actor:
+    """Authenticate by API key or bearer token, then count the call against the caller's limit."""
+    api_key = request.headers.get("x-api-key")
+    authorization = request.headers.get("authorization")
+    if api_key:
+        key = await identity.authenticate_api_key(session, api_key)
+        await session.commit()  # keeps last_used_at; this unit of work ends here
+        actor = Actor(organization_id=key.organization_id, role=Role(key.role), api_key_id=key.id)
+    elif authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("expected 'Authorization: Bearer <token>'")
+        claims = ctx.tokens.verify_access(token.strip())
+        user = await identity.active_user(session, claims.user_id, claims.organization_id)
+        actor = Actor(organization_id=user.organization_id, role=Role(user.role), user_id=user.id)
+    else:
+        raise Unauthorized()
+    await ctx.limits.hit(ctx.limits.api, actor.principal)
+    request.state.actor = actor
+    return actor
+
+
+CurrentUser = Annotated[Actor, Depends(current_actor)]
+
+
+def require_role(*roles: Role) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
+    """A dependency that lets only these roles through (others get 403)."""
+    allowed = frozenset(roles)
+
+    async def guard(actor: CurrentUser) -> Actor:
+        if actor.role not in allowed:
+            raise Forbidden(f"this action needs one of the roles: {', '.join(sorted(allowed))}")
+        return actor
+
+    return guard
+
+
+Admin = Annotated[Actor, Depends(require_role(Role.ADMIN))]
+Staff = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.DISPATCHER))]
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
+Cursor = Annotated[str | None, Query(max_length=200, description="from a previous next_cursor")]
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server saw it (behind a proxy, configure uvicorn's
+    ``--forwarded-allow-ips`` so this is the real client)."""
+    return request.client.host if request.client else "unknown"
+
+
+__all__ = ["DEFAULT_LIMIT", "Admin", "Context", "CurrentUser", "SessionDep", "Staff"]

@@ -1,0 +1,1 @@
+"""Organisations, users, sessions (refresh tokens) and API keys."""

@@ -1,0 +1,172 @@
+"""Identity routes: auth, users and API keys. Thin: validate, call the service, commit."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, Response, status
+
+from freight.deps import (
+    DEFAULT_LIMIT,
+    Admin,
+    Context,
+    CurrentUser,
+    Cursor,
+    Limit,
+    SessionDep,
+    client_address,
+)
+from freight.errors import Unauthorized
+from freight.identity import service
+from freight.identity.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPage,
+    ApiKeyRead,
+    LoginRequest,
+    RefreshRequest,
+    RegisterRequest,
+    RegisterResponse,
+    TokenPair,
+    UserCreate,
+    UserPage,
+    UserRead,
+    UserUpdate,
+)
+
+auth = APIRouter(prefix="/api/auth", tags=["auth"])
+users = APIRouter(prefix="/api/users", tags=["users"])
+api_keys = APIRouter(prefix="/api/api-keys", tags=["api keys"])
+
+
+def _pair(issued: service.IssuedTokens) -> TokenPair:
+    return TokenPair(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+        user=UserRead.model_validate(issued.user),
+    )
+
+
+@auth.post("/register", status_code=status.HTTP_201_CREATED)
+async def register(
+    body: RegisterRequest, request: Request, session: SessionDep, ctx: Context
+) -> RegisterResponse:
+    """Create an organisation and its first admin, signed in."""
+    await ctx.limits.hit(ctx.limits.login, "register", client_address(request))
+    user = await service.register(session, ctx.passwords, body, ctx.settings.password_min_length)
+    issued = await service.issue_tokens(session, ctx.tokens, user)
+    await session.commit()
+    return RegisterResponse(**_pair(issued).model_dump(), organization_id=user.organization_id)
+
+
+@auth.post("/login")
+async def login(
+    body: LoginRequest, request: Request, session: SessionDep, ctx: Context
+) -> TokenPair:
+    """Exchange email and password for a token pair; repeated failures are rate-limited."""
+    by_email = ("login-email", service.normalise_email(body.email))
+    by_address = ("login-address", client_address(request))
+    await ctx.limits.check(ctx.limits.login, *by_email)
+    await ctx.limits.check(ctx.limits.login, *by_address)
+    try:
+        user = await service.authenticate(session, ctx.passwords, body.email, body.password)
+    except Unauthorized:
+        await ctx.limits.record(ctx.limits.login, *by_email)
+        await ctx.limits.record(ctx.limits.login, *by_address)
+        raise
+    issued = await service.issue_tokens(session, ctx.tokens, user)
+    await session.commit()
+    return _pair(issued)
+
+
+@auth.post("/refresh")
+async def refresh(body: RefreshRequest, session: SessionDep, ctx: Context) -> TokenPair:
+    """Rotate a refresh token; a reused one revokes every token of its login."""
+    try:
+        issued = await service.rotate(session, ctx.tokens, body.refresh_token)
+    except service.TokenReuse:
+        await session.commit()  # the family revocation must stick
+        raise
+    await session.commit()
+    return _pair(issued)
+
+
+@auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(body: RefreshRequest, actor: CurrentUser, session: SessionDep) -> Response:
+    """Revoke this login's refresh tokens."""
+    await service.logout(session, actor, body.refresh_token)
+    await session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@auth.get("/me")
+async def me(actor: CurrentUser, session: SessionDep) -> UserRead:
+    """The signed-in user."""
+    if actor.user_id is None:
+        raise Unauthorized("API keys have no user; use a user's access token")
+    return UserRead.model_validate(await service.get_user(session, actor, actor.user_id))
+
+
+@users.get("")
+async def list_users(
+    actor: Admin, session: SessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> UserPage:
+    """Users of the organisation, newest first."""
+    rows, next_cursor = await service.list_users(session, actor, limit, cursor)
+    return UserPage(items=[UserRead.model_validate(u) for u in rows], next_cursor=next_cursor)
+
+
+@users.post("", status_code=status.HTTP_201_CREATED)
+async def create_user(
+    body: UserCreate, actor: Admin, session: SessionDep, ctx: Context
+) -> UserRead:
+    """Add a user with a role."""
+    user = await service.create_user(
+        session, actor, ctx.passwords, body, ctx.settings.password_min_length
+    )
+    await session.commit()
+    return UserRead.model_validate(user)
+
+
+@users.get("/{user_id}")
+async def get_user(user_id: uuid.UUID, actor: Admin, session: SessionDep) -> UserRead:
+    """One user."""
+    return UserRead.model_validate(await service.get_user(session, actor, user_id))
+
+
+@users.patch("/{user_id}")
+async def update_user(
+    user_id: uuid.UUID, body: UserUpdate, actor: Admin, session: SessionDep, ctx: Context
+) -> UserRead:
+    """Change a user's name, role, password, phone or active flag."""
+    user = await service.update_user(
+        session, actor, ctx.passwords, user_id, body, ctx.settings.password_min_length
+    )
+    await session.commit()
+    return UserRead.model_validate(user)
+
+
+@api_keys.get("")
+async def list_api_keys(
+    actor: Admin, session: SessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> ApiKeyPage:
+    """The organisation's API keys (never their secrets)."""
+    rows, next_cursor = await service.list_api_keys(session, actor, limit, cursor)
+    return ApiKeyPage(items=[ApiKeyRead.model_validate(k) for k in rows], next_cursor=next_cursor)
+
+
+@api_keys.post("", status_code=status.HTTP_201_CREATED)
+async def create_api_key(body: ApiKeyCreate, actor: Admin, session: SessionDep) -> ApiKeyCreated:
+    """Create a key; its secret is in this response only."""
+    key, secret = await service.create_api_key(session, actor, body)
+    await session.commit()
+    return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=secret)
+
+
+@api_keys.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_api_key(key_id: uuid.UUID, actor: Admin, session: SessionDep) -> Response:
+    """Revoke a key."""
+    await service.revoke_api_key(session, actor, key_id)
+    await session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

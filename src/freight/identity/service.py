@@ -1,0 +1,300 @@
+"""Identity use cases: registration, sessions, user administration, API keys.
+
+Functions take the session first, raise DomainErrors and never commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight.access import Actor, Role, get_scoped, scoped
+from freight.db import utcnow
+from freight.errors import Conflict, Unauthorized, ValidationFailed
+from freight.identity.models import ApiKey, Organization, RefreshToken, User
+from freight.identity.schemas import ApiKeyCreate, RegisterRequest, UserCreate, UserUpdate
+from freight.pagination import page_newest_first
+from freight.security.passwords import PasswordHasher
+from freight.security.tokens import TokenService, digest, new_secret
+
+REFRESH_PREFIX = "frt"
+API_KEY_PREFIX = "frk"
+API_KEY_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+class TokenReuse(Unauthorized):
+    """A spent refresh token came back: its whole family has been revoked."""
+
+    def __init__(self) -> None:
+        super().__init__("refresh token reuse detected; all sessions of this login were revoked")
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user: User
+
+
+def normalise_email(email: str) -> str:
+    """Emails are unique case-insensitively."""
+    return email.strip().lower()
+
+
+def check_password_policy(password: str, min_length: int, loc: str = "password") -> None:
+    """Reject passwords too short to be safe, naming the field."""
+    if len(password) < min_length:
+        raise ValidationFailed(
+            "password too short",
+            errors=[{"loc": ["body", loc], "msg": f"must be at least {min_length} characters"}],
+        )
+
+
+async def _ensure_email_free(session: AsyncSession, email: str) -> None:
+    taken = await session.scalar(select(func.count()).where(User.email == email))
+    if taken:
+        raise Conflict("a user with this email already exists")
+
+
+async def _flush_user(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict("a user with this email already exists") from None
+
+
+async def register(
+    session: AsyncSession, hasher: PasswordHasher, body: RegisterRequest, min_length: int
+) -> User:
+    """Create an organisation and its first admin."""
+    check_password_policy(body.password, min_length)
+    email = normalise_email(body.email)
+    await _ensure_email_free(session, email)
+    org = Organization(name=body.organization_name)
+    session.add(org)
+    await session.flush()
+    user = User(
+        organization_id=org.id,
+        email=email,
+        full_name=body.full_name,
+        role=Role.ADMIN,
+        password_hash=await hasher.hash(body.password),
+    )
+    session.add(user)
+    await _flush_user(session)
+    return user
+
+
+async def authenticate(
+    session: AsyncSession, hasher: PasswordHasher, email: str, password: str
+) -> User:
+    """The active user with these credentials, or ``Unauthorized`` (same answer for every miss)."""
+    user = await session.scalar(select(User).where(User.email == normalise_email(email)))
+    ok = await hasher.verify(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        raise Unauthorized("invalid email or password")
+    user.last_login_at = utcnow()
+    return user
+
+
+async def issue_tokens(
+    session: AsyncSession, tokens: TokenService, user: User, family_id: uuid.UUID | None = None
+) -> IssuedTokens:
+    """A new access token and a refresh token in ``family_id`` (a new family by default)."""
+    refresh = new_secret(REFRESH_PREFIX)
+    session.add(
+        RefreshToken(
+            user_id=user.id,
+            family_id=family_id or uuid.uuid4(),
+            token_hash=digest(refresh),
+            expires_at=utcnow() + tokens.refresh_ttl,
+        )
+    )
+    await session.flush()
+    return IssuedTokens(
+        access_token=tokens.issue_access(user.id, user.organization_id, user.role),
+        refresh_token=refresh,
+        expires_in=int(tokens.access_ttl.total_seconds()),
+        user=user,
+    )
+
+
+async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
+    """Revoke every live token of one login."""
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def rotate(session: AsyncSession, tokens: TokenService, refresh_token: str) -> IssuedTokens:
+    """Spend a refresh token for a new pair; a spent token revokes its family (``TokenReuse``)."""
+    row = await session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token))
+    )
+    if row is None:
+        raise Unauthorized("invalid refresh token")
+    if row.revoked_at is not None and row.used_at is None:
+        raise Unauthorized("refresh token revoked")
+    # Spend it atomically: of two concurrent refreshes with one token, only one wins.
+    spent = await session.execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.id == row.id,
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    )
+    if spent.rowcount != 1:  # type: ignore[attr-defined]
+        await revoke_family(session, row.family_id)
+        raise TokenReuse()
+    if row.expires_at <= utcnow():
+        raise Unauthorized("refresh token expired")
+    user = await session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("account disabled")
+    return await issue_tokens(session, tokens, user, row.family_id)
+
+
+async def logout(session: AsyncSession, actor: Actor, refresh_token: str) -> None:
+    """Revoke the caller's refresh token (and so its login); unknown tokens are ignored."""
+    row = await session.scalar(
+        select(RefreshToken).where(
+            RefreshToken.token_hash == digest(refresh_token), RefreshToken.user_id == actor.user_id
+        )
+    )
+    if row is not None:
+        await revoke_family(session, row.family_id)
+
+
+async def active_user(session: AsyncSession, user_id: uuid.UUID, org_id: uuid.UUID) -> User:
+    """The user an access token names, if still active in that organisation."""
+    user = await session.get(User, user_id)
+    if user is None or not user.is_active or user.organization_id != org_id:
+        raise Unauthorized("account disabled")
+    return user
+
+
+# --- user administration -------------------------------------------------------------
+
+
+async def list_users(
+    session: AsyncSession, actor: Actor, limit: int, cursor: str | None
+) -> tuple[Sequence[User], str | None]:
+    """Users of the caller's organisation, newest first."""
+    return await page_newest_first(session, User, scoped(User, actor), limit, cursor)
+
+
+async def get_user(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> User:
+    """One user of the caller's organisation."""
+    return await get_scoped(session, User, actor, user_id)
+
+
+async def create_user(
+    session: AsyncSession, actor: Actor, hasher: PasswordHasher, body: UserCreate, min_length: int
+) -> User:
+    """Add a user to the caller's organisation."""
+    check_password_policy(body.password, min_length)
+    email = normalise_email(body.email)
+    await _ensure_email_free(session, email)
+    user = User(
+        organization_id=actor.organization_id,
+        email=email,
+        full_name=body.full_name,
+        role=body.role,
+        phone=body.phone,
+        password_hash=await hasher.hash(body.password),
+    )
+    session.add(user)
+    await _flush_user(session)
+    return user
+
+
+async def update_user(
+    session: AsyncSession,
+    actor: Actor,
+    hasher: PasswordHasher,
+    user_id: uuid.UUID,
+    body: UserUpdate,
+    min_length: int,
+) -> User:
+    """Change a user; deactivation and password changes end their sessions."""
+    user = await get_scoped(session, User, actor, user_id)
+    changes = body.model_dump(exclude_unset=True)
+    if user.id == actor.user_id and (
+        changes.get("is_active") is False or changes.get("role", Role.ADMIN) != Role.ADMIN
+    ):
+        raise Conflict("admins cannot deactivate or demote themselves")
+    for field in ("full_name", "role", "phone", "is_active"):
+        if field in changes and (changes[field] is not None or field == "phone"):
+            setattr(user, field, changes[field])
+    end_sessions = changes.get("is_active") is False
+    if body.password is not None:
+        check_password_policy(body.password, min_length)
+        user.password_hash = await hasher.hash(body.password)
+        end_sessions = True
+    if end_sessions:
+        await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    await session.flush()
+    return user
+
+
+# --- API keys ------------------------------------------------------------------------
+
+
+async def create_api_key(
+    session: AsyncSession, actor: Actor, body: ApiKeyCreate
+) -> tuple[ApiKey, str]:
+    """A new key and its secret, which is returned this once and stored only as a hash."""
+    secret = new_secret(API_KEY_PREFIX)
+    key = ApiKey(
+        organization_id=actor.organization_id,
+        name=body.name,
+        role=body.role,
+        prefix=secret[:12],
+        key_hash=digest(secret),
+        created_by=actor.user_id,
+    )
+    session.add(key)
+    await session.flush()
+    return key, secret
+
+
+async def list_api_keys(
+    session: AsyncSession, actor: Actor, limit: int, cursor: str | None
+) -> tuple[Sequence[ApiKey], str | None]:
+    """The organisation's keys, newest first (never their secrets)."""
+    return await page_newest_first(session, ApiKey, scoped(ApiKey, actor), limit, cursor)
+
+
+async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID) -> None:
+    """Revoke a key; it answers 401 from then on."""
+    key = await get_scoped(session, ApiKey, actor, key_id)
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        await session.flush()
+
+
+async def authenticate_api_key(session: AsyncSession, secret: str) -> ApiKey:
+    """The live key with this secret, its last-used time refreshed at most once a minute."""
+    key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == digest(secret)))
+    if key is None or key.revoked_at is not None:
+        raise Unauthorized("invalid API key")
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > API_KEY_TOUCH_INTERVAL:
+        key.last_used_at = now
+        await session.flush()
+    return key

@@ -1,0 +1,1 @@
+"""Alembic migrations: one linear history, portable across SQLite and PostgreSQL."""

@@ -1,0 +1,1 @@
+"""Structured logging with redaction, request ids and (later) metrics."""

@@ -1,0 +1,1 @@
+"""Passwords, tokens, field encryption and rate limits."""

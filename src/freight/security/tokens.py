@@ -1,0 +1,89 @@
+"""Access tokens (short-lived JWTs) and opaque refresh and API-key secrets."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+from freight.db import utcnow
+from freight.errors import Unauthorized
+from freight.settings import Settings
+
+ALGORITHM = "HS256"
+ACCESS = "access"
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    """What a verified access token says about its holder."""
+
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    role: str
+    expires_at: datetime
+
+
+class TokenService:
+    """Issues and verifies the JWTs that authenticate API calls."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._key = settings.secret_key.get_secret_value()
+        self._issuer = settings.jwt_issuer
+        self.access_ttl = timedelta(minutes=settings.access_token_minutes)
+        self.refresh_ttl = timedelta(days=settings.refresh_token_days)
+
+    def issue_access(self, user_id: uuid.UUID, organization_id: uuid.UUID, role: str) -> str:
+        """A signed access token for this user."""
+        now = utcnow()
+        claims = {
+            "sub": str(user_id),
+            "org": str(organization_id),
+            "role": role,
+            "typ": ACCESS,
+            "iss": self._issuer,
+            "iat": now,
+            "exp": now + self.access_ttl,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+    def verify_access(self, token: str) -> AccessClaims:
+        """Decode and check an access token; anything wrong is 401."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "sub", "org", "role", "typ"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("token expired") from None
+        except jwt.InvalidTokenError:
+            raise Unauthorized("invalid token") from None
+        if claims.get("typ") != ACCESS:
+            raise Unauthorized("invalid token")
+        try:
+            return AccessClaims(
+                user_id=uuid.UUID(claims["sub"]),
+                organization_id=uuid.UUID(claims["org"]),
+                role=str(claims["role"]),
+                expires_at=datetime.fromtimestamp(claims["exp"], tz=utcnow().tzinfo),
+            )
+        except (ValueError, TypeError):
+            raise Unauthorized("invalid token") from None
+
+
+def new_secret(prefix: str, nbytes: int = 32) -> str:
+    """A random opaque secret such as a refresh token or an API key."""
+    return f"{prefix}_{secrets.token_urlsafe(nbytes)}"
+
+
+def digest(secret: str) -> str:
+    """SHA-256 of a high-entropy secret, the only form in which it is stored."""
+    return hashlib.sha256(secret.encode()).hexdigest()

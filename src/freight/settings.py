@@ -1,0 +1,114 @@
+"""The one settings class: every knob is a ``FREIGHT_*`` environment variable."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me-in-production"  # noqa: S105
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/freight.db"
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, read from the environment and an optional ``.env`` file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FREIGHT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+    )
+
+    env: Literal["development", "production", "test"] = "development"
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+
+    # Storage
+    database_url: str = DEFAULT_DATABASE_URL
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=5, ge=0, le=200)
+    db_pool_timeout_s: float = Field(default=10.0, gt=0)
+    db_echo: bool = False
+    auto_migrate: bool | None = None
+    redis_url: str | None = None
+
+    # Tokens
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=7, ge=1, le=90)
+    jwt_issuer: str = "freight"
+
+    # Passwords (Argon2id)
+    password_min_length: int = Field(default=10, ge=8)
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8192)
+    argon2_parallelism: int = Field(default=2, ge=1)
+    password_hash_concurrency: int = Field(default=4, ge=1)
+
+    # Rate limits (``limits`` notation)
+    rate_limit_login: str = "5/15 minutes"
+    rate_limit_api: str = "1200/minute"
+    rate_limit_enabled: bool = True
+
+    # Field encryption: JSON object of key id -> base64 32-byte key, and the active id.
+    encryption_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    encryption_key_id: str | None = None
+
+    # HTTP
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    # Logging
+    log_level: str = "INFO"
+    log_file: Path | None = Path("logs/freight.log")
+    log_file_max_bytes: int = 10 * 1024 * 1024
+    log_file_backups: int = 5
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_origins(cls, data: object) -> object:
+        if isinstance(data, dict):
+            raw = data.get("cors_origins")
+            if isinstance(raw, str):
+                data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env == "production":
+            key = self.secret_key.get_secret_value()
+            if key == DEFAULT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+                raise ValueError(
+                    "FREIGHT_SECRET_KEY must be set to a random value of at least "
+                    f"{MIN_SECRET_KEY_LENGTH} characters in production"
+                )
+            if not self.encryption_keys:
+                raise ValueError("FREIGHT_ENCRYPTION_KEYS must be set in production")
+        if self.encryption_keys and self.encryption_key_id not in self.encryption_keys:
+            raise ValueError("FREIGHT_ENCRYPTION_KEY_ID must name one of FREIGHT_ENCRYPTION_KEYS")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when running on the embedded SQLite database."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def is_embedded(self) -> bool:
+        """True when fan-out, cache and limits live in this process only."""
+        return self.is_sqlite or self.redis_url is None
+
+    @property
+    def should_auto_migrate(self) -> bool:
+        """Migrate on start: on by default for the embedded SQLite database only."""
+        return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,90 @@
+"""Small helpers that read as steps in a specification."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from asgi_lifespan import LifespanManager
+from httpx import ASGITransport, AsyncClient
+
+from freight.app import create_app
+from freight.settings import Settings
+
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass
+class Session:
+    """A signed-in user as the API sees them."""
+
+    user: dict[str, Any]
+    access_token: str
+    refresh_token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+    @property
+    def id(self) -> uuid.UUID:
+        return uuid.UUID(self.user["id"])
+
+    @property
+    def organization_id(self) -> uuid.UUID:
+        return uuid.UUID(self.user["organization_id"])
+
+
+def _session(body: dict[str, Any]) -> Session:
+    return Session(body["user"], body["access_token"], body["refresh_token"])
+
+
+async def register(client: AsyncClient, org: str, email: str) -> Session:
+    """Register a new organisation and return its signed-in admin."""
+    resp = await client.post(
+        "/api/auth/register",
+        json={"organization_name": org, "email": email, "password": PASSWORD, "full_name": "Ada"},
+    )
+    assert resp.status_code == 201, resp.text
+    return _session(resp.json())
+
+
+async def login(client: AsyncClient, email: str, password: str = PASSWORD) -> Session:
+    resp = await client.post("/api/auth/login", json={"email": email, "password": password})
+    assert resp.status_code == 200, resp.text
+    return _session(resp.json())
+
+
+async def add_user(client: AsyncClient, admin: Session, role: str, email: str) -> Session:
+    """An admin creates a user with ``role``; the new user signs in."""
+    resp = await client.post(
+        "/api/users",
+        headers=admin.auth,
+        json={"email": email, "full_name": role.title(), "role": role, "password": PASSWORD},
+    )
+    assert resp.status_code == 201, resp.text
+    return await login(client, email)
+
+
+def assert_problem(resp: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """The response is problem+json with this status (and code)."""
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = resp.json()
+    assert body["status"] == status
+    if code is not None:
+        assert body["code"] == code
+    return body
+
+
+@asynccontextmanager
+async def running_client(settings: Settings) -> AsyncIterator[AsyncClient]:
+    """A client for an app built from ``settings``, started and stopped around the block."""
+    app = create_app(settings)
+    async with LifespanManager(app):
+        transport = ASGITransport(app=app, raise_app_exceptions=False)
+        async with AsyncClient(transport=transport, base_url="http://test") as http:
+            yield http
