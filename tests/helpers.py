@@ -58,13 +58,31 @@ async def login(client: AsyncClient, email: str, password: str = PASSWORD) -> Se
     return _session(resp.json())
 
 
-async def add_user(client: AsyncClient, admin: Session, role: str, email: str) -> Session:
-    """An admin creates a user with ``role``; the new user signs in."""
+async def add_customer(client: AsyncClient, staff: Session, name: str = "Globex Foods") -> str:
+    """Open a shipper account; returns its id."""
     resp = await client.post(
-        "/api/users",
-        headers=admin.auth,
-        json={"email": email, "full_name": role.title(), "role": role, "password": PASSWORD},
+        "/api/customers",
+        headers=staff.auth,
+        json={"name": name, "billing_email": "ap@globex.example", "payment_terms_days": 30},
     )
+    assert resp.status_code == 201, resp.text
+    customer_id: str = resp.json()["id"]
+    return customer_id
+
+
+async def add_user(
+    client: AsyncClient, admin: Session, role: str, email: str, customer_id: str | None = None
+) -> Session:
+    """An admin creates a user with ``role``; the new user signs in.
+
+    A customer user without a given account gets a new shipper account of their own.
+    """
+    if role == "customer" and customer_id is None:
+        customer_id = await add_customer(client, admin, f"Account of {email}")
+    body = {"email": email, "full_name": role.title(), "role": role, "password": PASSWORD}
+    if customer_id is not None:
+        body["customer_id"] = customer_id
+    resp = await client.post("/api/users", headers=admin.auth, json=body)
     assert resp.status_code == 201, resp.text
     return await login(client, email)
 

@@ -71,3 +71,15 @@ async def test_history_is_linear() -> None:
     script = ScriptDirectory.from_config(runner.alembic_config())
     assert len(script.get_heads()) == 1
     assert all(len(rev._all_down_revisions) <= 1 for rev in script.walk_revisions())
+
+
+async def test_models_match_the_migrations(fresh_engine: AsyncEngine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    await runner.upgrade(fresh_engine)
+    async with fresh_engine.connect() as conn:
+        diff = await conn.run_sync(
+            lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+        )
+    assert diff == []

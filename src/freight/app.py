@@ -16,6 +16,8 @@ from freight.observability.logging import configure_logging
 from freight.observability.middleware import RequestContextMiddleware
 from freight.security.encryption import configure_keyring, keyring_from_settings
 from freight.settings import Settings, get_settings
+from freight.shipments import api as shipments_api
+from freight.shipments import reads as shipment_reads
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,7 +28,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.ctx = await AppContext.start(settings)
+        app.state.ctx = ctx = await AppContext.start(settings)
+        ctx.bus.subscribe(shipment_reads.invalidator(ctx.cache))
         try:
             yield
         finally:
@@ -43,6 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(identity_api.auth)
     app.include_router(identity_api.users)
     app.include_router(identity_api.api_keys)
+    app.include_router(shipments_api.customer_router)
+    app.include_router(shipments_api.router)
+    app.include_router(shipments_api.tracking_router)
 
     if settings.cors_origins:
         app.add_middleware(

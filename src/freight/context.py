@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from freight.cache import Cache, MemoryCache, RedisCache
 from freight.db import create_engine, create_session_factory
+from freight.events import EventBus
 from freight.migrations.runner import ensure_schema
 from freight.security.passwords import PasswordHasher
 from freight.security.ratelimit import RateLimits
@@ -26,6 +28,8 @@ class AppContext:
     passwords: PasswordHasher
     tokens: TokenService
     limits: RateLimits
+    cache: Cache
+    bus: EventBus
     redis: Redis | None = None
     started_at: float = field(default_factory=time.monotonic)
 
@@ -39,6 +43,9 @@ class AppContext:
             await engine.dispose()
             raise
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        cache: Cache = (
+            RedisCache(redis) if redis is not None else MemoryCache(settings.cache_max_entries)
+        )
         return cls(
             settings=settings,
             engine=engine,
@@ -46,8 +53,15 @@ class AppContext:
             passwords=PasswordHasher(settings),
             tokens=TokenService(settings),
             limits=RateLimits(settings, redis),
+            cache=cache,
+            bus=EventBus(),
             redis=redis,
         )
+
+    async def commit(self, session: AsyncSession) -> None:
+        """Commit the unit of work, then publish the events it recorded."""
+        await session.commit()
+        await self.bus.publish_pending(session)
 
     async def close(self) -> None:
         """Release connections."""

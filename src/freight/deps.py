@@ -48,7 +48,12 @@ async def current_actor(request: Request, ctx: Context, session: SessionDep) -> 
             raise Unauthorized("expected 'Authorization: Bearer <token>'")
         claims = ctx.tokens.verify_access(token.strip())
         user = await identity.active_user(session, claims.user_id, claims.organization_id)
-        actor = Actor(organization_id=user.organization_id, role=Role(user.role), user_id=user.id)
+        actor = Actor(
+            organization_id=user.organization_id,
+            role=Role(user.role),
+            user_id=user.id,
+            customer_id=user.customer_id,
+        )
     else:
         raise Unauthorized()
     await ctx.limits.hit(ctx.limits.api, actor.principal)

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -140,8 +141,16 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
 
 
+async def _stale_write(_: Request, exc: Exception) -> JSONResponse:
+    # The version check in the UPDATE found another writer got there first.
+    return problem(
+        412, "precondition_failed", "someone else changed this object first; reload and retry"
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map every expected error to problem+json; unexpected ones are handled by middleware."""
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(StaleDataError, _stale_write)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

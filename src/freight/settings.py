@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     encryption_keys: dict[str, SecretStr] = Field(default_factory=dict)
     encryption_key_id: str | None = None
 
+    # Shipments, cache and public tracking
+    road_factor: float = Field(default=1.2, ge=1.0, le=3.0)
+    cache_ttl_s: int = Field(default=60, ge=1)
+    cache_max_entries: int = Field(default=10_000, ge=10)
+    rate_limit_tracking: str = "60/minute"
+
     # HTTP
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     public_base_url: str = "http://127.0.0.1:8000"

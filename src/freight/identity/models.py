@@ -29,6 +29,10 @@ class User(TenantMixin, Base):
     full_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     phone: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
+    # The shipper account a customer user belongs to (customers only).
+    customer_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="RESTRICT"), default=None, index=True
+    )
     is_active: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)

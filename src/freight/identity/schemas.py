@@ -40,6 +40,7 @@ class UserRead(BaseModel):
     full_name: str
     role: Role
     phone: str | None
+    customer_id: uuid.UUID | None
     is_active: bool
     created_at: datetime
     last_login_at: datetime | None
@@ -56,6 +57,9 @@ class UserCreate(BaseModel):
     role: Role
     password: Password
     phone: Phone | None = None
+    customer_id: uuid.UUID | None = Field(
+        default=None, description="the shipper account; required for customers"
+    )
 
 
 class UserUpdate(BaseModel):
@@ -63,6 +67,7 @@ class UserUpdate(BaseModel):
     role: Role | None = None
     password: Password | None = None
     phone: Phone | None = None
+    customer_id: uuid.UUID | None = None
     is_active: bool | None = None
 
 

@@ -199,6 +199,21 @@ async def get_user(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> U
     return await get_scoped(session, User, actor, user_id)
 
 
+async def _check_account_link(
+    session: AsyncSession, actor: Actor, role: Role, customer_id: uuid.UUID | None
+) -> None:
+    """Customer users belong to exactly one shipper account of the organisation; others to none."""
+    from freight.shipments import customers  # identity sits below shipments
+
+    if role == Role.CUSTOMER:
+        await customers.require_in_org(session, actor, customer_id)
+    elif customer_id is not None:
+        raise ValidationFailed(
+            "only customer users belong to a shipper account",
+            errors=[{"loc": ["body", "customer_id"], "msg": "only for the customer role"}],
+        )
+
+
 async def create_user(
     session: AsyncSession, actor: Actor, hasher: PasswordHasher, body: UserCreate, min_length: int
 ) -> User:
@@ -206,12 +221,14 @@ async def create_user(
     check_password_policy(body.password, min_length)
     email = normalise_email(body.email)
     await _ensure_email_free(session, email)
+    await _check_account_link(session, actor, body.role, body.customer_id)
     user = User(
         organization_id=actor.organization_id,
         email=email,
         full_name=body.full_name,
         role=body.role,
         phone=body.phone,
+        customer_id=body.customer_id,
         password_hash=await hasher.hash(body.password),
     )
     session.add(user)
@@ -234,9 +251,11 @@ async def update_user(
         changes.get("is_active") is False or changes.get("role", Role.ADMIN) != Role.ADMIN
     ):
         raise Conflict("admins cannot deactivate or demote themselves")
-    for field in ("full_name", "role", "phone", "is_active"):
-        if field in changes and (changes[field] is not None or field == "phone"):
+    for field in ("full_name", "role", "phone", "customer_id", "is_active"):
+        if field in changes and (changes[field] is not None or field in ("phone", "customer_id")):
             setattr(user, field, changes[field])
+    if "role" in changes or "customer_id" in changes:
+        await _check_account_link(session, actor, Role(user.role), user.customer_id)
     end_sessions = changes.get("is_active") is False
     if body.password is not None:
         check_password_policy(body.password, min_length)

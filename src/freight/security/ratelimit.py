@@ -33,6 +33,7 @@ class RateLimits:
         self._limiter = MovingWindowRateLimiter(self.storage)
         self.login: RateLimitItem = parse(settings.rate_limit_login)
         self.api: RateLimitItem = parse(settings.rate_limit_api)
+        self.tracking: RateLimitItem = parse(settings.rate_limit_tracking)
 
     async def check(self, item: RateLimitItem, *identifiers: str) -> None:
         """Raise ``RateLimited`` when the window for these identifiers is already full."""

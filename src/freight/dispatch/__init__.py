@@ -1,0 +1,1 @@
+"""Manual assignment, the auto-dispatch optimiser and proof of delivery."""

@@ -1,0 +1,1 @@
+"""Shipper accounts, shipments with stops, the lifecycle and the timeline."""

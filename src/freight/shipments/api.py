@@ -1,0 +1,332 @@
+"""Routes for shipper accounts, shipments, their timeline, exports and public tracking."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
+
+from freight.access import Actor, Role
+from freight.deps import (
+    DEFAULT_LIMIT,
+    Context,
+    CurrentUser,
+    Cursor,
+    Limit,
+    SessionDep,
+    Staff,
+    client_address,
+    require_role,
+)
+from freight.errors import PreconditionFailed, ValidationFailed
+from freight.events import timeline
+from freight.shipments import customers, export, queries, reads, service
+from freight.shipments.lifecycle import Status
+from freight.shipments.schemas import (
+    CancelRequest,
+    CustomerCreate,
+    CustomerPage,
+    CustomerRead,
+    CustomerUpdate,
+    EventPage,
+    EventRead,
+    ShipmentCreate,
+    ShipmentPage,
+    ShipmentRead,
+    ShipmentReplace,
+    ShipmentUpdate,
+    TrackingRead,
+    TransitionRequest,
+)
+
+customer_router = APIRouter(prefix="/api/customers", tags=["customers"])
+router = APIRouter(prefix="/api/shipments", tags=["shipments"])
+tracking_router = APIRouter(prefix="/api/track", tags=["tracking"])
+
+Booker = Annotated[Actor, Depends(require_role(Role.CUSTOMER, Role.DISPATCHER, Role.ADMIN))]
+OnTheRoad = Annotated[Actor, Depends(require_role(Role.DRIVER, Role.DISPATCHER, Role.ADMIN))]
+ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
+
+
+def if_match_version(
+    if_match: Annotated[str | None, Header(description='the ETag you read, e.g. "3"')] = None,
+) -> int | None:
+    """The version an ``If-Match`` header names (None when absent or ``*``)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    found = ETAG.match(if_match.strip())
+    if found is None:
+        raise PreconditionFailed("If-Match must be an ETag this API returned")
+    return int(found.group(1))
+
+
+IfMatch = Annotated[int | None, Depends(if_match_version)]
+
+
+def _with_etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = f'"{version}"'
+
+
+# --- shipper accounts ----------------------------------------------------------------
+
+
+@customer_router.get("")
+async def list_customers(
+    actor: Staff, session: SessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> CustomerPage:
+    """Shipper accounts, newest first."""
+    rows, next_cursor = await customers.list_page(session, actor, limit, cursor)
+    return CustomerPage(
+        items=[CustomerRead.model_validate(c) for c in rows], next_cursor=next_cursor
+    )
+
+
+@customer_router.post("", status_code=status.HTTP_201_CREATED)
+async def create_customer(body: CustomerCreate, actor: Staff, session: SessionDep) -> CustomerRead:
+    """Open a shipper account."""
+    customer = await customers.create(session, actor, body)
+    await session.commit()
+    return CustomerRead.model_validate(customer)
+
+
+@customer_router.get("/{customer_id}")
+async def get_customer(customer_id: uuid.UUID, actor: Staff, session: SessionDep) -> CustomerRead:
+    """One shipper account."""
+    return CustomerRead.model_validate(await customers.get(session, actor, customer_id))
+
+
+@customer_router.patch("/{customer_id}")
+async def update_customer(
+    customer_id: uuid.UUID, body: CustomerUpdate, actor: Staff, session: SessionDep
+) -> CustomerRead:
+    """Change a shipper account."""
+    customer = await customers.update(session, actor, customer_id, body)
+    await session.commit()
+    return CustomerRead.model_validate(customer)
+
+
+# --- shipments -----------------------------------------------------------------------
+
+
+def list_filters(
+    status_: Annotated[list[Status] | None, Query(alias="status")] = None,
+    customer_id: uuid.UUID | None = None,
+    driver_id: uuid.UUID | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+) -> queries.ShipmentFilters:
+    """The list filters of the API, as query parameters."""
+    for name, value in (("created_from", created_from), ("created_to", created_to)):
+        if value is not None and value.tzinfo is None:
+            raise ValidationFailed(
+                "timestamps need a UTC offset",
+                errors=[{"loc": ["query", name], "msg": "include a timezone offset"}],
+            )
+    return queries.ShipmentFilters(
+        status=tuple(status_ or ()),
+        customer_id=customer_id,
+        driver_id=driver_id,
+        q=q or None,
+        created_from=created_from,
+        created_to=created_to,
+    )
+
+
+Filters = Annotated[queries.ShipmentFilters, Depends(list_filters)]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_shipment(
+    body: ShipmentCreate, actor: Booker, session: SessionDep, ctx: Context, response: Response
+) -> ShipmentRead:
+    """Book a shipment (customers for their own account)."""
+    shipment = await service.create(session, actor, body, ctx.settings.road_factor)
+    await ctx.commit(session)
+    _with_etag(response, shipment.version)
+    response.headers["Location"] = f"/api/shipments/{shipment.id}"
+    return ShipmentRead.model_validate(shipment)
+
+
+@router.get("")
+async def list_shipments(
+    actor: CurrentUser,
+    session: SessionDep,
+    filters: Filters,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> ShipmentPage:
+    """The shipments the caller may see, filtered, newest first."""
+    rows, next_cursor = await queries.list_page(session, actor, filters, limit, cursor)
+    return ShipmentPage(
+        items=[ShipmentRead.model_validate(s) for s in rows], next_cursor=next_cursor
+    )
+
+
+@router.get("/export", response_class=StreamingResponse)
+async def export_shipments(
+    actor: CurrentUser,
+    ctx: Context,
+    filters: Filters,
+    format: Literal["csv", "json"] = "csv",
+) -> StreamingResponse:
+    """Every matching shipment as CSV or JSON, streamed."""
+    body = export.stream(ctx.sessions, actor, filters, format)
+    media = "text/csv" if format == "csv" else "application/json"
+    headers = {"Content-Disposition": f'attachment; filename="shipments.{format}"'}
+    return StreamingResponse(body, media_type=media, headers=headers)
+
+
+@router.get("/{shipment_id}", response_model=ShipmentRead)
+async def get_shipment(
+    shipment_id: uuid.UUID,
+    actor: CurrentUser,
+    session: SessionDep,
+    ctx: Context,
+    response: Response,
+) -> dict[str, Any]:
+    """One shipment with its stops."""
+    body = await reads.shipment_for(
+        session, ctx.cache, actor, shipment_id, ctx.settings.cache_ttl_s
+    )
+    _with_etag(response, body["version"])
+    return body
+
+
+async def _edit(
+    shipment_id: uuid.UUID,
+    changes: dict[str, Any],
+    actor: Actor,
+    session: Any,
+    ctx: Any,
+    if_match: int | None,
+    response: Response,
+) -> ShipmentRead:
+    shipment = await service.update(
+        session, actor, shipment_id, changes, ctx.settings.road_factor, if_match
+    )
+    await ctx.commit(session)
+    _with_etag(response, shipment.version)
+    return ShipmentRead.model_validate(shipment)
+
+
+@router.put("/{shipment_id}")
+async def replace_shipment(
+    shipment_id: uuid.UUID,
+    body: ShipmentReplace,
+    actor: Booker,
+    session: SessionDep,
+    ctx: Context,
+    if_match: IfMatch,
+    response: Response,
+) -> ShipmentRead:
+    """Replace the editable fields; a ``status`` is a transition."""
+    changes = body.model_dump(exclude={"status"} if body.status is None else set())
+    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response)
+
+
+@router.patch("/{shipment_id}")
+async def update_shipment(
+    shipment_id: uuid.UUID,
+    body: ShipmentUpdate,
+    actor: Booker,
+    session: SessionDep,
+    ctx: Context,
+    if_match: IfMatch,
+    response: Response,
+) -> ShipmentRead:
+    """Change some fields; a ``status`` is a transition."""
+    changes = body.model_dump(exclude_unset=True)
+    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response)
+
+
+@router.post("/{shipment_id}/transitions")
+async def transition_shipment(
+    shipment_id: uuid.UUID,
+    body: TransitionRequest,
+    actor: OnTheRoad,
+    session: SessionDep,
+    ctx: Context,
+    if_match: IfMatch,
+    response: Response,
+) -> ShipmentRead:
+    """Move a load along: PICKED_UP, IN_TRANSIT (drivers for their own loads)."""
+    shipment = await service.transition(
+        session,
+        actor,
+        shipment_id,
+        body.status,
+        at=body.at,
+        note=body.note,
+        lat=body.lat,
+        lng=body.lng,
+        if_match=if_match,
+    )
+    await ctx.commit(session)
+    _with_etag(response, shipment.version)
+    return ShipmentRead.model_validate(shipment)
+
+
+@router.post("/{shipment_id}/cancel")
+async def cancel_shipment(
+    shipment_id: uuid.UUID,
+    body: CancelRequest,
+    actor: Booker,
+    session: SessionDep,
+    ctx: Context,
+    if_match: IfMatch,
+    response: Response,
+) -> ShipmentRead:
+    """Cancel with a reason (customers only while PENDING)."""
+    shipment = await service.transition(
+        session,
+        actor,
+        shipment_id,
+        Status.CANCELLED,
+        via="cancel",
+        reason=body.reason,
+        if_match=if_match,
+    )
+    await ctx.commit(session)
+    _with_etag(response, shipment.version)
+    return ShipmentRead.model_validate(shipment)
+
+
+@router.get("/{shipment_id}/events")
+async def shipment_events(
+    shipment_id: uuid.UUID,
+    actor: CurrentUser,
+    session: SessionDep,
+    limit: Limit = 200,
+    cursor: Cursor = None,
+) -> EventPage:
+    """The timeline, oldest first."""
+    await service.get_visible(session, actor, shipment_id)
+    after = 0
+    if cursor:
+        if not cursor.isdigit():
+            raise ValidationFailed(
+                "invalid cursor", errors=[{"loc": ["query", "cursor"], "msg": "not a valid cursor"}]
+            )
+        after = int(cursor)
+    rows = await timeline(session, shipment_id, after, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = str(rows[-1].seq) if more and rows else None
+    return EventPage(items=[EventRead.model_validate(e) for e in rows], next_cursor=next_cursor)
+
+
+@tracking_router.get("/{reference}", response_model=TrackingRead)
+async def track(
+    reference: Annotated[str, Path(max_length=20)],
+    request: Request,
+    session: SessionDep,
+    ctx: Context,
+) -> dict[str, Any]:
+    """Public tracking by reference: no sign-in, no personal data, rate-limited per address."""
+    await ctx.limits.hit(ctx.limits.tracking, "track", client_address(request))
+    return await reads.tracking_for(session, ctx.cache, reference, ctx.settings.cache_ttl_s)

@@ -1,0 +1,64 @@
+"""Shipper accounts: the companies whose customer users book shipments."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight.access import Actor, get_scoped, scoped
+from freight.errors import NotFound, ValidationFailed
+from freight.pagination import page_newest_first
+from freight.shipments.models import Customer
+from freight.shipments.schemas import CustomerCreate, CustomerUpdate
+
+
+async def create(session: AsyncSession, actor: Actor, body: CustomerCreate) -> Customer:
+    """Open a shipper account in the caller's organisation."""
+    customer = Customer(organization_id=actor.organization_id, **body.model_dump())
+    session.add(customer)
+    await session.flush()
+    return customer
+
+
+async def get(session: AsyncSession, actor: Actor, customer_id: uuid.UUID) -> Customer:
+    """One account of the caller's organisation."""
+    return await get_scoped(session, Customer, actor, customer_id)
+
+
+async def list_page(
+    session: AsyncSession, actor: Actor, limit: int, cursor: str | None
+) -> tuple[Sequence[Customer], str | None]:
+    """Accounts, newest first."""
+    return await page_newest_first(session, Customer, scoped(Customer, actor), limit, cursor)
+
+
+async def update(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, body: CustomerUpdate
+) -> Customer:
+    """Change an account's details (fields sent as null are cleared where optional)."""
+    customer = await get(session, actor, customer_id)
+    for field, value in body.model_dump(exclude_unset=True).items():
+        if value is None and field in ("name", "billing_email", "payment_terms_days"):
+            continue
+        setattr(customer, field, value)
+    await session.flush()
+    return customer
+
+
+async def require_in_org(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID | None, loc: str = "customer_id"
+) -> uuid.UUID:
+    """A customer id of the caller's organisation, or a 422 naming the field."""
+    if customer_id is None:
+        raise ValidationFailed(
+            f"{loc} is required", errors=[{"loc": ["body", loc], "msg": "field required"}]
+        )
+    try:
+        await get(session, actor, customer_id)
+    except NotFound:
+        raise ValidationFailed(
+            "unknown customer", errors=[{"loc": ["body", loc], "msg": "no such customer"}]
+        ) from None
+    return customer_id

@@ -1,0 +1,71 @@
+"""The shipment state machine: the one place that decides which moves are allowed.
+
+PENDING --assign--> ASSIGNED --pickup--> PICKED_UP --depart--> IN_TRANSIT --deliver--> DELIVERED
+PENDING/ASSIGNED --cancel--> CANCELLED;  ASSIGNED --unassign--> PENDING
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from freight.access import Actor, Role
+from freight.errors import Forbidden, InvalidTransition
+
+
+class Status(StrEnum):
+    PENDING = "PENDING"
+    ASSIGNED = "ASSIGNED"
+    PICKED_UP = "PICKED_UP"
+    IN_TRANSIT = "IN_TRANSIT"
+    DELIVERED = "DELIVERED"
+    CANCELLED = "CANCELLED"
+
+
+FINAL = frozenset({Status.DELIVERED, Status.CANCELLED})
+ACTIVE = frozenset({Status.ASSIGNED, Status.PICKED_UP, Status.IN_TRANSIT})
+
+
+@dataclass(frozen=True)
+class Move:
+    """One allowed edge: its name, who may take it, and what else it needs."""
+
+    action: str
+    roles: frozenset[Role]
+    via: str | None = None  # the endpoint that carries what the move needs, if any
+
+
+_STAFF = frozenset({Role.ADMIN, Role.DISPATCHER})
+_ON_THE_ROAD = _STAFF | {Role.DRIVER}
+
+MOVES: dict[tuple[Status, Status], Move] = {
+    (Status.PENDING, Status.ASSIGNED): Move("assign", _STAFF, via="POST /assign with a driver"),
+    (Status.ASSIGNED, Status.PENDING): Move("unassign", _STAFF),
+    (Status.ASSIGNED, Status.PICKED_UP): Move("pickup", _ON_THE_ROAD),
+    (Status.PICKED_UP, Status.IN_TRANSIT): Move("depart", _ON_THE_ROAD),
+    (Status.IN_TRANSIT, Status.DELIVERED): Move(
+        "deliver", _ON_THE_ROAD, via="POST /pod with the proof of delivery"
+    ),
+    (Status.PENDING, Status.CANCELLED): Move(
+        "cancel", _STAFF | {Role.CUSTOMER}, via="POST /cancel with a reason"
+    ),
+    (Status.ASSIGNED, Status.CANCELLED): Move("cancel", _STAFF, via="POST /cancel with a reason"),
+}
+
+
+def check_move(current: str, target: str, actor: Actor, *, via: str | None = None) -> Move:
+    """The move from ``current`` to ``target`` if ``actor`` may make it here, else raise.
+
+    ``via`` names the endpoint asking; moves that need more than a status (a driver,
+    a proof of delivery) are only allowed through theirs.
+    """
+    move = MOVES.get((Status(current), Status(target)))
+    if move is None:
+        raise InvalidTransition(f"a {current} shipment cannot become {target}")
+    if actor.role not in move.roles:
+        if actor.role == Role.CUSTOMER and target == Status.CANCELLED:
+            raise InvalidTransition("customers can cancel only while the shipment is PENDING")
+        raise Forbidden(f"your role cannot {move.action} a shipment")
+    if move.via is not None and via != move.action:
+        raise InvalidTransition(f"to {move.action} a shipment use {move.via}")
+    return move

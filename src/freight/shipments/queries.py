@@ -1,0 +1,104 @@
+"""Who sees which shipments, and the filtered, paginated list."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight.access import Actor, Role, scoped
+from freight.pagination import page_newest_first
+from freight.shipments.lifecycle import Status
+from freight.shipments.models import Shipment
+
+
+def visible(stmt: Select[Any], actor: Actor) -> Select[Any]:
+    """Limit a shipment query to what the caller may see.
+
+    Staff see their organisation's shipments, a customer user their account's, a
+    driver the loads assigned to them.
+    """
+    stmt = scoped(Shipment, actor, stmt)
+    if actor.role == Role.CUSTOMER:
+        return stmt.where(
+            Shipment.customer_id == actor.customer_id if actor.customer_id else false()
+        )
+    if actor.role == Role.DRIVER:
+        return stmt.where(Shipment.driver_id == actor.driver_id if actor.driver_id else false())
+    return stmt
+
+
+def can_see(actor: Actor, org_id: str, customer_id: str | None, driver_id: str | None) -> bool:
+    """The same rule as ``visible`` for a shipment already in hand (e.g. from the cache)."""
+    if org_id != str(actor.organization_id):
+        return False
+    if actor.role == Role.CUSTOMER:
+        return actor.customer_id is not None and customer_id == str(actor.customer_id)
+    if actor.role == Role.DRIVER:
+        return actor.driver_id is not None and driver_id == str(actor.driver_id)
+    return True
+
+
+@dataclass(frozen=True)
+class ShipmentFilters:
+    status: Sequence[Status] = ()
+    customer_id: uuid.UUID | None = None
+    driver_id: uuid.UUID | None = None
+    q: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filtered(actor: Actor, filters: ShipmentFilters) -> Select[Any]:
+    """The visible shipments matching the filters (bound parameters only, never SQL text)."""
+    stmt = visible(select(Shipment), actor)
+    if filters.status:
+        stmt = stmt.where(Shipment.status.in_([s.value for s in filters.status]))
+    if filters.customer_id:
+        stmt = stmt.where(Shipment.customer_id == filters.customer_id)
+    if filters.driver_id:
+        stmt = stmt.where(Shipment.driver_id == filters.driver_id)
+    if filters.created_from:
+        stmt = stmt.where(Shipment.created_at >= filters.created_from)
+    if filters.created_to:
+        stmt = stmt.where(Shipment.created_at < filters.created_to)
+    if filters.q:
+        needle = filters.q.strip()
+        pattern = f"%{_like_escape(needle.lower())}%"
+        stmt = stmt.where(
+            or_(
+                Shipment.reference == needle.upper(),
+                Shipment.search_text.like(pattern, escape="\\"),
+            )
+        )
+    return stmt
+
+
+async def list_page(
+    session: AsyncSession, actor: Actor, filters: ShipmentFilters, limit: int, cursor: str | None
+) -> tuple[Sequence[Shipment], str | None]:
+    """One page of matching shipments, newest first."""
+    return await page_newest_first(session, Shipment, filtered(actor, filters), limit, cursor)
+
+
+async def iterate(
+    session: AsyncSession, actor: Actor, filters: ShipmentFilters, batch: int = 500
+) -> AsyncIterator[Shipment]:
+    """Every matching shipment, newest first, fetched a page at a time (for exports)."""
+    cursor: str | None = None
+    while True:
+        rows, cursor = await list_page(session, actor, filters, batch, cursor)
+        for row in rows:
+            yield row
+        session.expunge_all()
+        if cursor is None:
+            return

@@ -1,0 +1,118 @@
+"""Read-through caching for the hot reads: a shipment by id and public tracking.
+
+Entries are invalidated by the events of a change, after it commits. With Redis the
+cache is shared, so a change made through any process is seen by every other.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight.access import Actor
+from freight.cache import Cache
+from freight.errors import NotFound
+from freight.events import Event
+from freight.shipments import service
+from freight.shipments.lifecycle import Status
+from freight.shipments.models import Shipment
+from freight.shipments.queries import can_see
+from freight.shipments.schemas import Position, ShipmentRead, TrackingRead, TrackingStop
+
+SHOW_POSITION = frozenset({Status.PICKED_UP, Status.IN_TRANSIT})
+REFERENCE_TTL_S = 24 * 3600  # references never change
+
+
+def shipment_key(shipment_id: uuid.UUID | str) -> str:
+    return f"shipment:{shipment_id}"
+
+
+def tracking_key(shipment_id: uuid.UUID | str) -> str:
+    return f"track:{shipment_id}"
+
+
+def _envelope(shipment: Shipment) -> dict[str, Any]:
+    return {
+        "org": str(shipment.organization_id),
+        "customer_id": str(shipment.customer_id),
+        "driver_id": str(shipment.driver_id) if shipment.driver_id else None,
+        "body": ShipmentRead.model_validate(shipment).model_dump(mode="json"),
+    }
+
+
+async def shipment_for(
+    session: AsyncSession, cache: Cache, actor: Actor, shipment_id: uuid.UUID, ttl_s: int
+) -> dict[str, Any]:
+    """The shipment as JSON if the caller may see it, from the cache when possible."""
+    key = shipment_key(shipment_id)
+    cached = await cache.get(key)
+    if cached is None:
+        row = await session.scalar(select(Shipment).where(Shipment.id == shipment_id))
+        if row is None:
+            raise NotFound("shipment", shipment_id)
+        cached = _envelope(row)
+        await cache.set(key, cached, ttl_s)
+    if not can_see(actor, cached["org"], cached["customer_id"], cached["driver_id"]):
+        raise NotFound("shipment", shipment_id)
+    body: dict[str, Any] = cached["body"]
+    return body
+
+
+def tracking_view(shipment: Shipment) -> TrackingRead:
+    """The public view: status, cities, ETA and (on the road) the last position."""
+    position = None
+    if shipment.status in SHOW_POSITION and shipment.last_lat is not None:
+        assert shipment.last_lng is not None
+        position = Position(
+            lat=round(shipment.last_lat, 4),
+            lng=round(shipment.last_lng, 4),
+            at=shipment.last_position_at,
+        )
+    return TrackingRead(
+        reference=shipment.reference,
+        status=Status(shipment.status),
+        stops=[TrackingStop.model_validate(s, from_attributes=True) for s in shipment.stops],
+        eta=shipment.eta,
+        last_position=position,
+        delivered_at=shipment.delivered_at,
+        updated_at=shipment.updated_at,
+    )
+
+
+async def tracking_for(
+    session: AsyncSession, cache: Cache, reference: str, ttl_s: int
+) -> dict[str, Any]:
+    """Public tracking by reference, from the cache when possible."""
+    reference = reference.strip().upper()
+    ref_key = f"ref:{reference}"
+    shipment_id = await cache.get(ref_key)
+    if shipment_id is not None:
+        cached = await cache.get(tracking_key(shipment_id))
+        if cached is not None:
+            view: dict[str, Any] = cached
+            return view
+    row = await session.scalar(select(Shipment).where(Shipment.reference == reference))
+    if row is None:
+        raise NotFound("shipment")
+    view = tracking_view(row).model_dump(mode="json")
+    await cache.set(ref_key, str(row.id), REFERENCE_TTL_S)
+    await cache.set(tracking_key(row.id), view, ttl_s)
+    return view
+
+
+def invalidator(cache: Cache) -> Any:
+    """An event-bus subscriber that drops the cached views of every changed shipment."""
+
+    async def invalidate(batch: Sequence[Event]) -> None:
+        ids = {e.shipment_id for e in batch if e.shipment_id is not None}
+        keys = [k for i in ids for k in (shipment_key(i), tracking_key(i))]
+        await cache.delete(*keys)
+
+    return invalidate
+
+
+__all__ = ["service", "shipment_for", "tracking_for"]

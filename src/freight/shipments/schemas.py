@@ -1,0 +1,215 @@
+"""Request and response bodies for shipper accounts, shipments, timelines and tracking."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from freight.shipments.lifecycle import Status
+
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Lat = Annotated[float, Field(ge=-90, le=90)]
+Lng = Annotated[float, Field(ge=-180, le=180)]
+Cents = Annotated[int, Field(ge=0, le=10**12)]
+EquipmentType = Literal[
+    "dry_van", "reefer", "flatbed", "step_deck", "tanker", "box_truck", "power_only"
+]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Notes = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class CustomerCreate(BaseModel):
+    name: Text200
+    billing_email: EmailStr
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    billing_address: Annotated[str, StringConstraints(max_length=500)] | None = None
+    payment_terms_days: Annotated[int, Field(ge=0, le=365)] = 30
+    credit_limit_cents: Cents | None = None
+
+
+class CustomerUpdate(BaseModel):
+    name: Text200 | None = None
+    billing_email: EmailStr | None = None
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    billing_address: Annotated[str, StringConstraints(max_length=500)] | None = None
+    payment_terms_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    credit_limit_cents: Cents | None = None
+
+
+class CustomerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    billing_email: str
+    phone: str | None
+    billing_address: str | None
+    payment_terms_days: int
+    credit_limit_cents: int | None
+    created_at: datetime
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerRead]
+    next_cursor: str | None
+
+
+class StopIn(BaseModel):
+    kind: Literal["pickup", "delivery"]
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    address: Annotated[str, StringConstraints(max_length=300)] | None = None
+    city: Text200
+    region: Annotated[str, StringConstraints(max_length=120)] | None = None
+    postal_code: Annotated[str, StringConstraints(max_length=20)] | None = None
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "US"
+    lat: Lat
+    lng: Lng
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+
+
+class StopRead(StopIn):
+    model_config = ConfigDict(from_attributes=True)
+
+    sequence: int
+    window_start: datetime
+    window_end: datetime
+    arrived_at: datetime | None
+    departed_at: datetime | None
+
+
+class ShipmentFields(BaseModel):
+    equipment_type: EquipmentType
+    weight_kg: Annotated[float, Field(ge=0, le=100_000)]
+    pieces: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    commodity: Annotated[str, StringConstraints(max_length=200)] | None = None
+    hazmat: bool = False
+    declared_value_cents: Cents | None = None
+    price_cents: Cents | None = None
+    currency: Currency = "USD"
+    notes: Notes | None = None
+    stops: Annotated[list[StopIn], Field(min_length=2, max_length=25)]
+
+
+class ShipmentCreate(ShipmentFields):
+    customer_id: uuid.UUID | None = Field(
+        default=None, description="required for staff; customers book for their own account"
+    )
+
+
+class ShipmentReplace(ShipmentFields):
+    """PUT: every editable field; ``status`` is a transition."""
+
+    status: Status | None = None
+
+
+class ShipmentUpdate(BaseModel):
+    """PATCH: only the fields sent change; ``status`` is a transition."""
+
+    equipment_type: EquipmentType | None = None
+    weight_kg: Annotated[float, Field(ge=0, le=100_000)] | None = None
+    pieces: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    commodity: Annotated[str, StringConstraints(max_length=200)] | None = None
+    hazmat: bool | None = None
+    declared_value_cents: Cents | None = None
+    price_cents: Cents | None = None
+    currency: Currency | None = None
+    notes: Notes | None = None
+    stops: Annotated[list[StopIn], Field(min_length=2, max_length=25)] | None = None
+    status: Status | None = None
+
+
+class ShipmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    reference: str
+    customer_id: uuid.UUID
+    status: Status
+    version: int
+    equipment_type: str
+    weight_kg: float
+    pieces: int | None
+    commodity: str | None
+    hazmat: bool
+    declared_value_cents: int | None
+    price_cents: int | None
+    currency: str
+    notes: str | None
+    stops: list[StopRead]
+    driver_id: uuid.UUID | None
+    vehicle_id: uuid.UUID | None
+    distance_km: float
+    eta: datetime | None
+    delivered_at: datetime | None
+    cancel_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ShipmentPage(BaseModel):
+    items: list[ShipmentRead]
+    next_cursor: str | None
+
+
+class TransitionRequest(BaseModel):
+    status: Status
+    at: AwareDatetime | None = Field(default=None, description="device time of the move")
+    note: Annotated[str, StringConstraints(max_length=500)] | None = None
+    lat: Lat | None = None
+    lng: Lng | None = None
+
+
+class CancelRequest(BaseModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class EventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    seq: int | None
+    type: str
+    data: dict[str, Any]
+    actor_id: uuid.UUID | None
+    actor_role: str | None
+    occurred_at: datetime
+    device_time: datetime | None
+
+
+class EventPage(BaseModel):
+    items: list[EventRead]
+    next_cursor: str | None
+
+
+class TrackingStop(BaseModel):
+    sequence: int
+    kind: str
+    city: str
+    region: str | None
+    country: str
+    window_start: datetime
+    window_end: datetime
+    arrived_at: datetime | None
+    departed_at: datetime | None
+
+
+class Position(BaseModel):
+    lat: float
+    lng: float
+    at: datetime | None
+
+
+class TrackingRead(BaseModel):
+    """What anyone holding a reference may see: no names, phones, streets or prices."""
+
+    reference: str
+    status: Status
+    stops: list[TrackingStop]
+    eta: datetime | None
+    last_position: Position | None
+    delivered_at: datetime | None
+    updated_at: datetime

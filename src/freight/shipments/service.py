@@ -1,0 +1,294 @@
+"""Shipment use cases: book, read, edit, move through the lifecycle, cancel.
+
+Every change goes through ``_apply_move`` (the state machine) or ``_apply_fields``,
+bumps the version (checked in the UPDATE itself) and records an event in the same
+transaction. Functions never commit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight import events
+from freight.access import Actor, Role
+from freight.db import utcnow
+from freight.dispatch.geo import haversine_km
+from freight.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from freight.shipments import customers
+from freight.shipments.lifecycle import FINAL, Status, check_move
+from freight.shipments.models import Shipment, Stop
+from freight.shipments.queries import visible
+from freight.shipments.schemas import ShipmentCreate, StopIn
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to read aloud
+EDITABLE = (
+    "equipment_type",
+    "weight_kg",
+    "pieces",
+    "commodity",
+    "hazmat",
+    "declared_value_cents",
+    "price_cents",
+    "currency",
+    "notes",
+)
+
+
+def new_reference() -> str:
+    """A short random reference such as ``FRT-7K3M9Q``."""
+    return "FRT-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
+def _stop_error(i: int | None, field: str | None, msg: str) -> dict[str, Any]:
+    loc: list[str | int] = ["body", "stops"]
+    if i is not None:
+        loc.append(i)
+    if field is not None:
+        loc.append(field)
+    return {"loc": loc, "msg": msg}
+
+
+def validate_stops(stops: list[StopIn]) -> None:
+    """Pickup first, delivery last, windows that end after they start, delivery after pickup."""
+    errors: list[dict[str, Any]] = []
+    if not any(s.kind == "pickup" for s in stops):
+        errors.append(_stop_error(None, None, "at least one pickup stop is required"))
+    if not any(s.kind == "delivery" for s in stops):
+        errors.append(_stop_error(None, None, "at least one delivery stop is required"))
+    if stops and stops[0].kind != "pickup":
+        errors.append(_stop_error(0, "kind", "the first stop is a pickup"))
+    if stops and stops[-1].kind != "delivery":
+        errors.append(_stop_error(len(stops) - 1, "kind", "the last stop is a delivery"))
+    earliest_pickup: datetime | None = None
+    for i, stop in enumerate(stops):
+        if stop.window_end <= stop.window_start:
+            errors.append(_stop_error(i, "window_end", "must be after window_start"))
+        if stop.kind == "pickup":
+            if earliest_pickup is None or stop.window_start < earliest_pickup:
+                earliest_pickup = stop.window_start
+        elif earliest_pickup is not None and stop.window_end <= earliest_pickup:
+            msg = "delivery must end after the pickup window starts"
+            errors.append(_stop_error(i, "window_end", msg))
+    if errors:
+        raise ValidationFailed("the stops are not valid", errors=errors)
+
+
+class _Point(Protocol):
+    lat: float
+    lng: float
+
+
+def route_km(stops: Sequence[_Point], road_factor: float) -> float:
+    """Great-circle distance along the stops times the road factor."""
+    km = sum(haversine_km(a.lat, a.lng, b.lat, b.lng) for a, b in itertools.pairwise(stops))
+    return round(km * road_factor, 1)
+
+
+def _search_text(reference: str, stops: Sequence[StopIn] | Sequence[Stop]) -> str:
+    places = " ".join(f"{s.city} {s.region or ''} {s.postal_code or ''}" for s in stops)
+    return f"{reference} {places}".lower()
+
+
+def _set_stops(shipment: Shipment, stops: list[StopIn], road_factor: float) -> None:
+    shipment.stops = [Stop(sequence=i + 1, **s.model_dump()) for i, s in enumerate(stops)]
+    shipment.distance_km = route_km(stops, road_factor)
+    shipment.search_text = _search_text(shipment.reference, stops)
+
+
+async def get_visible(session: AsyncSession, actor: Actor, shipment_id: uuid.UUID) -> Shipment:
+    """A shipment the caller may see, else ``NotFound`` (other tenants and accounts alike)."""
+    shipment = (
+        await session.execute(visible(select(Shipment), actor).where(Shipment.id == shipment_id))
+    ).scalar_one_or_none()
+    if not isinstance(shipment, Shipment):
+        raise NotFound("shipment", shipment_id)
+    return shipment
+
+
+def check_version(shipment: Shipment, if_match: int | None) -> None:
+    """412 when the client's ``If-Match`` version is not the current one."""
+    if if_match is not None and if_match != shipment.version:
+        raise PreconditionFailed(
+            f"the shipment is at version {shipment.version}, not {if_match}; reload and retry"
+        )
+
+
+async def create(
+    session: AsyncSession, actor: Actor, body: ShipmentCreate, road_factor: float
+) -> Shipment:
+    """Book a shipment: PENDING, with a fresh reference and its route distance."""
+    if actor.role == Role.CUSTOMER:
+        if actor.customer_id is None:
+            raise Forbidden("your user is not linked to a shipper account")
+        if body.customer_id not in (None, actor.customer_id):
+            raise ValidationFailed(
+                "unknown customer",
+                errors=[{"loc": ["body", "customer_id"], "msg": "no such customer"}],
+            )
+        if body.price_cents is not None:
+            raise ValidationFailed(
+                "price is set by the carrier",
+                errors=[{"loc": ["body", "price_cents"], "msg": "customers cannot set a price"}],
+            )
+        customer_id = actor.customer_id
+    else:
+        customer_id = await customers.require_in_org(session, actor, body.customer_id)
+    validate_stops(body.stops)
+    reference = new_reference()
+    while await session.scalar(select(Shipment.id).where(Shipment.reference == reference)):
+        reference = new_reference()
+    shipment = Shipment(
+        organization_id=actor.organization_id,
+        customer_id=customer_id,
+        reference=reference,
+        status=Status.PENDING,
+        **body.model_dump(include=set(EDITABLE)),
+    )
+    _set_stops(shipment, body.stops, road_factor)
+    session.add(shipment)
+    await session.flush()
+    await events.record(
+        session,
+        actor,
+        actor.organization_id,
+        "shipment.created",
+        {"reference": reference, "customer_id": str(customer_id), "status": Status.PENDING},
+        shipment_id=shipment.id,
+    )
+    return shipment
+
+
+def _jsonable(value: Any) -> Any:
+    return value if value is None or isinstance(value, int | float | str | bool) else str(value)
+
+
+async def update(
+    session: AsyncSession,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    changes: dict[str, Any],
+    road_factor: float,
+    if_match: int | None = None,
+) -> Shipment:
+    """Edit details; a ``status`` among the changes is a transition through the state machine."""
+    shipment = await get_visible(session, actor, shipment_id)
+    check_version(shipment, if_match)
+    target = changes.pop("status", None)
+    stops = changes.pop("stops", None)
+    fields = {k: v for k, v in changes.items() if k in EDITABLE and getattr(shipment, k) != v}
+    if fields or stops is not None:
+        if actor.role == Role.CUSTOMER and shipment.status != Status.PENDING:
+            raise Conflict("customers can edit a shipment only while it is PENDING")
+        if shipment.status in FINAL:
+            raise Conflict(f"a {shipment.status} shipment can no longer be edited")
+        if "price_cents" in fields and actor.role == Role.CUSTOMER:
+            raise ValidationFailed(
+                "price is set by the carrier",
+                errors=[{"loc": ["body", "price_cents"], "msg": "customers cannot set a price"}],
+            )
+        diff = {k: [_jsonable(getattr(shipment, k)), _jsonable(v)] for k, v in fields.items()}
+        for key, value in fields.items():
+            setattr(shipment, key, value)
+        if stops is not None:
+            if shipment.status not in (Status.PENDING, Status.ASSIGNED):
+                raise Conflict("stops can change only before pickup")
+            stop_models = [StopIn.model_validate(s) for s in stops]
+            validate_stops(stop_models)
+            _set_stops(shipment, stop_models, road_factor)
+            diff["stops"] = [len(stop_models)]
+        await events.record(
+            session,
+            actor,
+            shipment.organization_id,
+            "shipment.updated",
+            {"changes": diff},
+            shipment_id=shipment.id,
+        )
+    if target is not None and target != shipment.status:
+        await _apply_move(session, actor, shipment, Status(target), via=None)
+    return shipment
+
+
+async def transition(
+    session: AsyncSession,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    target: Status,
+    *,
+    via: str | None = None,
+    at: datetime | None = None,
+    note: str | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    reason: str | None = None,
+    if_match: int | None = None,
+) -> Shipment:
+    """Move a shipment to ``target`` if the state machine allows it for this caller."""
+    shipment = await get_visible(session, actor, shipment_id)
+    check_version(shipment, if_match)
+    await _apply_move(
+        session, actor, shipment, target, via=via, at=at, note=note, lat=lat, lng=lng, reason=reason
+    )
+    return shipment
+
+
+async def _apply_move(
+    session: AsyncSession,
+    actor: Actor,
+    shipment: Shipment,
+    target: Status,
+    *,
+    via: str | None,
+    at: datetime | None = None,
+    note: str | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    reason: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    move = check_move(shipment.status, target, actor, via=via)
+    previous = shipment.status
+    shipment.status = target
+    if target == Status.CANCELLED:
+        shipment.cancel_reason = reason
+    if move.action == "unassign":
+        shipment.driver_id = None
+        shipment.vehicle_id = None
+    if lat is not None and lng is not None:
+        shipment.last_lat, shipment.last_lng = lat, lng
+        shipment.last_position_at = at or utcnow()
+    data: dict[str, Any] = {"from": previous, "to": target, "action": move.action}
+    for key, value in (("note", note), ("reason", reason), ("lat", lat), ("lng", lng)):
+        if value is not None:
+            data[key] = value
+    data.update(extra or {})
+    await events.record(
+        session,
+        actor,
+        shipment.organization_id,
+        "shipment.status_changed",
+        data,
+        shipment_id=shipment.id,
+        device_time=at,
+    )
+
+
+async def move(
+    session: AsyncSession,
+    actor: Actor,
+    shipment: Shipment,
+    target: Status,
+    via: str,
+    extra: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Apply a move for another domain (assign, deliver) on a shipment it already loaded."""
+    await _apply_move(session, actor, shipment, target, via=via, extra=extra, at=at)
