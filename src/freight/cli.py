@@ -26,9 +26,11 @@ app = typer.Typer(help="Freight operations platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="Field-encryption keys.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident event log.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 
 T = TypeVar("T")
 
@@ -221,3 +223,20 @@ def new_secret_key() -> str:
 def secret_key() -> None:
     """Print a new random FREIGHT_SECRET_KEY."""
     typer.echo(new_secret_key())
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check every shipment's hash chain; exit 1 listing each altered or reordered event."""
+    from freight.events import ChainProblem, verify_chains
+
+    async def work(session: AsyncSession, _settings: Settings) -> list[ChainProblem]:
+        return [problem async for problem in verify_chains(session)]
+
+    problems = _in_transaction(work)
+    for p in problems:
+        typer.echo(f"event {p.event_id} (shipment {p.shipment_id}, seq {p.seq}): {p.problem}")
+    if problems:
+        typer.echo(f"{len(problems)} problem(s) found", err=True)
+        raise typer.Exit(1)
+    typer.echo("event log intact")

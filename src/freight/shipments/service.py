@@ -195,15 +195,20 @@ async def update(
                 errors=[{"loc": ["body", "price_cents"], "msg": "customers cannot set a price"}],
             )
         diff = {k: [_jsonable(getattr(shipment, k)), _jsonable(v)] for k, v in fields.items()}
-        for key, value in fields.items():
-            setattr(shipment, key, value)
+        stop_models: list[StopIn] | None = None
         if stops is not None:
             if shipment.status not in (Status.PENDING, Status.ASSIGNED):
                 raise Conflict("stops can change only before pickup")
             stop_models = [StopIn.model_validate(s) for s in stops]
             validate_stops(stop_models)
-            _set_stops(shipment, stop_models, road_factor)
+            shipment.stops.clear()
+            await session.flush()  # old stops go before new ones take their sequence numbers
             diff["stops"] = [len(stop_models)]
+        for key, value in fields.items():
+            setattr(shipment, key, value)
+        if stop_models is not None:
+            _set_stops(shipment, stop_models, road_factor)
+        shipment.updated_at = utcnow()  # any edit is a new version
         await events.record(
             session,
             actor,
