@@ -10,7 +10,9 @@ from starlette.middleware.cors import CORSMiddleware
 
 from freight import __version__, health
 from freight.context import AppContext
+from freight.dispatch import api as dispatch_api
 from freight.errors import install_error_handlers
+from freight.fleet import api as fleet_api
 from freight.identity import api as identity_api
 from freight.observability.logging import configure_logging
 from freight.observability.middleware import RequestContextMiddleware
@@ -49,6 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(shipments_api.customer_router)
     app.include_router(shipments_api.router)
     app.include_router(shipments_api.tracking_router)
+    app.include_router(fleet_api.drivers)
+    app.include_router(fleet_api.vehicles)
+    app.include_router(dispatch_api.router)
 
     if settings.cors_origins:
         app.add_middleware(

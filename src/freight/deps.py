@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from freight.access import Actor, Role
 from freight.context import AppContext
 from freight.errors import Forbidden, Unauthorized
+from freight.fleet import service as fleet
 from freight.identity import service as identity
 from freight.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -48,11 +49,15 @@ async def current_actor(request: Request, ctx: Context, session: SessionDep) -> 
             raise Unauthorized("expected 'Authorization: Bearer <token>'")
         claims = ctx.tokens.verify_access(token.strip())
         user = await identity.active_user(session, claims.user_id, claims.organization_id)
+        role = Role(user.role)
         actor = Actor(
             organization_id=user.organization_id,
-            role=Role(user.role),
+            role=role,
             user_id=user.id,
             customer_id=user.customer_id,
+            driver_id=await fleet.driver_id_for_user(session, user.id)
+            if role == Role.DRIVER
+            else None,
         )
     else:
         raise Unauthorized()

@@ -71,6 +71,11 @@ class ValidationFailed(DomainError):
     status, code = 422, "validation_error"
 
 
+def invalid(*loc: str | int, msg: str) -> ValidationFailed:
+    """A 422 naming one field, e.g. ``invalid("body", "customer_id", msg="no such customer")``."""
+    return ValidationFailed(f"{loc[-1]}: {msg}", errors=[{"loc": list(loc), "msg": msg}])
+
+
 class RateLimited(DomainError):
     status, code = 429, "rate_limited"
 

@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.db import IdMixin
-from freight.errors import ValidationFailed
+from freight.errors import invalid
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -35,9 +35,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         created, ident = json.loads(base64.urlsafe_b64decode(padded.encode()))
         return datetime.fromisoformat(created), uuid.UUID(ident)
     except (ValueError, TypeError, json.JSONDecodeError):
-        raise ValidationFailed(
-            "invalid cursor", errors=[{"loc": ["query", "cursor"], "msg": "not a valid cursor"}]
-        ) from None
+        raise invalid("query", "cursor", msg="not a valid cursor") from None
 
 
 async def page_newest_first(

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     cache_max_entries: int = Field(default=10_000, ge=10)
     rate_limit_tracking: str = "60/minute"
 
+    # Dispatch and proof of delivery
+    average_speed_kmh: float = Field(default=65.0, gt=0, le=130)
+    file_store_dir: Path = Path("data/files")
+    pod_max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    pod_max_photos: int = Field(default=10, ge=0, le=50)
+
     # HTTP
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     public_base_url: str = "http://127.0.0.1:8000"

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, Role, get_scoped, scoped
 from freight.db import utcnow
-from freight.errors import Conflict, Unauthorized, ValidationFailed
+from freight.errors import Conflict, Unauthorized, invalid
 from freight.identity.models import ApiKey, Organization, RefreshToken, User
 from freight.identity.schemas import ApiKeyCreate, RegisterRequest, UserCreate, UserUpdate
 from freight.pagination import page_newest_first
@@ -51,10 +51,7 @@ def normalise_email(email: str) -> str:
 def check_password_policy(password: str, min_length: int, loc: str = "password") -> None:
     """Reject passwords too short to be safe, naming the field."""
     if len(password) < min_length:
-        raise ValidationFailed(
-            "password too short",
-            errors=[{"loc": ["body", loc], "msg": f"must be at least {min_length} characters"}],
-        )
+        raise invalid("body", loc, msg=f"must be at least {min_length} characters")
 
 
 async def _ensure_email_free(session: AsyncSession, email: str) -> None:
@@ -208,10 +205,7 @@ async def _check_account_link(
     if role == Role.CUSTOMER:
         await customers.require_in_org(session, actor, customer_id)
     elif customer_id is not None:
-        raise ValidationFailed(
-            "only customer users belong to a shipper account",
-            errors=[{"loc": ["body", "customer_id"], "msg": "only for the customer role"}],
-        )
+        raise invalid("body", "customer_id", msg="only for the customer role")
 
 
 async def create_user(

@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 HERE = Path(__file__).parent
 
@@ -47,13 +47,23 @@ async def _run(engine: AsyncEngine, direction: str, revision: str) -> None:
         getattr(command, direction)(cfg, revision)
 
     async with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            # Batch mode rebuilds tables; foreign keys must be off while it does.
-            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        await conn.run_sync(go)
-        await conn.commit()
-        if conn.dialect.name == "sqlite":
-            await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds tables, so foreign keys must be off; the pragma only
+            # works outside a transaction, so it goes straight to the driver connection.
+            await _raw_sqlite(conn, "PRAGMA foreign_keys=OFF")
+        try:
+            await conn.run_sync(go)
+            await conn.commit()
+        finally:
+            if sqlite:
+                await conn.rollback()
+                await _raw_sqlite(conn, "PRAGMA foreign_keys=ON")
+
+
+async def _raw_sqlite(conn: AsyncConnection, statement: str) -> None:
+    raw = await conn.get_raw_connection()
+    await raw.driver_connection.execute(statement)  # type: ignore[union-attr]
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:

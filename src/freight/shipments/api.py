@@ -22,7 +22,7 @@ from freight.deps import (
     client_address,
     require_role,
 )
-from freight.errors import PreconditionFailed, ValidationFailed
+from freight.errors import PreconditionFailed, invalid
 from freight.events import timeline
 from freight.shipments import customers, export, queries, reads, service
 from freight.shipments.lifecycle import Status
@@ -123,10 +123,7 @@ def list_filters(
     """The list filters of the API, as query parameters."""
     for name, value in (("created_from", created_from), ("created_to", created_to)):
         if value is not None and value.tzinfo is None:
-            raise ValidationFailed(
-                "timestamps need a UTC offset",
-                errors=[{"loc": ["query", name], "msg": "include a timezone offset"}],
-            )
+            raise invalid("query", name, msg="include a timezone offset")
     return queries.ShipmentFilters(
         status=tuple(status_ or ()),
         customer_id=customer_id,
@@ -309,9 +306,7 @@ async def shipment_events(
     after = 0
     if cursor:
         if not cursor.isdigit():
-            raise ValidationFailed(
-                "invalid cursor", errors=[{"loc": ["query", "cursor"], "msg": "not a valid cursor"}]
-            )
+            raise invalid("query", "cursor", msg="not a valid cursor")
         after = int(cursor)
     rows = await timeline(session, shipment_id, after, limit + 1)
     more = len(rows) > limit

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, get_scoped, scoped
-from freight.errors import NotFound, ValidationFailed
+from freight.errors import NotFound, invalid
 from freight.pagination import page_newest_first
 from freight.shipments.models import Customer
 from freight.shipments.schemas import CustomerCreate, CustomerUpdate
@@ -52,13 +52,9 @@ async def require_in_org(
 ) -> uuid.UUID:
     """A customer id of the caller's organisation, or a 422 naming the field."""
     if customer_id is None:
-        raise ValidationFailed(
-            f"{loc} is required", errors=[{"loc": ["body", loc], "msg": "field required"}]
-        )
+        raise invalid("body", loc, msg="field required")
     try:
         await get(session, actor, customer_id)
     except NotFound:
-        raise ValidationFailed(
-            "unknown customer", errors=[{"loc": ["body", loc], "msg": "no such customer"}]
-        ) from None
+        raise invalid("body", loc, msg="no such customer") from None
     return customer_id

@@ -58,8 +58,12 @@ class Shipment(TenantMixin, Base):
     price_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     notes: Mapped[str | None] = mapped_column(Text, default=None)
-    driver_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
-    vehicle_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    driver_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("drivers.id", ondelete="SET NULL"), default=None
+    )
+    vehicle_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="SET NULL"), default=None
+    )
     distance_km: Mapped[float] = mapped_column(Float, default=0.0)
     eta: Mapped[datetime | None] = mapped_column(default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)

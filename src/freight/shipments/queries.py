@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, Role, scoped
-from freight.pagination import page_newest_first
+from freight.errors import ValidationFailed
+from freight.pagination import decode_cursor, page_newest_first
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment
 
@@ -44,6 +45,22 @@ def can_see(actor: Actor, org_id: str, customer_id: str | None, driver_id: str |
     return True
 
 
+def _bad_query(name: str, msg: str) -> ValidationFailed:
+    return ValidationFailed(f"{name}: {msg}", errors=[{"loc": ["query", name], "msg": msg}])
+
+
+def _storable(value: datetime) -> bool:
+    # A naive time, or one that leaves the calendar once moved to UTC (year 1 at +14:00),
+    # would fail only when bound to the query: a 500 instead of a 422.
+    if value.tzinfo is None:
+        return False
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class ShipmentFilters:
     status: Sequence[Status] = ()
@@ -52,6 +69,15 @@ class ShipmentFilters:
     q: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # NUL ends the pattern in SQLite (q matched everything) and PostgreSQL rejects it.
+        if self.q is not None and "\x00" in self.q:
+            raise _bad_query("q", "must not contain NUL characters")
+        for name in ("created_from", "created_to"):
+            value = getattr(self, name)
+            if value is not None and not _storable(value):
+                raise _bad_query(name, "not a valid timestamp with a UTC offset")
 
 
 def _like_escape(text: str) -> str:
@@ -87,6 +113,8 @@ async def list_page(
     session: AsyncSession, actor: Actor, filters: ShipmentFilters, limit: int, cursor: str | None
 ) -> tuple[Sequence[Shipment], str | None]:
     """One page of matching shipments, newest first."""
+    if cursor and not _storable(decode_cursor(cursor)[0]):
+        raise _bad_query("cursor", "not a valid cursor")
     return await page_newest_first(session, Shipment, filtered(actor, filters), limit, cursor)
 
 

@@ -21,13 +21,30 @@ from freight import events
 from freight.access import Actor, Role
 from freight.db import utcnow
 from freight.dispatch.geo import haversine_km
-from freight.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from freight.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+    invalid,
+)
+from freight.fleet import service as fleet
 from freight.shipments import customers
 from freight.shipments.lifecycle import FINAL, Status, check_move
 from freight.shipments.models import Shipment, Stop
 from freight.shipments.queries import visible
 from freight.shipments.schemas import ShipmentCreate, StopIn
 
+# Moves with an event type of their own; the others are ``shipment.status_changed``.
+EVENT_TYPES = {
+    "assign": "shipment.assigned",
+    "unassign": "shipment.unassigned",
+    "deliver": "shipment.delivered",
+    "cancel": "shipment.cancelled",
+}
+# Moves after which the driver no longer holds the load.
+RELEASES_DRIVER = frozenset({Status.PENDING, Status.CANCELLED, Status.DELIVERED})
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to read aloud
 EDITABLE = (
     "equipment_type",
@@ -129,15 +146,9 @@ async def create(
         if actor.customer_id is None:
             raise Forbidden("your user is not linked to a shipper account")
         if body.customer_id not in (None, actor.customer_id):
-            raise ValidationFailed(
-                "unknown customer",
-                errors=[{"loc": ["body", "customer_id"], "msg": "no such customer"}],
-            )
+            raise invalid("body", "customer_id", msg="no such customer")
         if body.price_cents is not None:
-            raise ValidationFailed(
-                "price is set by the carrier",
-                errors=[{"loc": ["body", "price_cents"], "msg": "customers cannot set a price"}],
-            )
+            raise invalid("body", "price_cents", msg="customers cannot set a price")
         customer_id = actor.customer_id
     else:
         customer_id = await customers.require_in_org(session, actor, body.customer_id)
@@ -190,10 +201,7 @@ async def update(
         if shipment.status in FINAL:
             raise Conflict(f"a {shipment.status} shipment can no longer be edited")
         if "price_cents" in fields and actor.role == Role.CUSTOMER:
-            raise ValidationFailed(
-                "price is set by the carrier",
-                errors=[{"loc": ["body", "price_cents"], "msg": "customers cannot set a price"}],
-            )
+            raise invalid("body", "price_cents", msg="customers cannot set a price")
         diff = {k: [_jsonable(getattr(shipment, k)), _jsonable(v)] for k, v in fields.items()}
         stop_models: list[StopIn] | None = None
         if stops is not None:
@@ -262,6 +270,8 @@ async def _apply_move(
     move = check_move(shipment.status, target, actor, via=via)
     previous = shipment.status
     shipment.status = target
+    if target in RELEASES_DRIVER:
+        await fleet.release(session, shipment.id)
     if target == Status.CANCELLED:
         shipment.cancel_reason = reason
     if move.action == "unassign":
@@ -279,7 +289,7 @@ async def _apply_move(
         session,
         actor,
         shipment.organization_id,
-        "shipment.status_changed",
+        EVENT_TYPES.get(move.action, "shipment.status_changed"),
         data,
         shipment_id=shipment.id,
         device_time=at,

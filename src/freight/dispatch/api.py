@@ -1,0 +1,182 @@
+"""Routes for assignment, auto-dispatch plans and proof of delivery."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from pydantic import AwareDatetime
+
+from freight.context import AppContext
+from freight.deps import Context, CurrentUser, SessionDep, Staff
+from freight.dispatch import assignment, plans, pod
+from freight.dispatch.assignment import Planning
+from freight.dispatch.models import ProofOfDelivery
+from freight.dispatch.schemas import (
+    ApplyRequest,
+    ApplyResult,
+    AssignRequest,
+    PlanRead,
+    PlanRequest,
+    PodFile,
+    PodRead,
+)
+from freight.errors import NotFound
+from freight.shipments.schemas import ShipmentRead
+from freight.storage import FileStore
+
+router = APIRouter(tags=["dispatch"])
+
+
+def planning(ctx: AppContext) -> Planning:
+    return Planning(ctx.settings.road_factor, ctx.settings.average_speed_kmh)
+
+
+def store(ctx: AppContext) -> FileStore:
+    return FileStore(ctx.settings.file_store_dir)
+
+
+@router.post("/api/shipments/{shipment_id}/assign")
+async def assign(
+    shipment_id: uuid.UUID,
+    body: AssignRequest,
+    actor: Staff,
+    session: SessionDep,
+    ctx: Context,
+    response: Response,
+) -> ShipmentRead:
+    """Give a PENDING load to a driver; 409 says why when they cannot take it."""
+    shipment = await assignment.assign(
+        session, actor, shipment_id, body.driver_id, body.vehicle_id, planning(ctx)
+    )
+    await ctx.commit(session)
+    response.headers["ETag"] = f'"{shipment.version}"'
+    return ShipmentRead.model_validate(shipment)
+
+
+@router.post("/api/shipments/{shipment_id}/unassign")
+async def unassign(
+    shipment_id: uuid.UUID, actor: Staff, session: SessionDep, ctx: Context, response: Response
+) -> ShipmentRead:
+    """Take an ASSIGNED load back to PENDING."""
+    shipment = await assignment.unassign(session, actor, shipment_id)
+    await ctx.commit(session)
+    response.headers["ETag"] = f'"{shipment.version}"'
+    return ShipmentRead.model_validate(shipment)
+
+
+@router.post("/api/dispatch/plans", status_code=status.HTTP_201_CREATED)
+async def propose_plan(
+    body: PlanRequest, actor: Staff, session: SessionDep, ctx: Context
+) -> PlanRead:
+    """Propose the assignment of pending loads to free drivers with the least deadhead."""
+    plan = await plans.create_plan(
+        session, actor, planning(ctx), body.shipment_ids, body.driver_ids
+    )
+    await session.commit()
+    return PlanRead.model_validate(plan)
+
+
+@router.get("/api/dispatch/plans/{plan_id}")
+async def get_plan(plan_id: uuid.UUID, actor: Staff, session: SessionDep) -> PlanRead:
+    """A stored plan."""
+    return PlanRead.model_validate(await plans.get_plan(session, actor, plan_id))
+
+
+@router.post("/api/dispatch/plans/{plan_id}/apply")
+async def apply_plan(
+    plan_id: uuid.UUID,
+    actor: Staff,
+    session: SessionDep,
+    ctx: Context,
+    body: ApplyRequest | None = None,
+) -> ApplyResult:
+    """Assign what the plan proposed (all, or the listed loads), skipping pairs no longer valid."""
+    only = body.shipment_ids if body else None
+    plan, applied, skipped = await plans.apply_plan(session, actor, plan_id, planning(ctx), only)
+    await ctx.commit(session)
+    return ApplyResult(plan_id=plan.id, applied=applied, skipped=skipped)
+
+
+def _pod_read(proof: ProofOfDelivery) -> PodRead:
+    base = f"/api/shipments/{proof.shipment_id}/pod/files"
+    return PodRead(
+        shipment_id=proof.shipment_id,
+        recipient_name=proof.recipient_name,
+        lat=proof.lat,
+        lng=proof.lng,
+        delivered_at=proof.delivered_at,
+        received_at=proof.received_at,
+        files=[
+            PodFile(
+                role=f["role"],
+                sha256=f["sha256"],
+                size=f["size"],
+                content_type=f["content_type"],
+                url=f"{base}/{f['name']}",
+            )
+            for f in proof.files
+        ],
+    )
+
+
+async def _read_capped(upload: UploadFile, cap: int) -> bytes:
+    data = await upload.read(cap + 1)  # one byte over the cap is enough to know
+    return data
+
+
+@router.post("/api/shipments/{shipment_id}/pod", status_code=status.HTTP_201_CREATED)
+async def post_pod(
+    shipment_id: uuid.UUID,
+    actor: CurrentUser,
+    session: SessionDep,
+    ctx: Context,
+    recipient_name: Annotated[str, Form(max_length=200)],
+    signature: Annotated[UploadFile | None, File()] = None,
+    photos: Annotated[list[UploadFile] | None, File()] = None,
+    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
+    lng: Annotated[float | None, Form(ge=-180, le=180)] = None,
+    delivered_at: Annotated[AwareDatetime | None, Form()] = None,
+) -> PodRead:
+    """Deliver with a proof: recipient, signature image, photos, position and device time."""
+    cap = ctx.settings.pod_max_file_bytes
+    sig = pod.Upload("signature", None, await _read_capped(signature, cap)) if signature else None
+    shots = [
+        pod.Upload("photos", i, await _read_capped(p, cap)) for i, p in enumerate(photos or [])
+    ]
+    body = pod.PodInput(recipient_name, sig, shots, lat, lng, delivered_at)
+    files = store(ctx)
+    _, proof, saved = await pod.deliver(
+        session, actor, files, shipment_id, body, cap, ctx.settings.pod_max_photos
+    )
+    try:
+        await ctx.commit(session)
+    except BaseException:
+        for f in saved:  # the transaction failed: leave no orphan files behind
+            await files.delete(f.name)
+        raise
+    return _pod_read(proof)
+
+
+@router.get("/api/shipments/{shipment_id}/pod")
+async def get_pod(shipment_id: uuid.UUID, actor: CurrentUser, session: SessionDep) -> PodRead:
+    """The proof of delivery, with links to its files."""
+    return _pod_read(await pod.get_proof(session, actor, shipment_id))
+
+
+@router.get("/api/shipments/{shipment_id}/pod/files/{name}", response_class=Response)
+async def get_pod_file(
+    shipment_id: uuid.UUID, name: str, actor: CurrentUser, session: SessionDep, ctx: Context
+) -> Response:
+    """One file of the proof, for those who may see the shipment."""
+    proof = await pod.get_proof(session, actor, shipment_id)
+    entry = next((f for f in proof.files if f["name"] == name), None)
+    if entry is None:
+        raise NotFound("file")
+    data = await store(ctx).read(name)
+    return Response(
+        data,
+        media_type=entry["content_type"],
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )

@@ -1,0 +1,154 @@
+"""Manual assignment: the checks a dispatcher's choice must pass, shared with plan apply."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight.access import Actor, get_scoped
+from freight.db import utcnow
+from freight.dispatch.optimizer import (
+    DriverCandidate,
+    LoadCandidate,
+    PairCheck,
+    PlanParams,
+    check_pair,
+)
+from freight.errors import Conflict, NotFound, invalid
+from freight.fleet import service as fleet
+from freight.fleet.models import Driver, Vehicle
+from freight.shipments import service as shipments
+from freight.shipments.lifecycle import Status, check_move
+from freight.shipments.models import Shipment
+
+
+@dataclass(frozen=True)
+class Planning:
+    road_factor: float
+    average_speed_kmh: float
+
+    def params(self) -> PlanParams:
+        """Planning parameters as of now."""
+        return PlanParams(
+            now=utcnow(), road_factor=self.road_factor, average_speed_kmh=self.average_speed_kmh
+        )
+
+
+def load_candidate(shipment: Shipment, average_speed_kmh: float) -> LoadCandidate:
+    """The optimiser's view of a load: first pickup, equipment, weight, loaded drive time."""
+    pickup = next(s for s in shipment.stops if s.kind == "pickup")
+    return LoadCandidate(
+        id=shipment.id,
+        pickup_lat=pickup.lat,
+        pickup_lng=pickup.lng,
+        equipment_type=shipment.equipment_type,
+        weight_kg=shipment.weight_kg,
+        pickup_window_start=pickup.window_start,
+        pickup_window_end=pickup.window_end,
+        drive_minutes=shipment.distance_km / average_speed_kmh * 60.0,
+    )
+
+
+def driver_candidate(driver: Driver, vehicle: Vehicle | None) -> DriverCandidate | None:
+    """The optimiser's view of a driver (None when their position is unknown)."""
+    position = driver.position
+    if position is None:
+        return None
+    return DriverCandidate(
+        id=driver.id,
+        lat=position[0],
+        lng=position[1],
+        equipment_types=frozenset(driver.equipment_types),
+        capacity_kg=vehicle.capacity_kg if vehicle is not None else None,
+        hos_minutes_remaining=driver.hos_minutes_remaining,
+    )
+
+
+def refusal(
+    driver: Driver, vehicle: Vehicle | None, shipment: Shipment, check: PairCheck | None
+) -> str | None:
+    """Why this driver (and vehicle) cannot take this load, or None when they can."""
+    if driver.status != "available":
+        return "driver is not available"
+    if driver.current_shipment_id is not None and driver.current_shipment_id != shipment.id:
+        return "driver already holds an active load"
+    if shipment.equipment_type not in driver.equipment_types:
+        return f"driver is not qualified for {shipment.equipment_type}"
+    if vehicle is not None:
+        truck, needed = vehicle.number, shipment.equipment_type
+        if vehicle.status != "active":
+            return f"vehicle {truck} is in {vehicle.status}"
+        if vehicle.equipment_type != needed:
+            return f"vehicle {truck} is {vehicle.equipment_type}, the load needs {needed}"
+        if vehicle.capacity_kg < shipment.weight_kg:
+            return (
+                f"vehicle {truck} carries {vehicle.capacity_kg:g} kg, "
+                f"below the load's {shipment.weight_kg:g} kg"
+            )
+    if check is not None and not check.hours_ok:
+        return "driver's remaining hours cannot cover the drive"
+    return None
+
+
+async def _vehicle_for(
+    session: AsyncSession, actor: Actor, driver: Driver, vehicle_id: uuid.UUID | None
+) -> Vehicle | None:
+    chosen = vehicle_id or driver.vehicle_id
+    if chosen is None:
+        return None
+    try:
+        return await get_scoped(session, Vehicle, actor, chosen)
+    except NotFound:
+        raise invalid("body", "vehicle_id", msg="no such vehicle") from None
+
+
+async def assign(
+    session: AsyncSession,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    driver_id: uuid.UUID,
+    vehicle_id: uuid.UUID | None,
+    planning: Planning,
+    plan_id: uuid.UUID | None = None,
+) -> Shipment:
+    """Give a PENDING load to a driver who can take it now, or 409 saying why not."""
+    shipment = await shipments.get_visible(session, actor, shipment_id)
+    check_move(shipment.status, Status.ASSIGNED, actor, via="assign")
+    try:
+        driver = await get_scoped(session, Driver, actor, driver_id)
+    except NotFound:
+        raise invalid("body", "driver_id", msg="no such driver") from None
+    vehicle = await _vehicle_for(session, actor, driver, vehicle_id)
+    candidate = driver_candidate(driver, vehicle)
+    params = planning.params()
+    check = (
+        check_pair(candidate, load_candidate(shipment, params.average_speed_kmh), params)
+        if candidate
+        else None
+    )
+    reason = refusal(driver, vehicle, shipment, check)
+    if reason is not None:
+        raise Conflict(f"cannot assign: {reason}")
+    if not await fleet.claim(session, driver.id, shipment.id):
+        raise Conflict("cannot assign: driver already holds an active load")
+    shipment.driver_id = driver.id
+    shipment.vehicle_id = vehicle.id if vehicle else None
+    extra: dict[str, object] = {
+        "driver_id": str(driver.id),
+        "vehicle_id": str(shipment.vehicle_id) if vehicle else None,
+    }
+    if check is not None:
+        extra["deadhead_km"] = round(check.deadhead_km, 1)
+    if plan_id is not None:
+        extra["plan_id"] = str(plan_id)
+    await shipments.move(session, actor, shipment, Status.ASSIGNED, via="assign", extra=extra)
+    return shipment
+
+
+async def unassign(session: AsyncSession, actor: Actor, shipment_id: uuid.UUID) -> Shipment:
+    """Take an ASSIGNED load back to PENDING and free its driver."""
+    shipment = await shipments.get_visible(session, actor, shipment_id)
+    await shipments.move(session, actor, shipment, Status.PENDING, via="unassign")
+    return shipment

@@ -1,0 +1,160 @@
+"""Auto-dispatch: propose an optimal plan from the board, store it, apply what still holds."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+import anyio
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight.access import Actor, get_scoped, scoped
+from freight.db import utcnow
+from freight.dispatch import assignment
+from freight.dispatch.assignment import Planning, driver_candidate, load_candidate
+from freight.dispatch.models import DispatchPlan
+from freight.dispatch.optimizer import propose
+from freight.errors import Conflict, DomainError
+from freight.events import PENDING_KEY
+from freight.fleet.models import Driver, Vehicle
+from freight.shipments.lifecycle import Status
+from freight.shipments.models import Shipment
+
+# The optimiser is CPU-bound: at most two solves at once, in worker threads.
+_SOLVER_LIMIT: anyio.CapacityLimiter | None = None
+
+
+def _limiter() -> anyio.CapacityLimiter:
+    global _SOLVER_LIMIT
+    if _SOLVER_LIMIT is None:
+        _SOLVER_LIMIT = anyio.CapacityLimiter(2)
+    return _SOLVER_LIMIT
+
+
+async def create_plan(
+    session: AsyncSession,
+    actor: Actor,
+    planning: Planning,
+    shipment_ids: list[uuid.UUID] | None = None,
+    driver_ids: list[uuid.UUID] | None = None,
+) -> DispatchPlan:
+    """Propose assignments for pending loads and free drivers, and store the proposal."""
+    load_stmt = scoped(Shipment, actor).where(Shipment.status == Status.PENDING)
+    if shipment_ids:
+        load_stmt = load_stmt.where(Shipment.id.in_(shipment_ids))
+    driver_stmt = scoped(Driver, actor).where(
+        Driver.status == "available", Driver.current_shipment_id.is_(None)
+    )
+    if driver_ids:
+        driver_stmt = driver_stmt.where(Driver.id.in_(driver_ids))
+    loads = (await session.execute(load_stmt)).scalars().all()
+    drivers = (await session.execute(driver_stmt)).scalars().all()
+    vehicle_ids = {d.vehicle_id for d in drivers if d.vehicle_id}
+    vehicles = {
+        v.id: v
+        for v in (
+            await session.execute(select(Vehicle).where(Vehicle.id.in_(vehicle_ids)))
+        ).scalars()
+    }
+    params = planning.params()
+    load_candidates = [load_candidate(s, params.average_speed_kmh) for s in loads]
+    candidates, unplaced = [], []
+    for d in drivers:
+        vehicle = vehicles.get(d.vehicle_id) if d.vehicle_id else None
+        usable = vehicle is None or vehicle.status == "active"
+        candidate = driver_candidate(d, vehicle) if usable else None
+        if candidate is None:
+            unplaced.append(str(d.id))
+        else:
+            candidates.append(candidate)
+    plan = await anyio.to_thread.run_sync(
+        propose, candidates, load_candidates, params, limiter=_limiter()
+    )
+    references = {s.id: s.reference for s in loads}
+    result: dict[str, Any] = {
+        "assignments": [
+            {**_json(asdict(a)), "reference": references[a.load_id]} for a in plan.assignments
+        ],
+        "unassigned": [
+            {**_json(asdict(u)), "reference": references[u.load_id]} for u in plan.unassigned
+        ],
+        "drivers_without_position": unplaced,
+        "loads_considered": len(loads),
+        "drivers_considered": len(drivers),
+        "optimal_deadhead_km": round(plan.optimal_deadhead_km, 1),
+        "greedy_deadhead_km": round(plan.greedy_deadhead_km, 1),
+        "assigned_count": plan.assigned_count,
+        "greedy_assigned_count": plan.greedy_assigned_count,
+        "km_saved": round(plan.km_saved, 1),
+        "percent_saved": round(plan.percent_saved, 1),
+        "solve_ms": round(plan.solve_ms, 1),
+        "params": {
+            "road_factor": params.road_factor,
+            "average_speed_kmh": params.average_speed_kmh,
+            "now": params.now.isoformat(),
+        },
+    }
+    stored = DispatchPlan(
+        organization_id=actor.organization_id, created_by=actor.user_id, result=result
+    )
+    session.add(stored)
+    await session.flush()
+    return stored
+
+
+def _json(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, uuid.UUID):
+            out[key] = str(value)
+        elif isinstance(value, float):
+            out[key] = round(value, 1)
+        else:
+            out[key] = value
+    return out
+
+
+async def get_plan(session: AsyncSession, actor: Actor, plan_id: uuid.UUID) -> DispatchPlan:
+    """One stored plan of the organisation."""
+    return await get_scoped(session, DispatchPlan, actor, plan_id)
+
+
+async def apply_plan(
+    session: AsyncSession,
+    actor: Actor,
+    plan_id: uuid.UUID,
+    planning: Planning,
+    only: list[uuid.UUID] | None = None,
+) -> tuple[DispatchPlan, list[dict[str, Any]], list[dict[str, Any]]]:
+    """Assign each proposed pair that still passes every check; report what was skipped."""
+    plan = await get_plan(session, actor, plan_id)
+    if plan.applied_at is not None:
+        raise Conflict("this plan was already applied; propose a new one")
+    wanted = {str(i) for i in only} if only else None
+    applied: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    for pair in plan.result["assignments"]:
+        if wanted is not None and pair["load_id"] not in wanted:
+            continue
+        mark = len(session.info.get(PENDING_KEY, []))
+        try:
+            async with session.begin_nested():
+                await assignment.assign(
+                    session,
+                    actor,
+                    uuid.UUID(pair["load_id"]),
+                    uuid.UUID(pair["driver_id"]),
+                    None,
+                    planning,
+                    plan_id=plan.id,
+                )
+            applied.append(pair)
+        except DomainError as exc:
+            del session.info.get(PENDING_KEY, [])[mark:]  # its event was rolled back too
+            skipped.append({**pair, "skipped_because": exc.detail or exc.code})
+    plan.applied_at = utcnow()
+    plan.applied_by = actor.user_id
+    await session.flush()
+    return plan, applied, skipped

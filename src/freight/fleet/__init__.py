@@ -1,0 +1,1 @@
+"""Drivers, vehicles and availability."""

@@ -1,0 +1,131 @@
+"""Routes for drivers, vehicles, availability and a driver's own loads."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy import select
+
+from freight.access import Actor, Role
+from freight.deps import DEFAULT_LIMIT, CurrentUser, Cursor, Limit, SessionDep, Staff, require_role
+from freight.errors import Forbidden
+from freight.fleet import service
+from freight.fleet.schemas import (
+    Availability,
+    DriverCreate,
+    DriverLoads,
+    DriverPage,
+    DriverRead,
+    DriverUpdate,
+    VehicleCreate,
+    VehiclePage,
+    VehicleRead,
+    VehicleUpdate,
+)
+from freight.shipments.lifecycle import ACTIVE
+from freight.shipments.models import Shipment
+from freight.shipments.queries import visible
+from freight.shipments.schemas import ShipmentRead
+
+drivers = APIRouter(prefix="/api/drivers", tags=["drivers"])
+vehicles = APIRouter(prefix="/api/vehicles", tags=["vehicles"])
+
+DriverUser = Annotated[Actor, Depends(require_role(Role.DRIVER))]
+NotCustomer = Annotated[Actor, Depends(require_role(Role.DRIVER, Role.DISPATCHER, Role.ADMIN))]
+
+
+@drivers.get("")
+async def list_drivers(
+    actor: Staff,
+    session: SessionDep,
+    status_: Annotated[
+        Literal["available", "off_duty", "free"] | None, Query(alias="status")
+    ] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> DriverPage:
+    """Drivers, newest first; ``status=free`` means available and holding no load."""
+    rows, next_cursor = await service.list_drivers(session, actor, status_, limit, cursor)
+    return DriverPage(items=[service.driver_view(actor, d) for d in rows], next_cursor=next_cursor)
+
+
+@drivers.post("", status_code=status.HTTP_201_CREATED)
+async def create_driver(body: DriverCreate, actor: Staff, session: SessionDep) -> DriverRead:
+    """Add a driver, optionally linked to a driver user."""
+    driver = await service.create_driver(session, actor, body)
+    await session.commit()
+    return service.driver_view(actor, driver)
+
+
+@drivers.get("/me/loads")
+async def my_loads(actor: DriverUser, session: SessionDep) -> DriverLoads:
+    """The signed-in driver's assigned and active loads, next pickup first."""
+    stmt = visible(select(Shipment), actor).where(Shipment.status.in_([s.value for s in ACTIVE]))
+    rows = (await session.execute(stmt.order_by(Shipment.created_at))).scalars().all()
+    return DriverLoads(items=[ShipmentRead.model_validate(s) for s in rows])
+
+
+@drivers.get("/{driver_id}")
+async def get_driver(driver_id: uuid.UUID, actor: CurrentUser, session: SessionDep) -> DriverRead:
+    """One driver (staff, or the driver themself)."""
+    return service.driver_view(actor, await service.get_driver(session, actor, driver_id))
+
+
+@drivers.patch("/{driver_id}")
+async def update_driver(
+    driver_id: uuid.UUID, body: DriverUpdate, actor: Staff, session: SessionDep
+) -> DriverRead:
+    """Change a driver's details."""
+    driver = await service.update_driver(session, actor, driver_id, body)
+    await session.commit()
+    return service.driver_view(actor, driver)
+
+
+@drivers.put("/{driver_id}/availability")
+async def set_availability(
+    driver_id: uuid.UUID, body: Availability, actor: NotCustomer, session: SessionDep
+) -> DriverRead:
+    """Go on or off duty (the driver themself, or a dispatcher)."""
+    if actor.role == Role.DRIVER and actor.driver_id != driver_id:
+        raise Forbidden("drivers set only their own availability")
+    driver = await service.set_availability(session, actor, driver_id, body.status)
+    await session.commit()
+    return service.driver_view(actor, driver)
+
+
+@vehicles.get("")
+async def list_vehicles(
+    actor: Staff, session: SessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> VehiclePage:
+    """Vehicles, newest first."""
+    rows, next_cursor = await service.list_vehicles(session, actor, limit, cursor)
+    return VehiclePage(
+        items=[service.vehicle_view(actor, v) for v in rows], next_cursor=next_cursor
+    )
+
+
+@vehicles.post("", status_code=status.HTTP_201_CREATED)
+async def create_vehicle(body: VehicleCreate, actor: Staff, session: SessionDep) -> VehicleRead:
+    """Add a vehicle."""
+    vehicle = await service.create_vehicle(session, actor, body)
+    await session.commit()
+    return service.vehicle_view(actor, vehicle)
+
+
+@vehicles.get("/{vehicle_id}")
+async def get_vehicle(vehicle_id: uuid.UUID, actor: Staff, session: SessionDep) -> VehicleRead:
+    """One vehicle."""
+    return service.vehicle_view(actor, await service.get_vehicle(session, actor, vehicle_id))
+
+
+@vehicles.patch("/{vehicle_id}")
+async def update_vehicle(
+    vehicle_id: uuid.UUID, body: VehicleUpdate, actor: Staff, session: SessionDep
+) -> VehicleRead:
+    """Change a vehicle."""
+    changes = body.model_dump(exclude_unset=True)
+    vehicle = await service.update_vehicle(session, actor, vehicle_id, changes)
+    await session.commit()
+    return service.vehicle_view(actor, vehicle)

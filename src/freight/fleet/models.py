@@ -1,0 +1,70 @@
+"""Drivers and vehicles."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from freight.db import Base, TenantMixin, utcnow
+from freight.security.encryption import EncryptedString
+
+DRIVER_STATUSES = ("available", "off_duty")
+VEHICLE_STATUSES = ("active", "maintenance", "retired")
+
+
+class Driver(TenantMixin, Base):
+    __tablename__ = "drivers"
+    __table_args__ = (
+        CheckConstraint("status IN ('available', 'off_duty')", name="status"),
+        CheckConstraint("hos_minutes_remaining >= 0", name="hos_not_negative"),
+    )
+
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), unique=True, default=None
+    )
+    full_name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
+    license_number: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
+    license_region: Mapped[str | None] = mapped_column(String(60), default=None)
+    equipment_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="off_duty")
+    home_lat: Mapped[float | None] = mapped_column(Float, default=None)
+    home_lng: Mapped[float | None] = mapped_column(Float, default=None)
+    lat: Mapped[float | None] = mapped_column(Float, default=None)
+    lng: Mapped[float | None] = mapped_column(Float, default=None)
+    position_at: Mapped[datetime | None] = mapped_column(default=None)
+    hos_minutes_remaining: Mapped[int] = mapped_column(default=660)
+    vehicle_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="SET NULL"), default=None
+    )
+    # The load the driver holds (ASSIGNED to DELIVERED); claimed with a conditional UPDATE.
+    current_shipment_id: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def position(self) -> tuple[float, float] | None:
+        """Where the driver is: the last fix, else home."""
+        if self.lat is not None and self.lng is not None:
+            return self.lat, self.lng
+        if self.home_lat is not None and self.home_lng is not None:
+            return self.home_lat, self.home_lng
+        return None
+
+
+class Vehicle(TenantMixin, Base):
+    __tablename__ = "vehicles"
+    __table_args__ = (
+        Index("uq_vehicles_org_number", "organization_id", "number", unique=True),
+        CheckConstraint("status IN ('active', 'maintenance', 'retired')", name="status"),
+    )
+
+    number: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    equipment_type: Mapped[str] = mapped_column(String(16))
+    capacity_kg: Mapped[float] = mapped_column(Float)
+    vin: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,120 @@
+"""Request and response bodies for drivers and vehicles."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from freight.shipments.schemas import EquipmentType, Lat, Lng, ShipmentRead, Text200
+
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{5,30}$")]
+License = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
+Hos = Annotated[int, Field(ge=0, le=14 * 60)]
+
+
+class DriverCreate(BaseModel):
+    user_id: uuid.UUID | None = None
+    full_name: Text200
+    phone: Phone | None = None
+    license_number: License | None = None
+    license_region: Annotated[str, StringConstraints(max_length=60)] | None = None
+    equipment_types: Annotated[list[EquipmentType], Field(max_length=7)] = []
+    status: Literal["available", "off_duty"] = "off_duty"
+    home_lat: Lat | None = None
+    home_lng: Lng | None = None
+    hos_minutes_remaining: Hos = 660
+    vehicle_id: uuid.UUID | None = None
+
+
+class DriverUpdate(BaseModel):
+    user_id: uuid.UUID | None = None
+    full_name: Text200 | None = None
+    phone: Phone | None = None
+    license_number: License | None = None
+    license_region: Annotated[str, StringConstraints(max_length=60)] | None = None
+    equipment_types: Annotated[list[EquipmentType], Field(max_length=7)] | None = None
+    status: Literal["available", "off_duty"] | None = None
+    home_lat: Lat | None = None
+    home_lng: Lng | None = None
+    lat: Lat | None = None
+    lng: Lng | None = None
+    hos_minutes_remaining: Hos | None = None
+    vehicle_id: uuid.UUID | None = None
+
+
+class Availability(BaseModel):
+    status: Literal["available", "off_duty"]
+
+
+class DriverRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    user_id: uuid.UUID | None
+    full_name: str
+    phone: str | None
+    license_number: str | None
+    license_region: str | None
+    equipment_types: list[str]
+    status: str
+    home_lat: float | None
+    home_lng: float | None
+    lat: float | None
+    lng: float | None
+    position_at: datetime | None
+    hos_minutes_remaining: int
+    vehicle_id: uuid.UUID | None
+    current_shipment_id: uuid.UUID | None
+    created_at: datetime
+
+
+class DriverPage(BaseModel):
+    items: list[DriverRead]
+    next_cursor: str | None
+
+
+class VehicleCreate(BaseModel):
+    number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    kind: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    equipment_type: EquipmentType
+    capacity_kg: Annotated[float, Field(gt=0, le=100_000)]
+    vin: Annotated[str, StringConstraints(pattern=r"^[A-HJ-NPR-Z0-9]{17}$")] | None = None
+    status: Literal["active", "maintenance", "retired"] = "active"
+
+
+class VehicleUpdate(BaseModel):
+    number: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = None
+    kind: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = None
+    equipment_type: EquipmentType | None = None
+    capacity_kg: Annotated[float, Field(gt=0, le=100_000)] | None = None
+    vin: Annotated[str, StringConstraints(pattern=r"^[A-HJ-NPR-Z0-9]{17}$")] | None = None
+    status: Literal["active", "maintenance", "retired"] | None = None
+
+
+class VehicleRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    number: str
+    kind: str
+    equipment_type: str
+    capacity_kg: float
+    vin: str | None
+    status: str
+    created_at: datetime
+
+
+class VehiclePage(BaseModel):
+    items: list[VehicleRead]
+    next_cursor: str | None
+
+
+class DriverLoads(BaseModel):
+    items: list[ShipmentRead]
