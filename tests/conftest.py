@@ -42,6 +42,7 @@ def base_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
         "argon2_parallelism": 1,
         "rate_limit_api": "100000/minute",
         "log_file": tmp_path / "logs" / "freight.log",
+        "file_store_dir": tmp_path / "files",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

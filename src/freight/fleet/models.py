@@ -36,7 +36,8 @@ class Driver(TenantMixin, Base):
     lat: Mapped[float | None] = mapped_column(Float, default=None)
     lng: Mapped[float | None] = mapped_column(Float, default=None)
     position_at: Mapped[datetime | None] = mapped_column(default=None)
-    hos_minutes_remaining: Mapped[int] = mapped_column(default=660)
+    # Minutes left in the driver's 70-hour / 8-day duty cycle.
+    hos_minutes_remaining: Mapped[int] = mapped_column(default=4200)
     vehicle_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("vehicles.id", ondelete="SET NULL"), default=None
     )

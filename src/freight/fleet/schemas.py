@@ -12,7 +12,8 @@ from freight.shipments.schemas import EquipmentType, Lat, Lng, ShipmentRead, Tex
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{5,30}$")]
 License = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
-Hos = Annotated[int, Field(ge=0, le=14 * 60)]
+# Minutes left in the 70-hour / 8-day cycle.
+Hos = Annotated[int, Field(ge=0, le=70 * 60)]
 
 
 class DriverCreate(BaseModel):
@@ -25,7 +26,7 @@ class DriverCreate(BaseModel):
     status: Literal["available", "off_duty"] = "off_duty"
     home_lat: Lat | None = None
     home_lng: Lng | None = None
-    hos_minutes_remaining: Hos = 660
+    hos_minutes_remaining: Hos = 4200
     vehicle_id: uuid.UUID | None = None
 
 

@@ -17,6 +17,8 @@ from freight.fleet.models import Driver, Vehicle
 from freight.fleet.schemas import DriverCreate, DriverRead, DriverUpdate, VehicleCreate, VehicleRead
 from freight.identity.models import User
 from freight.pagination import page_newest_first
+from freight.shipments.lifecycle import ACTIVE
+from freight.shipments.models import Shipment
 
 
 def mask(value: str | None) -> str | None:
@@ -92,8 +94,18 @@ async def create_driver(session: AsyncSession, actor: Actor, body: DriverCreate)
 
 
 async def get_driver(session: AsyncSession, actor: Actor, driver_id: uuid.UUID) -> Driver:
-    """Staff see every driver of the organisation; a driver only themself."""
-    if not actor.is_staff and actor.driver_id != driver_id:
+    """Staff see every driver, a driver themself, a customer the driver of their active load."""
+    if actor.role == Role.CUSTOMER and actor.customer_id is not None:
+        carries_their_load = await session.scalar(
+            select(Shipment.id).where(
+                Shipment.driver_id == driver_id,
+                Shipment.customer_id == actor.customer_id,
+                Shipment.status.in_([s.value for s in ACTIVE]),
+            )
+        )
+        if carries_their_load is None:
+            raise NotFound("driver", driver_id)
+    elif not actor.is_staff and actor.driver_id != driver_id:
         raise NotFound("driver", driver_id)
     return await get_scoped(session, Driver, actor, driver_id)
 

@@ -305,7 +305,8 @@ async def shipment_events(
     await service.get_visible(session, actor, shipment_id)
     after = 0
     if cursor:
-        if not cursor.isdigit():
+        # ASCII digits only ("²" passes isdigit, int() refuses it), within the seq column's range.
+        if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 9:
             raise invalid("query", "cursor", msg="not a valid cursor")
         after = int(cursor)
     rows = await timeline(session, shipment_id, after, limit + 1)
