@@ -15,7 +15,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -123,7 +123,8 @@ async def record(
         actor_id=(actor.user_id or actor.api_key_id) if actor else None,
         actor_role=actor.role.value if actor else None,
         occurred_at=utcnow(),
-        device_time=device_time,
+        # Stored as UTC, so hash it as UTC: the chain must verify after a round trip.
+        device_time=device_time.astimezone(UTC) if device_time else None,
         prev_hash=prev_hash,
     )
     event.hash = chain_hash(prev_hash, content_of(event))

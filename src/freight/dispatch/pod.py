@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -95,6 +95,7 @@ async def deliver(
     if not body.recipient_name.strip():
         raise invalid("body", "recipient_name", msg="the recipient's name is required")
     checked = check_files(body, max_bytes, max_photos)
+    device_time = body.delivered_at.astimezone(UTC) if body.delivered_at else None
     stored: list[StoredFile] = []
     try:
         for upload, kind in checked:
@@ -117,7 +118,7 @@ async def deliver(
             files=files,
             lat=body.lat,
             lng=body.lng,
-            delivered_at=body.delivered_at,
+            delivered_at=device_time,
             received_at=now,
             captured_by=actor.user_id or actor.api_key_id,
         )
@@ -136,7 +137,7 @@ async def deliver(
             Status.DELIVERED,
             via="deliver",
             extra=extra,
-            at=body.delivered_at,
+            at=device_time,
         )
     except BaseException:
         for f in stored:

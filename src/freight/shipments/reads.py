@@ -6,6 +6,7 @@ cache is shared, so a change made through any process is seen by every other.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +26,8 @@ from freight.shipments.schemas import Position, ShipmentRead, TrackingRead, Trac
 
 SHOW_POSITION = frozenset({Status.PICKED_UP, Status.IN_TRANSIT})
 REFERENCE_TTL_S = 24 * 3600  # references never change
+# Anything else cannot be a reference; it never reaches the database (PostgreSQL rejects NUL).
+REFERENCE_SHAPE = re.compile(r"[A-Z0-9-]{1,20}")
 
 
 def shipment_key(shipment_id: uuid.UUID | str) -> str:
@@ -88,6 +91,8 @@ async def tracking_for(
 ) -> dict[str, Any]:
     """Public tracking by reference, from the cache when possible."""
     reference = reference.strip().upper()
+    if not REFERENCE_SHAPE.fullmatch(reference):
+        raise NotFound("shipment")
     ref_key = f"ref:{reference}"
     shipment_id = await cache.get(ref_key)
     if shipment_id is not None:

@@ -177,6 +177,19 @@ async def create(
     return shipment
 
 
+STOP_FIELDS = tuple(StopIn.model_fields)
+
+
+def _same_stops(current: Sequence[Stop], incoming: list[dict[str, Any]]) -> bool:
+    if len(current) != len(incoming):
+        return False
+    for stop, new in zip(current, incoming, strict=True):
+        parsed = StopIn.model_validate(new)
+        if any(getattr(stop, f) != getattr(parsed, f) for f in STOP_FIELDS):
+            return False
+    return True
+
+
 def _jsonable(value: Any) -> Any:
     return value if value is None or isinstance(value, int | float | str | bool) else str(value)
 
@@ -194,6 +207,8 @@ async def update(
     check_version(shipment, if_match)
     target = changes.pop("status", None)
     stops = changes.pop("stops", None)
+    if stops is not None and _same_stops(shipment.stops, stops):
+        stops = None  # a PUT repeating the stops does not change them
     fields = {k: v for k, v in changes.items() if k in EDITABLE and getattr(shipment, k) != v}
     if fields or stops is not None:
         if actor.role == Role.CUSTOMER and shipment.status != Status.PENDING:

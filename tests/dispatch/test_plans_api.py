@@ -1,0 +1,127 @@
+"""Auto-dispatch through the API: propose, read the reasons, apply what still holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from httpx import AsyncClient
+
+from tests.fleet_helpers import add_driver, book_load
+from tests.helpers import Session, add_customer, add_user, assert_problem
+
+
+async def _board(client: AsyncClient, admin: Session) -> tuple[dict[str, Any], ...]:
+    """Two loads (Chicago, Atlanta pickups) and two drivers (Columbus, Memphis).
+
+    Greedy by pickup time: the Chicago load (earlier) takes the nearer Columbus driver,
+    leaving Memphis for Atlanta. Optimal swaps them only if that is shorter in total.
+    """
+    account = await add_customer(client, admin)
+    chicago = await book_load(client, admin, account, origin="Chicago", destination="Dallas")
+    atlanta = await book_load(client, admin, account, origin="Atlanta", destination="Dallas")
+    columbus = await add_driver(client, admin, "col@acme.example", city="Columbus")
+    memphis = await add_driver(client, admin, "mem@acme.example", city="Memphis")
+    tanker = await book_load(
+        client, admin, account, origin="Denver", destination="Phoenix", equipment_type="tanker"
+    )
+    return chicago, atlanta, columbus.driver, memphis.driver, tanker
+
+
+async def test_plan_assigns_every_coverable_load_with_reasons_and_a_baseline(
+    client: AsyncClient, admin: Session
+) -> None:
+    chicago, atlanta, columbus, memphis, tanker = await _board(client, admin)
+    resp = await client.post("/api/dispatch/plans", headers=admin.auth, json={})
+    assert resp.status_code == 201, resp.text
+    result = resp.json()["result"]
+    pairs = {a["load_id"]: a for a in result["assignments"]}
+    assert set(pairs) == {chicago["id"], atlanta["id"]}
+    assert {pairs[chicago["id"]]["driver_id"], pairs[atlanta["id"]]["driver_id"]} == {
+        columbus["id"],
+        memphis["id"],
+    }
+    for pair in pairs.values():
+        assert pair["deadhead_km"] > 0 and pair["minutes_to_pickup"] > 0
+        assert pair["equipment_ok"] and pair["hours_ok"] and pair["slack_minutes"] >= 0
+    assert result["optimal_deadhead_km"] <= result["greedy_deadhead_km"]
+    assert result["km_saved"] == round(
+        result["greedy_deadhead_km"] - result["optimal_deadhead_km"], 1
+    )
+    [uncovered] = result["unassigned"]
+    assert uncovered["load_id"] == tanker["id"]
+    assert uncovered["reason"] == "no_feasible_driver" and uncovered["ruled_out"]["equipment"] == 2
+
+
+async def test_apply_assigns_each_pair_and_records_one_event_each(
+    client: AsyncClient, admin: Session
+) -> None:
+    chicago, atlanta, *_ = await _board(client, admin)
+    plan = (await client.post("/api/dispatch/plans", headers=admin.auth, json={})).json()
+    resp = await client.post(f"/api/dispatch/plans/{plan['id']}/apply", headers=admin.auth)
+    assert resp.status_code == 200, resp.text
+    assert len(resp.json()["applied"]) == 2 and resp.json()["skipped"] == []
+    for load in (chicago, atlanta):
+        events = (
+            await client.get(f"/api/shipments/{load['id']}/events", headers=admin.auth)
+        ).json()["items"]
+        assigned = [e for e in events if e["type"] == "shipment.assigned"]
+        assert len(assigned) == 1 and assigned[0]["data"]["plan_id"] == plan["id"]
+    again = await client.post(f"/api/dispatch/plans/{plan['id']}/apply", headers=admin.auth)
+    assert_problem(again, 409)
+
+
+async def test_apply_rechecks_and_skips_pairs_that_no_longer_hold(
+    client: AsyncClient, admin: Session
+) -> None:
+    chicago, atlanta, *_ = await _board(client, admin)
+    plan = (await client.post("/api/dispatch/plans", headers=admin.auth, json={})).json()
+    gone = next(a for a in plan["result"]["assignments"] if a["load_id"] == chicago["id"])[
+        "driver_id"
+    ]
+    await client.put(
+        f"/api/drivers/{gone}/availability", headers=admin.auth, json={"status": "off_duty"}
+    )
+    await client.post(
+        f"/api/shipments/{atlanta['id']}/cancel", headers=admin.auth, json={"reason": "shipper"}
+    )
+    result = (
+        await client.post(f"/api/dispatch/plans/{plan['id']}/apply", headers=admin.auth)
+    ).json()
+    assert result["applied"] == []
+    reasons = {s["load_id"]: s["skipped_because"] for s in result["skipped"]}
+    assert "not available" in reasons[chicago["id"]]
+    assert "CANCELLED" in reasons[atlanta["id"]]
+    assert (await client.get(f"/api/shipments/{chicago['id']}", headers=admin.auth)).json()[
+        "status"
+    ] == "PENDING"
+
+
+async def test_apply_only_the_chosen_loads(client: AsyncClient, admin: Session) -> None:
+    chicago, atlanta, *_ = await _board(client, admin)
+    plan = (await client.post("/api/dispatch/plans", headers=admin.auth, json={})).json()
+    resp = await client.post(
+        f"/api/dispatch/plans/{plan['id']}/apply",
+        headers=admin.auth,
+        json={"shipment_ids": [atlanta["id"]]},
+    )
+    assert [a["load_id"] for a in resp.json()["applied"]] == [atlanta["id"]]
+    assert (await client.get(f"/api/shipments/{chicago['id']}", headers=admin.auth)).json()[
+        "status"
+    ] == "PENDING"
+
+
+async def test_plans_are_for_staff_of_the_organisation(
+    client: AsyncClient, admin: Session, other_admin: Session
+) -> None:
+    await _board(client, admin)
+    plan = (await client.post("/api/dispatch/plans", headers=admin.auth, json={})).json()
+    buyer = await add_user(client, admin, "customer", "buyer@globex.example")
+    assert_problem(await client.post("/api/dispatch/plans", headers=buyer.auth, json={}), 403)
+    assert_problem(
+        await client.get(f"/api/dispatch/plans/{plan['id']}", headers=other_admin.auth), 404
+    )
+    assert_problem(
+        await client.post(f"/api/dispatch/plans/{plan['id']}/apply", headers=other_admin.auth), 404
+    )
+    theirs = (await client.post("/api/dispatch/plans", headers=other_admin.auth, json={})).json()
+    assert theirs["result"]["loads_considered"] == 0  # our loads are invisible to them
