@@ -21,6 +21,7 @@ from freight.security.encryption import configure_keyring, generate_key, keyring
 from freight.security.key_rotation import rotate_keys
 from freight.security.passwords import PasswordHasher
 from freight.settings import Settings, get_settings
+from freight.storage import FileStore
 
 app = typer.Typer(help="Freight operations platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
@@ -177,7 +178,8 @@ def users_set_password(
 
 def _seed_and_print() -> None:
     async def work(session: AsyncSession, settings: Settings) -> None:
-        logins = await seed_demo(session, PasswordHasher(settings))
+        store = FileStore(settings.file_store_dir)
+        logins = await seed_demo(session, PasswordHasher(settings), store, settings.road_factor)
         if logins is None:
             typer.echo("demo data already present (reset a password: freight users set-password)")
             return

@@ -59,9 +59,18 @@ def csv_row(s: Shipment) -> list[object]:
     ]
 
 
+# A cell starting with one of these is run as a formula by spreadsheet programs, and
+# customers write the place names: quote such text (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def _csv_line(values: Sequence[object]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer).writerow(values)
+    csv.writer(buffer).writerow([_cell(v) for v in values])
     return buffer.getvalue()
 
 
