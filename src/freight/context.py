@@ -12,6 +12,7 @@ from freight.cache import Cache, MemoryCache, RedisCache
 from freight.db import create_engine, create_session_factory
 from freight.events import EventBus
 from freight.migrations.runner import ensure_schema
+from freight.realtime.live import LiveHub
 from freight.security.passwords import PasswordHasher
 from freight.security.ratelimit import RateLimits
 from freight.security.tokens import TokenService
@@ -30,6 +31,7 @@ class AppContext:
     limits: RateLimits
     cache: Cache
     bus: EventBus
+    live: LiveHub
     redis: Redis | None = None
     started_at: float = field(default_factory=time.monotonic)
 
@@ -55,6 +57,7 @@ class AppContext:
             limits=RateLimits(settings, redis),
             cache=cache,
             bus=EventBus(),
+            live=LiveHub(),
             redis=redis,
         )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -109,15 +109,19 @@ async def tracking_for(
     return view
 
 
+async def invalidate(cache: Cache, shipment_ids: Iterable[uuid.UUID]) -> None:
+    """Drop the cached views of these shipments (after a commit that changed them)."""
+    keys = [k for i in set(shipment_ids) for k in (shipment_key(i), tracking_key(i))]
+    await cache.delete(*keys)
+
+
 def invalidator(cache: Cache) -> Any:
     """An event-bus subscriber that drops the cached views of every changed shipment."""
 
-    async def invalidate(batch: Sequence[Event]) -> None:
-        ids = {e.shipment_id for e in batch if e.shipment_id is not None}
-        keys = [k for i in ids for k in (shipment_key(i), tracking_key(i))]
-        await cache.delete(*keys)
+    async def on_events(batch: Sequence[Event]) -> None:
+        await invalidate(cache, (e.shipment_id for e in batch if e.shipment_id is not None))
 
-    return invalidate
+    return on_events
 
 
 __all__ = ["service", "shipment_for", "tracking_for"]

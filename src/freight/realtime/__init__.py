@@ -1,0 +1,1 @@
+"""Real-time delivery over socket.io; the only package that imports socketio."""
