@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import socketio
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from freight import __version__, health
 from freight.context import AppContext
@@ -16,6 +18,7 @@ from freight.fleet import api as fleet_api
 from freight.identity import api as identity_api
 from freight.observability.logging import configure_logging
 from freight.observability.middleware import RequestContextMiddleware
+from freight.realtime.gateway import Gateway
 from freight.security.encryption import configure_keyring, keyring_from_settings
 from freight.settings import Settings, get_settings
 from freight.shipments import api as shipments_api
@@ -32,11 +35,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.ctx = ctx = await AppContext.start(settings)
         ctx.bus.subscribe(shipment_reads.invalidator(ctx.cache))
+        await gateway.start(ctx)
         try:
             yield
         finally:
-            await app.state.ctx.close()
+            await gateway.stop()
+            await ctx.close()
 
+    gateway = Gateway(settings)
     app = FastAPI(
         title="Freight",
         version=__version__,
@@ -71,4 +77,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["ETag", "Retry-After", "X-Request-ID"],
         )
     app.add_middleware(RequestContextMiddleware)
+    app.state.gateway = gateway
     return app
+
+
+def with_socketio(app: FastAPI) -> ASGIApp:
+    """Serve socket.io at ``/socket.io/`` in front of the API."""
+    served: ASGIApp = socketio.ASGIApp(app.state.gateway.sio, other_asgi_app=app)
+    return served
+
+
+def create_asgi(settings: Settings | None = None) -> ASGIApp:
+    """The served app (the uvicorn factory): the API with its socket.io gateway."""
+    return with_socketio(create_app(settings))

@@ -81,7 +81,7 @@ def serve(
     if demo:
         _seed_and_print()
     uvicorn.run(
-        "freight.app:create_app",
+        "freight.app:create_asgi",
         factory=True,
         host=host,
         port=port,

@@ -70,6 +70,16 @@ class Settings(BaseSettings):
     pod_max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     pod_max_photos: int = Field(default=10, ge=0, le=50)
 
+    # Real-time (socket.io)
+    ws_max_connections: int = Field(default=10_000, ge=1)
+    ws_max_connections_per_user: int = Field(default=20, ge=1)
+    ws_max_payload_bytes: int = Field(default=64 * 1024, ge=1024)
+    ws_idle_timeout_s: float = Field(default=60.0, gt=0)
+    ws_ping_interval_s: float = Field(default=25.0, gt=0)
+    ws_ping_timeout_s: float = Field(default=20.0, gt=0)
+    ws_location_interval_ms: int = Field(default=250, ge=10)
+    ws_replay_limit: int = Field(default=1000, ge=1)
+
     # HTTP
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     public_base_url: str = "http://127.0.0.1:8000"

@@ -1,0 +1,134 @@
+"""From committed events to socket.io: envelopes, and the hop between processes.
+
+Every process must see every shipment event (its own subscribers may be anywhere),
+so with Redis the origin publishes envelopes on a channel that every process reads,
+itself included; without Redis they go straight to the local gateway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from sqlalchemy.orm import object_session
+
+from freight.events import Event
+
+log = structlog.get_logger("freight.realtime")
+CHANNEL = "freight:realtime"
+Deliver = Callable[[list[dict[str, Any]]], Awaitable[None]]
+
+
+def _shipment_state(event: Event) -> tuple[str | None, int | None]:
+    """Status and version of the event's shipment as committed (from the session, no SQL)."""
+    from freight.shipments.models import Shipment
+
+    session = object_session(event)
+    if session is None or event.shipment_id is None:
+        return None, None
+    shipment = session.identity_map.get(session.identity_key(Shipment, event.shipment_id))
+    if isinstance(shipment, Shipment):
+        return shipment.status, shipment.version
+    return None, None
+
+
+def envelope(event: Event) -> dict[str, Any] | None:
+    """The socket.io form of a committed event, or None when it is not streamed."""
+    if event.shipment_id is None or event.seq is None:
+        return None
+    at = event.occurred_at.isoformat()
+    base = {
+        "org": str(event.organization_id),
+        "shipment_id": str(event.shipment_id),
+        "seq": event.seq,
+        "kind": "event",
+    }
+    if event.type == "message.posted":
+        return base | {"event": "message:new", "payload": {"event_id": event.id, **event.data}}
+    status, version = _shipment_state(event)
+    payload = {
+        "event_id": event.id,
+        "shipment_id": str(event.shipment_id),
+        "type": event.type,
+        "status": status or event.data.get("to"),
+        "version": version,
+        "changes": event.data,
+        "at": at,
+    }
+    return base | {"event": "shipment:updated", "payload": payload}
+
+
+def envelopes(batch: Sequence[Event]) -> list[dict[str, Any]]:
+    """Envelopes of the streamed events of a batch, in order."""
+    return [env for env in (envelope(e) for e in batch) if env is not None]
+
+
+class LocalBridge:
+    """Single process: hand envelopes straight to the gateway."""
+
+    def __init__(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+
+    async def publish(self, items: list[dict[str, Any]]) -> None:
+        """Deliver now."""
+        if items:
+            await self._deliver(items)
+
+    async def start(self) -> None:
+        """Nothing to start."""
+
+    async def stop(self) -> None:
+        """Nothing to stop."""
+
+
+class RedisBridge:
+    """Several processes: publish on a Redis channel that every process (this one too) reads."""
+
+    def __init__(self, redis: Redis, deliver: Deliver) -> None:
+        self._redis = redis
+        self._deliver = deliver
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def publish(self, items: list[dict[str, Any]]) -> None:
+        """Send to every process."""
+        if items:
+            await self._redis.publish(CHANNEL, json.dumps(items, default=str))
+
+    async def start(self) -> None:
+        """Start reading the channel (returns once subscribed)."""
+        self._task = asyncio.create_task(self._listen())
+        await asyncio.wait_for(self._ready.wait(), timeout=10)
+
+    async def stop(self) -> None:
+        """Stop reading."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANNEL)
+                    self._ready.set()
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            await self._deliver(json.loads(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # keep listening through Redis restarts
+                log.exception("realtime.bridge_failed")
+                await asyncio.sleep(1)
+
+
+def live_item(event: str, shipment_id: uuid.UUID, payload: dict[str, Any]) -> dict[str, Any]:
+    """A non-persistent update (location, read receipt) in envelope form."""
+    return {"kind": "live", "event": event, "shipment_id": str(shipment_id), "payload": payload}
