@@ -102,9 +102,16 @@ class RedisBridge:
             await self._redis.publish(CHANNEL, json.dumps(items, default=str))
 
     async def start(self) -> None:
-        """Start reading the channel (returns once subscribed)."""
+        """Start reading the channel; wait briefly for the subscription, never fail on it.
+
+        With Redis down the app still starts (``/api/ready`` says what is wrong) and the
+        listener keeps retrying.
+        """
         self._task = asyncio.create_task(self._listen())
-        await asyncio.wait_for(self._ready.wait(), timeout=10)
+        try:
+            await asyncio.wait_for(self._ready.wait(), timeout=2)
+        except TimeoutError:
+            log.warning("realtime.bridge_not_subscribed_yet")
 
     async def stop(self) -> None:
         """Stop reading."""
