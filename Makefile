@@ -6,13 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test check install clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install Freight with its test tools
+install: $(STAMP) ## create .venv, install Freight with its test tools, and the npm packages
 
 run: $(STAMP) ## serve on http://127.0.0.1:8000 (SQLite, demo data, no other service)
 	$(BIN)/freight serve --demo
@@ -26,4 +27,4 @@ check: $(STAMP) ## lint, format and type checks
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) data logs .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules data logs .pytest_cache .mypy_cache .ruff_cache

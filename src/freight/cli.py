@@ -28,10 +28,12 @@ db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="Field-encryption keys.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident event log.", no_args_is_help=True)
+tracking_app = typer.Typer(help="GPS positions.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(tracking_app, name="tracking")
 
 T = TypeVar("T")
 
@@ -242,3 +244,29 @@ def audit_verify() -> None:
         typer.echo(f"{len(problems)} problem(s) found", err=True)
         raise typer.Exit(1)
     typer.echo("event log intact")
+
+
+@tracking_app.command("prune")
+def tracking_prune(
+    days: Annotated[
+        int | None, typer.Option(min=1, help="keep this many days (default: the retention)")
+    ] = None,
+    batch: Annotated[int, typer.Option(min=1, max=100_000, help="rows per transaction")] = 5000,
+) -> None:
+    """Delete GPS fixes older than FREIGHT_GPS_RETENTION_DAYS, a batch at a time."""
+    from datetime import timedelta
+
+    from freight.db import utcnow
+    from freight.tracking.track import prune_all
+
+    async def work(engine: AsyncEngine, settings: Settings) -> tuple[int, str]:
+        before = utcnow() - timedelta(days=days or settings.gps_retention_days)
+        deleted = await prune_all(create_session_factory(engine), before, batch)
+        return deleted, before.isoformat(timespec="seconds")
+
+    deleted, before = _with_engine(work)
+    typer.echo(f"deleted {deleted} position(s) recorded before {before}")
+
+
+if __name__ == "__main__":
+    app()

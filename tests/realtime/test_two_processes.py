@@ -1,0 +1,94 @@
+"""Two processes sharing PostgreSQL and Redis: a change via one reaches the other's clients."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import PG_URL, REDIS_URL
+from tests.fleet_helpers import book_load
+from tests.helpers import add_customer, add_user, register
+from tests.realtime.conftest import connect, free_port
+
+pytestmark = pytest.mark.skipif(
+    not (PG_URL and REDIS_URL), reason="needs PostgreSQL and Redis; runs in that pass of the suite"
+)
+
+
+async def _serve(port: int, tmp_path: Path) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "FREIGHT_DATABASE_URL": PG_URL or "",
+        "FREIGHT_REDIS_URL": REDIS_URL or "",
+        "FREIGHT_AUTO_MIGRATE": "false",
+        "FREIGHT_LOG_FILE": str(tmp_path / f"server-{port}.log"),
+        "FREIGHT_LOG_LEVEL": "WARNING",
+        "FREIGHT_ARGON2_TIME_COST": "1",
+        "FREIGHT_ARGON2_MEMORY_KIB": "8192",
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "freight.cli",
+        "serve",
+        "--port",
+        str(port),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+@pytest.fixture
+async def two_servers(clean_db: str, tmp_path: Path) -> AsyncIterator[tuple[str, str]]:
+    ports = [free_port(), free_port()]
+    procs = [await _serve(port, tmp_path) for port in ports]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        async with httpx.AsyncClient() as http:
+            for url in urls:
+                for _ in range(200):
+                    try:
+                        if (await http.get(f"{url}/api/ready")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    await asyncio.sleep(0.05)
+                else:
+                    raise AssertionError(f"{url} did not become ready")
+        yield urls[0], urls[1]
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+            await proc.wait()
+
+
+async def test_a_change_through_one_process_reaches_a_client_of_the_other(
+    two_servers: tuple[str, str],
+) -> None:
+    first, second = two_servers
+    async with httpx.AsyncClient(base_url=second, timeout=10) as http:
+        admin = await register(http, "Acme", "admin@acme.example")
+        account = await add_customer(http, admin)
+        buyer = await add_user(http, admin, "customer", "buyer@globex.example", account)
+        load = await book_load(http, admin, account)
+        listener = await connect(first, buyer.access_token)
+        try:
+            ack = await listener.client.call("subscribe", {"shipment_id": load["id"]}, timeout=5)
+            assert ack["ok"] is True
+            await http.patch(
+                f"/api/shipments/{load['id']}", headers=buyer.auth, json={"notes": "via 2"}
+            )
+            [update] = await listener.wait_for("shipment:updated", within=2.0)
+            assert update["shipment_id"] == load["id"] and update["version"] == 2
+        finally:
+            await listener.client.disconnect()
