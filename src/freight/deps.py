@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
@@ -16,7 +17,7 @@ from freight.identity import service as identity
 from freight.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
     """The running app's resources."""
     ctx: AppContext = request.app.state.ctx
     return ctx
@@ -35,6 +36,43 @@ async def get_session(ctx: Context) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+PRINCIPAL_TTL_S = 30
+
+
+def principal_key(user_id: uuid.UUID | str) -> str:
+    """Cache key of a user's access facts; dropped whenever the user or their driver changes."""
+    return f"principal:{user_id}"
+
+
+async def principal(
+    ctx: AppContext, session: AsyncSession, user_id: uuid.UUID, org_id: uuid.UUID
+) -> Actor:
+    """The active user a token names, as an Actor; cached so a read needs no database."""
+    cached = await ctx.cache.get(principal_key(user_id))
+    if cached is None:
+        user = await identity.active_user(session, user_id, org_id)
+        role = Role(user.role)
+        driver_id = (
+            await fleet.driver_id_for_user(session, user.id) if role == Role.DRIVER else None
+        )
+        cached = {
+            "org": str(user.organization_id),
+            "role": user.role,
+            "customer_id": str(user.customer_id) if user.customer_id else None,
+            "driver_id": str(driver_id) if driver_id else None,
+        }
+        await ctx.cache.set(principal_key(user_id), cached, PRINCIPAL_TTL_S)
+    if cached["org"] != str(org_id):
+        raise Unauthorized("account disabled")
+    return Actor(
+        organization_id=org_id,
+        role=Role(cached["role"]),
+        user_id=user_id,
+        customer_id=uuid.UUID(cached["customer_id"]) if cached["customer_id"] else None,
+        driver_id=uuid.UUID(cached["driver_id"]) if cached["driver_id"] else None,
+    )
+
+
 async def current_actor(request: Request, ctx: Context, session: SessionDep) -> Actor:
     """Authenticate by API key or bearer token, then count the call against the caller's limit."""
     api_key = request.headers.get("x-api-key")
@@ -48,17 +86,7 @@ async def current_actor(request: Request, ctx: Context, session: SessionDep) -> 
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("expected 'Authorization: Bearer <token>'")
         claims = ctx.tokens.verify_access(token.strip())
-        user = await identity.active_user(session, claims.user_id, claims.organization_id)
-        role = Role(user.role)
-        actor = Actor(
-            organization_id=user.organization_id,
-            role=role,
-            user_id=user.id,
-            customer_id=user.customer_id,
-            driver_id=await fleet.driver_id_for_user(session, user.id)
-            if role == Role.DRIVER
-            else None,
-        )
+        actor = await principal(ctx, session, claims.user_id, claims.organization_id)
     else:
         raise Unauthorized()
     await ctx.limits.hit(ctx.limits.api, actor.principal)

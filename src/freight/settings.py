@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=5, ge=0, le=200)
     db_pool_timeout_s: float = Field(default=10.0, gt=0)
     db_echo: bool = False
+    # Test each pooled connection before use (a round trip per checkout); off by default.
+    db_pool_pre_ping: bool = False
+    db_pool_recycle_s: int = Field(default=1800, ge=60)
     auto_migrate: bool | None = None
     redis_url: str | None = None
 
@@ -93,6 +96,8 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, data: object) -> object:
+        if isinstance(data, dict) and str(data.get("log_file", "")).lower() in ("off", "none", "-"):
+            data["log_file"] = None  # FREIGHT_LOG_FILE=off: stdout only
         if isinstance(data, dict):
             raw = data.get("cors_origins")
             if isinstance(raw, str):

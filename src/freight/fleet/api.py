@@ -9,7 +9,17 @@ from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import select
 
 from freight.access import Actor, Role
-from freight.deps import DEFAULT_LIMIT, CurrentUser, Cursor, Limit, SessionDep, Staff, require_role
+from freight.deps import (
+    DEFAULT_LIMIT,
+    Context,
+    CurrentUser,
+    Cursor,
+    Limit,
+    SessionDep,
+    Staff,
+    principal_key,
+    require_role,
+)
 from freight.errors import Forbidden
 from freight.fleet import service
 from freight.fleet.schemas import (
@@ -52,10 +62,14 @@ async def list_drivers(
 
 
 @drivers.post("", status_code=status.HTTP_201_CREATED)
-async def create_driver(body: DriverCreate, actor: Staff, session: SessionDep) -> DriverRead:
+async def create_driver(
+    body: DriverCreate, actor: Staff, session: SessionDep, ctx: Context
+) -> DriverRead:
     """Add a driver, optionally linked to a driver user."""
     driver = await service.create_driver(session, actor, body)
     await session.commit()
+    if driver.user_id:
+        await ctx.cache.delete(principal_key(driver.user_id))  # the user is now this driver
     return service.driver_view(actor, driver)
 
 
@@ -75,11 +89,14 @@ async def get_driver(driver_id: uuid.UUID, actor: CurrentUser, session: SessionD
 
 @drivers.patch("/{driver_id}")
 async def update_driver(
-    driver_id: uuid.UUID, body: DriverUpdate, actor: Staff, session: SessionDep
+    driver_id: uuid.UUID, body: DriverUpdate, actor: Staff, session: SessionDep, ctx: Context
 ) -> DriverRead:
     """Change a driver's details."""
+    linked_before = (await service.get_driver(session, actor, driver_id)).user_id
     driver = await service.update_driver(session, actor, driver_id, body)
     await session.commit()
+    for user_id in {linked_before, driver.user_id} - {None}:
+        await ctx.cache.delete(principal_key(user_id))  # type: ignore[arg-type]
     return service.driver_view(actor, driver)
 
 

@@ -15,6 +15,7 @@ from freight.deps import (
     Limit,
     SessionDep,
     client_address,
+    principal_key,
 )
 from freight.errors import Unauthorized
 from freight.identity import service
@@ -144,6 +145,7 @@ async def update_user(
         session, actor, ctx.passwords, user_id, body, ctx.settings.password_min_length
     )
     await session.commit()
+    await ctx.cache.delete(principal_key(user_id))  # role, account or active flag may differ
     return UserRead.model_validate(user)
 
 

@@ -7,7 +7,7 @@ import time
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.asyncio import Redis
 
 from freight.errors import RateLimited
@@ -30,7 +30,8 @@ class RateLimits:
             )
         else:
             self.storage = MemoryStorage()
-        self._limiter = MovingWindowRateLimiter(self.storage)
+        # A sliding-window counter: two counters per key instead of a list of every hit.
+        self._limiter = SlidingWindowCounterRateLimiter(self.storage)
         self.login: RateLimitItem = parse(settings.rate_limit_login)
         self.api: RateLimitItem = parse(settings.rate_limit_api)
         self.tracking: RateLimitItem = parse(settings.rate_limit_tracking)

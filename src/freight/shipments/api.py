@@ -52,7 +52,7 @@ OnTheRoad = Annotated[Actor, Depends(require_role(Role.DRIVER, Role.DISPATCHER, 
 ETAG = re.compile(r'^(?:W/)?"?(\d+)"?$')
 
 
-def if_match_version(
+async def if_match_version(
     if_match: Annotated[str | None, Header(description='the ETag you read, e.g. "3"')] = None,
 ) -> int | None:
     """The version an ``If-Match`` header names (None when absent or ``*``)."""
@@ -112,7 +112,7 @@ async def update_customer(
 # --- shipments -----------------------------------------------------------------------
 
 
-def list_filters(
+async def list_filters(
     status_: Annotated[list[Status] | None, Query(alias="status")] = None,
     customer_id: uuid.UUID | None = None,
     driver_id: uuid.UUID | None = None,
@@ -184,14 +184,12 @@ async def get_shipment(
     actor: CurrentUser,
     session: SessionDep,
     ctx: Context,
-    response: Response,
-) -> dict[str, Any]:
+) -> Response:
     """One shipment with its stops."""
-    body = await reads.shipment_for(
+    body, version = await reads.shipment_for(
         session, ctx.cache, actor, shipment_id, ctx.settings.cache_ttl_s
     )
-    _with_etag(response, body["version"])
-    return body
+    return Response(body, media_type="application/json", headers={"ETag": f'"{version}"'})
 
 
 async def _edit(
