@@ -19,7 +19,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -179,7 +189,7 @@ def discard_pending(session: AsyncSession) -> None:
 
 @dataclass(frozen=True)
 class ChainProblem:
-    event_id: int
+    event_id: int | None  # None: the events at the end of a chain are missing
     shipment_id: uuid.UUID | None
     seq: int | None
     problem: str
@@ -205,3 +215,32 @@ async def verify_chains(session: AsyncSession, batch: int = 1000) -> AsyncIterat
         if chain_hash(event.prev_hash, content_of(event)) != event.hash:
             yield ChainProblem(event.id, current, event.seq, "content altered")
         prev_hash, expected_seq = event.hash, (event.seq or 0) + 1
+    async for problem in _cut_chains(session):
+        yield problem
+
+
+async def _cut_chains(session: AsyncSession) -> AsyncIterator[ChainProblem]:
+    # The walk cannot see events missing after the last one left; the shipment's counter
+    # says how many were recorded, so a chain cut short (or removed whole) still shows.
+    from freight.shipments.models import Shipment
+
+    last = (
+        select(Event.shipment_id, func.max(Event.seq).label("seq"))
+        .where(Event.shipment_id.is_not(None))
+        .group_by(Event.shipment_id)
+        .subquery()
+    )
+    stmt = (
+        select(Shipment.id, Shipment.event_seq, last.c.seq)
+        .outerjoin(last, last.c.shipment_id == Shipment.id)
+        .where(func.coalesce(last.c.seq, 0) != Shipment.event_seq)
+        .order_by(Shipment.id)
+    )
+    for shipment_id, recorded, found in (await session.execute(stmt)).all():
+        ends = found or 0
+        yield ChainProblem(
+            None,
+            shipment_id,
+            ends + 1 if ends < recorded else ends,
+            f"the shipment counted {recorded} event(s) but its chain ends at seq {ends}",
+        )

@@ -1,0 +1,356 @@
+"""The event log: the timeline, its hash chain, ``freight audit verify`` and atomic writes."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from httpx import AsyncClient
+from typer.testing import CliRunner
+
+from freight.cli import app as cli
+from freight.events import ChainProblem, chain_hash, content_of, verify_chains
+from freight.settings import get_settings
+from tests.fleet_helpers import add_driver, assign, move
+from tests.helpers import Session, assert_problem
+from tests.shipments.conftest import World, book
+from tests.shipments.direct import (
+    assert_no_leak,
+    delete_event,
+    events_of,
+    set_event,
+)
+from tests.shipments.factory import shipment_body
+
+
+async def timeline(client: AsyncClient, who: Session, shipment_id: str) -> list[dict[str, Any]]:
+    resp = await client.get(f"/api/shipments/{shipment_id}/events", headers=who.auth)
+    assert resp.status_code == 200, resp.text
+    items: list[dict[str, Any]] = resp.json()["items"]
+    return items
+
+
+async def patch(
+    client: AsyncClient, who: Session, shipment_id: str, **changes: Any
+) -> dict[str, Any]:
+    resp = await client.patch(f"/api/shipments/{shipment_id}", headers=who.auth, json=changes)
+    assert resp.status_code == 200, resp.text
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+async def problems(app: FastAPI) -> list[ChainProblem]:
+    async with app.state.ctx.sessions() as session:
+        return [p async for p in verify_chains(session)]
+
+
+async def shipment_with_history(client: AsyncClient, world: World, edits: int = 3) -> str:
+    """A shipment with a created event followed by ``edits`` updates."""
+    shipment_id: str = (await book(client, world.customer_a))["id"]
+    for i in range(edits):
+        await patch(client, world.customer_a, shipment_id, notes=f"edit {i}")
+    return shipment_id
+
+
+# --- the timeline ----------------------------------------------------------------------
+
+
+async def test_timeline_is_oldest_first_with_typed_events(
+    client: AsyncClient, world: World
+) -> None:
+    created = await book(client, world.customer_a)
+    sid = created["id"]
+    driver = await add_driver(client, world.admin, "drv@acme.example")
+    await patch(client, world.customer_a, sid, weight_kg=9000)
+    await assign(client, world.dispatcher, sid, driver)
+    await move(client, driver, sid, "PICKED_UP")
+    await move(client, driver, sid, "IN_TRANSIT")
+
+    items = await timeline(client, world.customer_a, sid)
+    assert [e["type"] for e in items] == [
+        "shipment.created",
+        "shipment.updated",
+        "shipment.assigned",
+        "shipment.status_changed",
+        "shipment.status_changed",
+    ]
+    assert [e["seq"] for e in items] == [1, 2, 3, 4, 5]
+    assert [e["id"] for e in items] == sorted(e["id"] for e in items)
+    assert items[0]["data"]["reference"] == created["reference"]
+    assert items[1]["data"]["changes"]["weight_kg"] == [12000.0, 9000.0]
+    moves = [(e["data"]["from"], e["data"]["to"]) for e in items[2:]]
+    assert moves == [
+        ("PENDING", "ASSIGNED"),
+        ("ASSIGNED", "PICKED_UP"),
+        ("PICKED_UP", "IN_TRANSIT"),
+    ]
+    assert items[1]["actor_id"] == str(world.customer_a.id)
+    assert items[1]["actor_role"] == "customer"
+    assert items[4]["actor_id"] == str(driver.session.id)
+    assert items[4]["actor_role"] == "driver"
+
+
+async def test_cancel_is_on_the_timeline_with_its_reason(client: AsyncClient, world: World) -> None:
+    sid = (await book(client, world.customer_a))["id"]
+    resp = await client.post(
+        f"/api/shipments/{sid}/cancel", headers=world.customer_a.auth, json={"reason": "no stock"}
+    )
+    assert resp.status_code == 200, resp.text
+    last = (await timeline(client, world.customer_a, sid))[-1]
+    assert last["type"] == "shipment.cancelled"
+    data = last["data"]
+    assert (data["from"], data["to"], data["reason"]) == ("PENDING", "CANCELLED", "no stock")
+
+
+async def test_transition_event_carries_the_device_time_and_position(
+    client: AsyncClient, app: FastAPI, world: World
+) -> None:
+    sid = (await book(client, world.customer_a))["id"]
+    driver = await add_driver(client, world.admin, "drv@acme.example")
+    await assign(client, world.dispatcher, sid, driver)
+    resp = await client.post(
+        f"/api/shipments/{sid}/transitions",
+        headers=driver.auth,
+        json={
+            "status": "PICKED_UP",
+            "at": "2030-05-01T09:30:00-05:00",
+            "note": "sealed 4471",
+            "lat": 41.88,
+            "lng": -87.63,
+        },
+    )
+    assert resp.status_code == 200, resp.text
+    last = (await timeline(client, world.dispatcher, sid))[-1]
+    assert last["type"] == "shipment.status_changed"
+    assert (last["data"]["from"], last["data"]["to"]) == ("ASSIGNED", "PICKED_UP")
+    assert (last["data"]["lat"], last["data"]["lng"], last["data"]["note"]) == (
+        41.88,
+        -87.63,
+        "sealed 4471",
+    )
+    assert datetime.fromisoformat(last["device_time"]) == datetime(2030, 5, 1, 14, 30, tzinfo=UTC)
+    assert await problems(app) == []  # a device time with an offset still verifies
+
+
+async def test_timeline_pages_by_cursor(client: AsyncClient, world: World) -> None:
+    sid = await shipment_with_history(client, world, edits=4)
+    seqs: list[int] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        resp = await client.get(
+            f"/api/shipments/{sid}/events", headers=world.customer_a.auth, params=params
+        )
+        assert resp.status_code == 200, resp.text
+        page = resp.json()
+        seqs += [e["seq"] for e in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seqs == [1, 2, 3, 4, 5]
+    assert pages == 3
+
+
+@pytest.mark.parametrize(
+    "cursor", ["-1", "abc", "1 OR 1=1", "' OR '1'='1", "²", "١٢", "9" * 40, "1e3", " 1"]
+)
+async def test_bad_timeline_cursors_are_422(client: AsyncClient, world: World, cursor: str) -> None:
+    sid = await shipment_with_history(client, world, edits=1)
+    resp = await client.get(
+        f"/api/shipments/{sid}/events", headers=world.customer_a.auth, params={"cursor": cursor}
+    )
+    assert_no_leak(resp)
+    assert ["query", "cursor"] in [e["loc"] for e in assert_problem(resp, 422)["errors"]]
+
+
+async def test_timeline_is_scoped_like_the_shipment(client: AsyncClient, world: World) -> None:
+    sid = await shipment_with_history(client, world, edits=1)
+    assert len(await timeline(client, world.customer_a, sid)) == 2
+    assert len(await timeline(client, world.dispatcher, sid)) == 2
+    for stranger in (world.customer_b, world.outsider):
+        resp = await client.get(f"/api/shipments/{sid}/events", headers=stranger.auth)
+        assert_problem(resp, 404, "not_found")
+    unknown = await client.get(
+        f"/api/shipments/{uuid.uuid4()}/events", headers=world.dispatcher.auth
+    )
+    assert_problem(unknown, 404)
+
+
+# --- the hash chain --------------------------------------------------------------------
+
+
+async def test_each_shipment_has_a_gapless_hash_chain(
+    client: AsyncClient, app: FastAPI, world: World
+) -> None:
+    first = await shipment_with_history(client, world, edits=3)
+    second = await shipment_with_history(client, world, edits=2)
+    for sid, count in ((first, 4), (second, 3)):
+        rows = await events_of(app, sid)
+        assert [r.seq for r in rows] == list(range(1, count + 1))
+        assert rows[0].prev_hash == ""
+        for before, after in itertools.pairwise(rows):
+            assert after.prev_hash == before.hash
+        for row in rows:
+            assert len(row.hash) == 64
+            assert row.hash == chain_hash(row.prev_hash, content_of(row))
+    assert await problems(app) == []
+
+
+async def test_verify_reports_an_altered_payload(
+    client: AsyncClient, app: FastAPI, world: World
+) -> None:
+    sid = await shipment_with_history(client, world)
+    untouched = await shipment_with_history(client, world)
+    victim = (await events_of(app, sid))[1]
+    await set_event(app, victim.id, data={"changes": {"notes": [None, "nothing to see"]}})
+
+    found = await problems(app)
+    assert [(p.event_id, p.problem) for p in found] == [(victim.id, "content altered")]
+    assert all(p.shipment_id != uuid.UUID(untouched) for p in found)
+
+
+async def test_verify_reports_an_altered_row_whose_hash_was_recomputed(
+    client: AsyncClient, app: FastAPI, world: World
+) -> None:
+    sid = await shipment_with_history(client, world)
+    rows = await events_of(app, sid)
+    victim = rows[1]
+    forged = {"changes": {"notes": [None, "forged"]}}
+    content = content_of(victim) | {"data": forged}
+    await set_event(app, victim.id, data=forged, hash=chain_hash(victim.prev_hash, content))
+
+    found = await problems(app)
+    assert rows[2].id in {p.event_id for p in found}
+    assert victim.id not in {p.event_id for p in found}
+
+
+async def test_verify_reports_swapped_events(
+    client: AsyncClient, app: FastAPI, world: World
+) -> None:
+    sid = await shipment_with_history(client, world)
+    rows = await events_of(app, sid)
+    a, b = rows[1], rows[2]
+    await set_event(app, a.id, seq=-1)  # (shipment_id, seq) is unique: swap through a spare
+    await set_event(app, b.id, seq=a.seq)
+    await set_event(app, a.id, seq=b.seq)
+
+    found = await problems(app)
+    assert {a.id, b.id} <= {p.event_id for p in found}
+    assert {p.shipment_id for p in found} == {uuid.UUID(sid)}
+
+
+async def test_verify_reports_a_deleted_middle_event(
+    client: AsyncClient, app: FastAPI, world: World
+) -> None:
+    sid = await shipment_with_history(client, world)
+    rows = await events_of(app, sid)
+    await delete_event(app, rows[1].id)
+
+    found = await problems(app)
+    assert found, "a deleted event went unnoticed"
+    assert {p.event_id for p in found} == {rows[2].id}
+    assert {p.seq for p in found} == {3}
+
+
+async def test_verify_reports_a_deleted_newest_event(
+    client: AsyncClient, app: FastAPI, world: World
+) -> None:
+    sid = await shipment_with_history(client, world)
+    rows = await events_of(app, sid)
+    await delete_event(app, rows[-1].id)
+
+    found = await problems(app)
+    assert [(p.shipment_id, p.seq) for p in found] == [(uuid.UUID(sid), rows[-1].seq)]
+
+
+async def test_verify_reports_a_shipment_whose_events_were_all_deleted(
+    client: AsyncClient, app: FastAPI, world: World
+) -> None:
+    sid = await shipment_with_history(client, world, edits=1)
+    for row in await events_of(app, sid):
+        await delete_event(app, row.id)
+    found = await problems(app)
+    assert [p.shipment_id for p in found] == [uuid.UUID(sid)]
+
+
+@pytest.fixture
+def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """The CLI pointed at the test database."""
+    monkeypatch.setenv("FREIGHT_DATABASE_URL", database_url)
+    monkeypatch.delenv("FREIGHT_REDIS_URL", raising=False)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+async def test_audit_verify_command(
+    client: AsyncClient, app: FastAPI, world: World, cli_env: CliRunner
+) -> None:
+    sid = await shipment_with_history(client, world)
+
+    # The command runs its own event loop, so it gets a thread of its own.
+    intact = await asyncio.to_thread(cli_env.invoke, cli, ["audit", "verify"])
+    assert intact.exit_code == 0, intact.output
+    assert "event log intact" in intact.output
+
+    victim = (await events_of(app, sid))[2]
+    await set_event(app, victim.id, data={"changes": {}})
+    broken = await asyncio.to_thread(cli_env.invoke, cli, ["audit", "verify"])
+    assert broken.exit_code == 1, broken.output
+    assert f"event {victim.id} " in broken.output
+    assert "content altered" in broken.output
+    assert "1 problem(s) found" in broken.output
+
+
+# --- events are part of the change's transaction ---------------------------------------
+
+
+async def test_a_failed_change_leaves_no_event(
+    client: AsyncClient, app: FastAPI, world: World
+) -> None:
+    sid = (await book(client, world.customer_a))["id"]
+    url = f"/api/shipments/{sid}"
+    await patch(client, world.customer_a, sid, notes="v2")
+
+    stale = await client.patch(
+        url, headers={**world.customer_a.auth, "If-Match": '"1"'}, json={"notes": "stale"}
+    )
+    assert_problem(stale, 412)
+    bad_stops = shipment_body()["stops"]
+    bad_stops[0]["window_end"] = bad_stops[0]["window_start"]
+    invalid = await client.patch(
+        url, headers=world.customer_a.auth, json={"notes": "bad", "stops": bad_stops}
+    )
+    assert_problem(invalid, 422)
+    # The field edit is recorded before the move is refused: both must roll back together.
+    half = await client.patch(
+        url, headers=world.dispatcher.auth, json={"notes": "half", "status": "DELIVERED"}
+    )
+    assert_problem(half, 409, "invalid_transition")
+    assert len(await timeline(client, world.dispatcher, sid)) == 2
+
+    cancel = await client.post(
+        f"{url}/cancel", headers=world.customer_a.auth, json={"reason": "gone"}
+    )
+    assert cancel.status_code == 200
+    again = await client.post(
+        f"{url}/cancel", headers=world.customer_a.auth, json={"reason": "twice"}
+    )
+    assert_problem(again, 409)
+    edit_final = await client.patch(url, headers=world.dispatcher.auth, json={"notes": "late"})
+    assert_problem(edit_final, 409)
+
+    items = await timeline(client, world.dispatcher, sid)
+    assert [e["seq"] for e in items] == [1, 2, 3], "failed changes used up sequence numbers"
+    assert [e["type"] for e in items][-1] == "shipment.cancelled"
+    shipment = (await client.get(url, headers=world.dispatcher.auth)).json()
+    assert shipment["notes"] == "v2" and shipment["version"] == 3
+    assert await problems(app) == []
