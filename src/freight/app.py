@@ -11,11 +11,14 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from freight import __version__, health
+from freight.billing import api as billing_api
+from freight.billing import payments_api as billing_payments_api
 from freight.context import AppContext
 from freight.dispatch import api as dispatch_api
 from freight.errors import install_error_handlers
 from freight.fleet import api as fleet_api
 from freight.identity import api as identity_api
+from freight.messaging import api as messaging_api
 from freight.observability.logging import configure_logging
 from freight.observability.middleware import RequestContextMiddleware
 from freight.realtime.gateway import Gateway
@@ -23,6 +26,7 @@ from freight.security.encryption import configure_keyring, keyring_from_settings
 from freight.settings import Settings, get_settings
 from freight.shipments import api as shipments_api
 from freight.shipments import reads as shipment_reads
+from freight.tracking import api as tracking_api
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -60,6 +64,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(fleet_api.drivers)
     app.include_router(fleet_api.vehicles)
     app.include_router(dispatch_api.router)
+    app.include_router(billing_api.router)
+    app.include_router(billing_payments_api.router)
+    app.include_router(tracking_api.router)
+    app.include_router(tracking_api.shipment_router)
+    app.include_router(messaging_api.router)
+    app.include_router(messaging_api.unread_router)
 
     if settings.cors_origins:
         app.add_middleware(

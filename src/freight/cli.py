@@ -239,7 +239,8 @@ def audit_verify() -> None:
 
     problems = _in_transaction(work)
     for p in problems:
-        typer.echo(f"event {p.event_id} (shipment {p.shipment_id}, seq {p.seq}): {p.problem}")
+        where = f"event {p.event_id or '-'} (shipment {p.shipment_id}, seq {p.seq})"
+        typer.echo(f"{where}: {p.problem}")
     if problems:
         typer.echo(f"{len(problems)} problem(s) found", err=True)
         raise typer.Exit(1)

@@ -1,10 +1,24 @@
 """Imports every domain's models so ``Base.metadata`` is complete (for Alembic and tests)."""
 
+from freight.billing.models import (
+    IdempotencyRecord,
+    Invoice,
+    InvoiceCounter,
+    InvoicedShipment,
+    InvoiceLine,
+    Payment,
+    ProviderEvent,
+    RateCard,
+    Refund,
+    ShipmentPrice,
+)
 from freight.dispatch.models import DispatchPlan, ProofOfDelivery
 from freight.events import Event
 from freight.fleet.models import Driver, Vehicle
 from freight.identity.models import ApiKey, Organization, RefreshToken, User
+from freight.messaging.models import Message, ReadPointer
 from freight.shipments.models import Customer, Shipment, Stop
+from freight.tracking.models import Position
 
 __all__ = [
     "ApiKey",
@@ -12,10 +26,23 @@ __all__ = [
     "DispatchPlan",
     "Driver",
     "Event",
+    "IdempotencyRecord",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceLine",
+    "InvoicedShipment",
+    "Message",
     "Organization",
+    "Payment",
+    "Position",
     "ProofOfDelivery",
+    "ProviderEvent",
+    "RateCard",
+    "ReadPointer",
     "RefreshToken",
+    "Refund",
     "Shipment",
+    "ShipmentPrice",
     "Stop",
     "User",
     "Vehicle",

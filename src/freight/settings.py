@@ -63,7 +63,7 @@ class Settings(BaseSettings):
 
     # Shipments, cache and public tracking
     road_factor: float = Field(default=1.2, ge=1.0, le=3.0)
-    cache_ttl_s: int = Field(default=60, ge=1)
+    cache_ttl_s: int = Field(default=300, ge=1)
     cache_max_entries: int = Field(default=10_000, ge=10)
     rate_limit_tracking: str = "60/minute"
 
@@ -72,6 +72,31 @@ class Settings(BaseSettings):
     file_store_dir: Path = Path("data/files")
     pod_max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     pod_max_photos: int = Field(default=10, ge=0, le=50)
+
+    # GPS ingest, ETA and geofences (the stationary ETA speed is average_speed_kmh)
+    gps_max_accuracy_m: float = Field(default=100.0, gt=0, le=10_000)
+    gps_max_speed_kmh: float = Field(default=250.0, gt=0, le=2000)
+    gps_future_tolerance_s: int = Field(default=120, ge=0, le=3600)
+    gps_retention_days: int = Field(default=90, ge=1, le=3650)
+    geofence_radius_m: float = Field(default=500.0, ge=10, le=50_000)
+    eta_speed_floor_kmh: float = Field(default=15.0, gt=0, le=130)
+
+    # Messaging
+    message_max_chars: int = Field(default=2000, ge=1, le=100_000)
+
+    # Billing: card payments through Stripe (unset: card payments are refused), and the
+    # company block printed on invoices.
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str | None = None  # a stand-in server in tests; Stripe's own when unset
+    stripe_timeout_s: float = Field(default=20.0, gt=0, le=120)
+    company_name: str = "Freight Carrier Inc."
+    company_address: str = ""
+    company_email: str = ""
+    company_phone: str = ""
+    company_tax_id: str = ""
+    idempotency_wait_s: float = Field(default=10.0, ge=0, le=60)
+    idempotency_lock_s: float = Field(default=60.0, ge=1, le=3600)
 
     # Real-time (socket.io)
     ws_max_connections: int = Field(default=10_000, ge=1)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, Role
+from freight.billing import invoices
 from freight.db import utcnow
 from freight.dispatch.models import ProofOfDelivery
 from freight.errors import Conflict, Forbidden, NotFound, ValidationFailed, invalid
@@ -139,6 +140,8 @@ async def deliver(
             extra=extra,
             at=device_time,
         )
+        # A draft invoice in the same transaction, when the organisation bills on delivery.
+        await invoices.auto_invoice(session, actor, shipment)
     except BaseException:
         for f in stored:
             await store.delete(f.name)

@@ -164,6 +164,10 @@ async def create(
         **body.model_dump(include=set(EDITABLE)),
     )
     _set_stops(shipment, body.stops, road_factor)
+    if shipment.price_cents is None:
+        from freight.billing import rates  # billing builds on shipments, not the other way
+
+        await rates.freeze_price(session, shipment)  # the quote becomes the booked price
     session.add(shipment)
     await session.flush()
     await events.record(

@@ -1,0 +1,1 @@
+"""Billing: rates and quotes, invoices (PDF), payments and refunds, payment providers."""

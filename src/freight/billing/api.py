@@ -1,0 +1,155 @@
+"""Routes for rates, quotes, invoices and their PDF."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from freight.access import Actor, Role
+from freight.billing import invoices, ledger, pdf, rates
+from freight.billing.schemas import (
+    AgingRead,
+    InvoiceCreate,
+    InvoicePage,
+    InvoiceRead,
+    InvoiceStatus,
+    LineRead,
+    QuoteRead,
+    QuoteRequest,
+    RateCardIn,
+    RateCardRead,
+    VoidRequest,
+)
+from freight.deps import (
+    DEFAULT_LIMIT,
+    Admin,
+    Context,
+    Cursor,
+    Limit,
+    SessionDep,
+    Staff,
+    require_role,
+)
+from freight.shipments.models import Customer
+
+router = APIRouter(tags=["billing"])
+
+Reader = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.DISPATCHER, Role.CUSTOMER))]
+
+
+@router.get("/api/billing/rates")
+async def get_rates(actor: Staff, session: SessionDep) -> RateCardRead:
+    """The organisation's rates and billing settings."""
+    return RateCardRead.model_validate(await rates.require_card(session, actor))
+
+
+@router.put("/api/billing/rates")
+async def put_rates(body: RateCardIn, actor: Admin, session: SessionDep) -> RateCardRead:
+    """Set the organisation's rates, tax, detention terms and the auto-invoice switch."""
+    card = await rates.put_card(session, actor, body)
+    await session.commit()
+    return RateCardRead.model_validate(card)
+
+
+@router.post("/api/quotes")
+async def quote(body: QuoteRequest, actor: Reader, session: SessionDep, ctx: Context) -> QuoteRead:
+    """Price a prospective shipment, line by line, from the organisation's rates."""
+    card, charge, lines = await rates.quote(session, actor, body, ctx.settings.road_factor)
+    subtotal, tax, total = rates.totals(lines, card.tax_rate_bp)
+    return QuoteRead(
+        currency=card.currency,
+        equipment_type=body.equipment_type,
+        distance_km=charge.distance_km,
+        lines=[LineRead.model_validate(line) for line in lines],
+        price_cents=charge.price_cents,
+        subtotal_cents=subtotal,
+        tax_rate_bp=card.tax_rate_bp,
+        tax_cents=tax,
+        total_cents=total,
+        detention_free_minutes=card.detention_free_minutes,
+        detention_hourly_cents=card.detention_hourly_cents,
+    )
+
+
+@router.get("/api/invoices")
+async def list_invoices(
+    actor: Reader,
+    session: SessionDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    status_: Annotated[InvoiceStatus | None, Query(alias="status")] = None,
+    customer_id: uuid.UUID | None = None,
+) -> InvoicePage:
+    """Invoices, newest first (a customer: their account's, once issued)."""
+    rows, next_cursor = await ledger.list_page(session, actor, limit, cursor, status_, customer_id)
+    return InvoicePage(items=[ledger.to_read(i) for i in rows], next_cursor=next_cursor)
+
+
+@router.post("/api/invoices", status_code=status.HTTP_201_CREATED)
+async def create_invoice(
+    body: InvoiceCreate, actor: Admin, session: SessionDep, ctx: Context, response: Response
+) -> InvoiceRead:
+    """A draft invoice for delivered shipments of one account."""
+    invoice = await invoices.create(session, actor, body.customer_id, body.shipment_ids)
+    await ctx.commit(session)
+    response.headers["Location"] = f"/api/invoices/{invoice.id}"
+    return ledger.to_read(invoice)
+
+
+@router.get("/api/invoices/aging")
+async def aging(actor: Reader, session: SessionDep, as_of: date | None = None) -> AgingRead:
+    """Open balances by account: current, 1-30, 31-60, 61-90 and over 90 days past due."""
+    return await ledger.aging(session, actor, as_of)
+
+
+@router.get("/api/invoices/{invoice_id}")
+async def get_invoice(invoice_id: uuid.UUID, actor: Reader, session: SessionDep) -> InvoiceRead:
+    """One invoice with its lines."""
+    return ledger.to_read(await ledger.get_visible(session, actor, invoice_id))
+
+
+@router.get(
+    "/api/invoices/{invoice_id}/pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def invoice_pdf(
+    invoice_id: uuid.UUID, actor: Reader, session: SessionDep, ctx: Context
+) -> Response:
+    """The invoice as a PDF."""
+    invoice = await ledger.get_visible(session, actor, invoice_id)
+    customer = await session.get_one(Customer, invoice.customer_id)
+    address = [line for line in (customer.billing_address or "").splitlines() if line.strip()]
+    bill_to = pdf.Party(customer.name, [*address, customer.billing_email])
+    document = await pdf.render_async(invoice, pdf.company_party(ctx.settings), bill_to)
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{invoice.number}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.post("/api/invoices/{invoice_id}/issue")
+async def issue_invoice(
+    invoice_id: uuid.UUID, actor: Admin, session: SessionDep, ctx: Context
+) -> InvoiceRead:
+    """draft -> issued, due after the account's payment terms."""
+    invoice = await invoices.issue(session, actor, invoice_id)
+    await ctx.commit(session)
+    return ledger.to_read(invoice)
+
+
+@router.post("/api/invoices/{invoice_id}/void")
+async def void_invoice(
+    invoice_id: uuid.UUID, body: VoidRequest, actor: Admin, session: SessionDep, ctx: Context
+) -> InvoiceRead:
+    """Void an invoice with nothing paid on it; its shipments may be invoiced again."""
+    invoice = await invoices.void(session, actor, invoice_id, body.reason)
+    await ctx.commit(session)
+    return ledger.to_read(invoice)

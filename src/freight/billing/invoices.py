@@ -1,0 +1,266 @@
+"""Invoices: created from delivered shipments (by an admin, or on delivery), issued, voided.
+
+Numbers are ``INV-<year>-<6 digits>`` per organisation, taken from a counter row bumped
+by ``UPDATE ... RETURNING`` in the creating transaction: concurrent creators queue on
+that row, and a rolled-back creation gives its number back, so there are no gaps and no
+duplicates. A shipment sits on at most one live invoice (``invoiced_shipments`` has the
+shipment as primary key); voiding an invoice releases its shipments.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight import events
+from freight.access import Actor, get_scoped
+from freight.billing import lines as items
+from freight.billing.models import (
+    Invoice,
+    InvoiceCounter,
+    InvoicedShipment,
+    InvoiceLine,
+    Payment,
+    ShipmentPrice,
+)
+from freight.billing.rates import Line, card_for, totals
+from freight.db import utcnow
+from freight.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    invalid,
+)
+from freight.shipments.lifecycle import Status
+from freight.shipments.models import Customer, Shipment
+
+log = structlog.get_logger("freight.billing")
+
+
+async def next_number(session: AsyncSession, organization_id: uuid.UUID, year: int) -> str:
+    """The next invoice number of this organisation and year, in the caller's transaction."""
+    bump = (
+        update(InvoiceCounter)
+        .where(InvoiceCounter.organization_id == organization_id, InvoiceCounter.year == year)
+        .values(last_value=InvoiceCounter.last_value + 1)
+        .returning(InvoiceCounter.last_value)
+        .execution_options(synchronize_session=False)
+    )
+    value = (await session.execute(bump)).scalar_one_or_none()
+    if value is None:  # the year's first invoice: create the counter (another may race us)
+        try:
+            async with session.begin_nested():
+                session.add(
+                    InvoiceCounter(organization_id=organization_id, year=year, last_value=0)
+                )
+        except IntegrityError:
+            pass
+        value = (await session.execute(bump)).scalar_one()
+    return f"INV-{year}-{value:06d}"
+
+
+async def _shipments(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+) -> list[Shipment]:
+    found = {
+        s.id: s
+        for s in (
+            await session.execute(
+                select(Shipment).where(
+                    Shipment.organization_id == organization_id, Shipment.id.in_(set(ids))
+                )
+            )
+        ).scalars()
+    }
+    errors = []
+    for i, ident in enumerate(ids):
+        shipment = found.get(ident)
+        if shipment is None:
+            errors.append({"loc": ["body", "shipment_ids", i], "msg": "no such shipment"})
+        elif shipment.customer_id != customer_id:
+            errors.append({"loc": ["body", "shipment_ids", i], "msg": "belongs to another account"})
+        elif shipment.status != Status.DELIVERED:
+            errors.append({"loc": ["body", "shipment_ids", i], "msg": "is not delivered"})
+    if len(set(ids)) != len(ids):
+        errors.append({"loc": ["body", "shipment_ids"], "msg": "lists a shipment twice"})
+    if errors:
+        raise ValidationFailed("these shipments cannot be invoiced", errors=errors)
+    return [found[i] for i in ids]
+
+
+async def create(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, shipment_ids: Sequence[uuid.UUID]
+) -> Invoice:
+    """A draft invoice for delivered shipments of one account (the caller checks the role)."""
+    org = actor.organization_id
+    try:
+        customer = await get_scoped(session, Customer, actor, customer_id)
+    except NotFound:
+        raise invalid("body", "customer_id", msg="no such customer") from None
+    shipments = await _shipments(session, org, customer.id, shipment_ids)
+    currencies = {s.currency for s in shipments}
+    if len(currencies) > 1:
+        raise invalid(
+            "body", "shipment_ids", msg="the shipments are priced in different currencies"
+        )
+    taken = (
+        await session.execute(
+            select(Shipment.reference, Invoice.number)
+            .join(InvoicedShipment, InvoicedShipment.shipment_id == Shipment.id)
+            .join(Invoice, Invoice.id == InvoicedShipment.invoice_id)
+            .where(Shipment.id.in_(shipment_ids))
+        )
+    ).all()
+    if taken:
+        raise Conflict(", ".join(f"{ref} is already on {num}" for ref, num in taken))
+    card = await card_for(session, org)
+    frozen = {
+        p.shipment_id: p
+        for p in (
+            await session.execute(
+                select(ShipmentPrice).where(ShipmentPrice.shipment_id.in_(shipment_ids))
+            )
+        ).scalars()
+    }
+    lines: list[Line] = []
+    for shipment in shipments:
+        lines += items.freight_for(shipment, frozen.get(shipment.id), card)
+        lines += items.detention_for(shipment, frozen.get(shipment.id), card)
+    tax_rate = card.tax_rate_bp if card else 0
+    subtotal, tax, total = totals(lines, tax_rate)
+    now = utcnow()
+    invoice = Invoice(
+        id=uuid.uuid4(),
+        organization_id=org,
+        number=await next_number(session, org, now.year),
+        customer_id=customer.id,
+        status="draft",
+        currency=currencies.pop(),
+        subtotal_cents=subtotal,
+        tax_rate_bp=tax_rate,
+        tax_cents=tax,
+        total_cents=total,
+        terms_days=customer.payment_terms_days,
+        terms=card.terms if card else None,
+        shipment_references=[s.reference for s in shipments],
+        created_at=now,
+        lines=[InvoiceLine(position=i + 1, **vars(line)) for i, line in enumerate(lines)],
+    )
+    session.add(invoice)
+    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add_all(
+                InvoicedShipment(shipment_id=s.id, invoice_id=invoice.id) for s in shipments
+            )
+    except IntegrityError:  # a concurrent invoice took one of them first
+        raise Conflict("one of these shipments was just invoiced by someone else") from None
+    single = shipments[0].id if len(shipments) == 1 else None
+    await events.record(
+        session,
+        actor,
+        org,
+        "invoice.created",
+        {"invoice_id": str(invoice.id), "number": invoice.number, "shipments": len(shipments)},
+        shipment_id=single,
+    )
+    return invoice
+
+
+async def auto_invoice(session: AsyncSession, actor: Actor, shipment: Shipment) -> Invoice | None:
+    """On delivery, a draft invoice for the shipment when the organisation asks for one.
+
+    A shipment that cannot be priced does not block its delivery: the miss is recorded
+    as an ``invoice.auto_failed`` event for the office to follow up.
+    """
+    card = await card_for(session, shipment.organization_id)
+    if card is None or not card.auto_invoice:
+        return None
+    try:
+        async with session.begin_nested():
+            return await create(session, actor, shipment.customer_id, [shipment.id])
+    except DomainError as exc:
+        log.warning("invoice.auto_failed", shipment_id=str(shipment.id), reason=exc.detail)
+        await events.record(
+            session,
+            actor,
+            shipment.organization_id,
+            "invoice.auto_failed",
+            {"reason": exc.detail or exc.code},
+            shipment_id=shipment.id,
+        )
+        return None
+
+
+async def locked(
+    session: AsyncSession, organization_id: uuid.UUID, invoice_id: uuid.UUID
+) -> Invoice:
+    """An invoice of the organisation, its row locked until the transaction ends."""
+    invoice = await session.scalar(
+        select(Invoice)
+        .where(Invoice.id == invoice_id, Invoice.organization_id == organization_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if invoice is None:
+        raise NotFound("invoice", invoice_id)
+    return invoice
+
+
+async def issue(session: AsyncSession, actor: Actor, invoice_id: uuid.UUID) -> Invoice:
+    """draft -> issued; the due date follows from the account's payment terms."""
+    invoice = await locked(session, actor.organization_id, invoice_id)
+    if invoice.status != "draft":
+        raise InvalidTransition(f"a {invoice.status} invoice cannot be issued")
+    customer = await session.get_one(Customer, invoice.customer_id)
+    now = utcnow()
+    invoice.status, invoice.issued_at = "issued", now
+    invoice.terms_days = customer.payment_terms_days
+    invoice.due_at = now + timedelta(days=customer.payment_terms_days)
+    await session.flush()
+    await events.record(
+        session,
+        actor,
+        actor.organization_id,
+        "invoice.issued",
+        {
+            "invoice_id": str(invoice.id),
+            "number": invoice.number,
+            "due_at": invoice.due_at.isoformat(),
+        },
+    )
+    return invoice
+
+
+async def void(session: AsyncSession, actor: Actor, invoice_id: uuid.UUID, reason: str) -> Invoice:
+    """Cancel an invoice nothing is paid on; its shipments may be invoiced again."""
+    invoice = await locked(session, actor.organization_id, invoice_id)
+    if invoice.status not in ("draft", "issued") or invoice.paid_cents:
+        raise InvalidTransition(f"a {invoice.status} invoice cannot be voided; refund it first")
+    pending = await session.scalar(
+        select(Payment.id).where(Payment.invoice_id == invoice.id, Payment.status == "pending")
+    )
+    if pending is not None:
+        raise Conflict("a payment on this invoice is still pending")
+    invoice.status, invoice.voided_at, invoice.void_reason = "void", utcnow(), reason
+    await session.execute(delete(InvoicedShipment).where(InvoicedShipment.invoice_id == invoice.id))
+    await session.flush()
+    await events.record(
+        session,
+        actor,
+        actor.organization_id,
+        "invoice.voided",
+        {"invoice_id": str(invoice.id), "number": invoice.number, "reason": reason},
+    )
+    return invoice

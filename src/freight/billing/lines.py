@@ -1,0 +1,73 @@
+"""An invoice's lines for one shipment: its freight charge and its detention."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from freight.billing.models import RateCard, ShipmentPrice
+from freight.billing.money import detention_cents, detention_minutes
+from freight.billing.rates import Freight, Line, freight_charge, freight_lines
+from freight.errors import Conflict
+from freight.shipments.models import Shipment
+
+
+def freight_for(
+    shipment: Shipment, frozen: ShipmentPrice | None, card: RateCard | None
+) -> list[Line]:
+    """Linehaul and fuel from the frozen quote, one agreed-price line, or today's rates."""
+    label = shipment.reference
+    if shipment.price_cents is not None:
+        if frozen is not None and frozen.price_cents == shipment.price_cents:
+            charge = Freight(
+                frozen.distance_km,
+                frozen.per_km_cents,
+                frozen.linehaul_cents,
+                frozen.minimum_applied,
+                frozen.fuel_surcharge_bp,
+                frozen.fuel_cents,
+            )
+            return freight_lines(charge, shipment.equipment_type, shipment.id, label)
+        price = shipment.price_cents  # set by the booker or overridden by a dispatcher
+        return [
+            Line(
+                "linehaul",
+                f"{label} Freight charge (agreed price)",
+                "1",
+                "load",
+                price,
+                price,
+                shipment.id,
+            )
+        ]
+    if card is None:
+        raise Conflict(f"shipment {label} has no price and the organisation has no rates")
+    charge = freight_charge(card, shipment.equipment_type, shipment.distance_km)
+    return freight_lines(charge, shipment.equipment_type, shipment.id, label)
+
+
+def detention_for(
+    shipment: Shipment, frozen: ShipmentPrice | None, card: RateCard | None
+) -> list[Line]:
+    """One line per stop where the truck waited beyond the free time."""
+    source = frozen or card
+    if source is None or not source.detention_hourly_cents:
+        return []
+    free, hourly = source.detention_free_minutes, source.detention_hourly_cents
+    lines = []
+    for stop in shipment.stops:
+        minutes = detention_minutes(stop.arrived_at, stop.departed_at, free)
+        if minutes:
+            hours = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+            lines.append(
+                Line(
+                    "detention",
+                    f"{shipment.reference} Detention at {stop.city}: "
+                    f"{minutes} min after {free} free",
+                    f"{hours}",
+                    "h",
+                    hourly,
+                    detention_cents(minutes, hourly),
+                    shipment.id,
+                )
+            )
+    return lines

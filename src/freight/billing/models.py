@@ -1,0 +1,208 @@
+"""Billing tables: rates, frozen prices, invoices and lines, payments, refunds, idempotency.
+
+Money is integer minor units (``*_cents``) beside an ISO 4217 currency, never a float.
+Percentages are basis points (``*_bp``: 2450 = 24.50 %), so no float enters a total.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from freight.db import Base, IdMixin, TenantMixin, utcnow
+from freight.shipments.models import Shipment
+
+
+class RateCard(TenantMixin, Base):
+    """One organisation's rates and billing settings (one row per organisation)."""
+
+    __tablename__ = "rate_cards"
+    __table_args__ = (Index("uq_rate_cards_org", "organization_id", unique=True),)
+
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    # equipment type -> minor units per km
+    per_km_cents: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    minimum_charge_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    fuel_surcharge_bp: Mapped[int] = mapped_column(Integer, default=0)
+    detention_free_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    detention_hourly_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)
+    auto_invoice: Mapped[bool] = mapped_column(default=False)
+    terms: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ShipmentPrice(TenantMixin, Base):
+    """The quote a shipment was booked at: its price and the rates it was computed with."""
+
+    __tablename__ = "shipment_prices"
+
+    shipment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("shipments.id", ondelete="CASCADE"), unique=True
+    )
+    currency: Mapped[str] = mapped_column(String(3))
+    distance_km: Mapped[float]
+    per_km_cents: Mapped[int] = mapped_column(BigInteger)
+    linehaul_cents: Mapped[int] = mapped_column(BigInteger)
+    minimum_applied: Mapped[bool] = mapped_column(default=False)
+    fuel_surcharge_bp: Mapped[int] = mapped_column(Integer)
+    fuel_cents: Mapped[int] = mapped_column(BigInteger)
+    detention_free_minutes: Mapped[int] = mapped_column(Integer)
+    detention_hourly_cents: Mapped[int] = mapped_column(BigInteger)
+    price_cents: Mapped[int] = mapped_column(BigInteger)
+
+    # Lets the price be added with a shipment not yet flushed (inserts follow the FK).
+    shipment: Mapped[Shipment] = relationship(lazy="raise")
+
+
+class InvoiceCounter(Base):
+    """The last invoice number handed out, per organisation and year."""
+
+    __tablename__ = "invoice_counters"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Invoice(TenantMixin, Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        Index("uq_invoices_org_number", "organization_id", "number", unique=True),
+        Index("ix_invoices_org_created", "organization_id", "created_at", "id"),
+        Index("ix_invoices_customer_created", "customer_id", "created_at"),
+    )
+
+    number: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    currency: Mapped[str] = mapped_column(String(3))
+    subtotal_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)
+    tax_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Net of refunds; the open balance is total - paid - pending payments.
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    terms_days: Mapped[int] = mapped_column(Integer, default=30)
+    terms: Mapped[str | None] = mapped_column(Text, default=None)
+    issued_at: Mapped[datetime | None] = mapped_column(default=None)
+    due_at: Mapped[datetime | None] = mapped_column(default=None)
+    voided_at: Mapped[datetime | None] = mapped_column(default=None)
+    void_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    shipment_references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        order_by="InvoiceLine.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class InvoiceLine(IdMixin, Base):
+    __tablename__ = "invoice_lines"
+    __table_args__ = (Index("ix_invoice_lines_invoice", "invoice_id", "position"),)
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    shipment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("shipments.id", ondelete="SET NULL"), default=None
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[str] = mapped_column(String(32))
+    unit: Mapped[str] = mapped_column(String(16))
+    unit_price_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class InvoicedShipment(Base):
+    """A shipment on a live invoice; the primary key makes a second invoice impossible."""
+
+    __tablename__ = "invoiced_shipments"
+
+    shipment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("shipments.id", ondelete="CASCADE"), primary_key=True
+    )
+    invoice_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Payment(TenantMixin, Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        Index("ix_payments_org_created", "organization_id", "created_at", "id"),
+        Index("ix_payments_invoice", "invoice_id", "status"),
+        Index("uq_payments_provider_ref", "provider_ref", unique=True),
+    )
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
+    customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    method: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    reference: Mapped[str | None] = mapped_column(String(100), default=None)
+    provider: Mapped[str | None] = mapped_column(String(16), default=None)
+    provider_ref: Mapped[str | None] = mapped_column(String(100), default=None)
+    client_secret: Mapped[str | None] = mapped_column(String(200), default=None)
+    card_brand: Mapped[str | None] = mapped_column(String(20), default=None)
+    card_last4: Mapped[str | None] = mapped_column(String(4), default=None)
+    failure_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    settled_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Refund(TenantMixin, Base):
+    __tablename__ = "refunds"
+    __table_args__ = (Index("uq_refunds_provider_ref", "provider_ref", unique=True),)
+
+    payment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str | None] = mapped_column(String(300), default=None)
+    provider_ref: Mapped[str | None] = mapped_column(String(100), default=None)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    settled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class IdempotencyRecord(TenantMixin, Base):
+    """The first response to a request with an ``Idempotency-Key``, for its replays.
+
+    ``status_code`` is null while the first request is still being processed.
+    """
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (
+        Index("uq_idempotency_records_key", "organization_id", "key", "route", unique=True),
+    )
+
+    key: Mapped[str] = mapped_column(String(255))
+    route: Mapped[str] = mapped_column(String(100))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    # The owner's lease: another request may resume the work once it has expired.
+    locked_at: Mapped[datetime | None] = mapped_column(default=None)
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    response_body: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ProviderEvent(Base):
+    """A webhook event already processed (by the provider's event id)."""
+
+    __tablename__ = "provider_events"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

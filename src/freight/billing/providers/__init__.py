@@ -1,0 +1,1 @@
+"""Payment providers behind a small interface, so tests run against a stand-in."""

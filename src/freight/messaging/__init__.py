@@ -1,0 +1,1 @@
+"""Per-shipment message threads and read pointers."""

@@ -1,0 +1,1 @@
+"""GPS ingest and filtering, positions, ETA and geofence arrival/departure."""
