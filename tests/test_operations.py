@@ -107,3 +107,29 @@ async def test_cors_allows_only_configured_origins(clean_db: str, tmp_path: Path
         bad = await http.get("/api/health", headers={"Origin": "https://random.example"})
     assert ok.headers["access-control-allow-origin"] == "https://app.example"
     assert "access-control-allow-origin" not in bad.headers
+
+
+async def test_nul_characters_are_refused_by_field_name(client: AsyncClient) -> None:
+    resp = await client.post(
+        "/api/auth/register",
+        json={
+            "organization_name": "Acme\x00",
+            "email": "a@acme.example",
+            "password": "long-password-1",
+            "full_name": "A",
+        },
+    )
+    assert ["body", "organization_name"] in [e["loc"] for e in assert_problem(resp, 422)["errors"]]
+
+
+async def test_tampered_cursors_are_422(client: AsyncClient) -> None:
+    import base64
+    import json
+
+    from tests.helpers import register
+
+    admin = await register(client, "Acme", "admin@acme.example")
+    for raw in (["2026-01-01T00:00:00", "0" * 32], ["9999-12-31T23:59:59-14:00", "0" * 32]):
+        cursor = base64.urlsafe_b64encode(json.dumps(raw).encode()).decode()
+        resp = await client.get("/api/customers", headers=admin.auth, params={"cursor": cursor})
+        assert assert_problem(resp, 422)["errors"][0]["loc"] == ["query", "cursor"]

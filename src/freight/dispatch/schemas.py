@@ -8,18 +8,20 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from freight.schema import Input
 
-class AssignRequest(BaseModel):
+
+class AssignRequest(Input):
     driver_id: uuid.UUID
     vehicle_id: uuid.UUID | None = None
 
 
-class PlanRequest(BaseModel):
+class PlanRequest(Input):
     shipment_ids: Annotated[list[uuid.UUID], Field(max_length=5000)] | None = None
     driver_ids: Annotated[list[uuid.UUID], Field(max_length=5000)] | None = None
 
 
-class ApplyRequest(BaseModel):
+class ApplyRequest(Input):
     shipment_ids: Annotated[list[uuid.UUID], Field(max_length=5000)] | None = None
 
 

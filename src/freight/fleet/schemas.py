@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from freight.schema import Input
 from freight.shipments.schemas import EquipmentType, Lat, Lng, ShipmentRead, Text200
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{5,30}$")]
@@ -16,7 +17,7 @@ License = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, 
 Hos = Annotated[int, Field(ge=0, le=70 * 60)]
 
 
-class DriverCreate(BaseModel):
+class DriverCreate(Input):
     user_id: uuid.UUID | None = None
     full_name: Text200
     phone: Phone | None = None
@@ -30,7 +31,7 @@ class DriverCreate(BaseModel):
     vehicle_id: uuid.UUID | None = None
 
 
-class DriverUpdate(BaseModel):
+class DriverUpdate(Input):
     user_id: uuid.UUID | None = None
     full_name: Text200 | None = None
     phone: Phone | None = None
@@ -46,7 +47,7 @@ class DriverUpdate(BaseModel):
     vehicle_id: uuid.UUID | None = None
 
 
-class Availability(BaseModel):
+class Availability(Input):
     status: Literal["available", "off_duty"]
 
 
@@ -77,7 +78,7 @@ class DriverPage(BaseModel):
     next_cursor: str | None
 
 
-class VehicleCreate(BaseModel):
+class VehicleCreate(Input):
     number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     kind: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
     equipment_type: EquipmentType
@@ -86,7 +87,7 @@ class VehicleCreate(BaseModel):
     status: Literal["active", "maintenance", "retired"] = "active"
 
 
-class VehicleUpdate(BaseModel):
+class VehicleUpdate(Input):
     number: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
     ) = None

@@ -9,25 +9,26 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from freight.access import Role
+from freight.schema import Input
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{5,30}$")]
 
 
-class RegisterRequest(BaseModel):
+class RegisterRequest(Input):
     organization_name: Name
     email: EmailStr
     password: Password
     full_name: Name
 
 
-class LoginRequest(BaseModel):
+class LoginRequest(Input):
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
     password: Password
 
 
-class RefreshRequest(BaseModel):
+class RefreshRequest(Input):
     refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
 
 
@@ -51,7 +52,7 @@ class UserPage(BaseModel):
     next_cursor: str | None
 
 
-class UserCreate(BaseModel):
+class UserCreate(Input):
     email: EmailStr
     full_name: Name
     role: Role
@@ -62,7 +63,7 @@ class UserCreate(BaseModel):
     )
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(Input):
     full_name: Name | None = None
     role: Role | None = None
     password: Password | None = None
@@ -83,7 +84,7 @@ class RegisterResponse(TokenPair):
     organization_id: uuid.UUID
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(Input):
     name: Name
     role: Role
 

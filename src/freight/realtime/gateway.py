@@ -36,11 +36,13 @@ STAFF = (Role.ADMIN, Role.DISPATCHER)
 
 
 def create_server(settings: Settings) -> socketio.AsyncServer:
-    """The socket.io server, sharing rooms across processes through Redis when configured."""
-    manager = socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url else None
+    """The socket.io server of this process.
+
+    Its rooms are local: what must reach every process travels on ``bridge``'s Redis
+    channel, and each process then releases it to its own clients in order.
+    """
     return socketio.AsyncServer(
         async_mode="asgi",
-        client_manager=manager,
         cors_allowed_origins=settings.cors_origins or None,
         max_http_buffer_size=settings.ws_max_payload_bytes,
         ping_interval=settings.ws_ping_interval_s,
@@ -79,7 +81,6 @@ class Gateway:
             RedisBridge(ctx.redis, self.deliver) if ctx.redis else LocalBridge(self.deliver)
         )
         await self._bridge.start()
-        await self._start_manager()
         ctx.bus.subscribe(self.on_committed)
         ctx.live.attach(self.on_live)
         self._tasks.append(asyncio.create_task(self._flush_locations()))
@@ -93,31 +94,6 @@ class Gateway:
         if self._bridge is not None:
             await self._bridge.stop()
         await self.sio.shutdown()
-        await self._close_manager()
-
-    async def _start_manager(self) -> None:
-        # python-socketio starts the Redis manager's listener on the first connection; a
-        # publish before that opens a second Redis client that nothing ever closes. Start
-        # it now, and let it connect before anything is published.
-        manager = self.sio.manager
-        if isinstance(manager, socketio.AsyncRedisManager) and not self.sio.manager_initialized:
-            self.sio.manager_initialized = True
-            manager.initialize()
-            await asyncio.sleep(0)
-
-    async def _close_manager(self) -> None:
-        # python-socketio's Redis manager has no close(): stop its listener and connections.
-        manager = self.sio.manager
-        listener = getattr(manager, "thread", None)
-        if isinstance(listener, asyncio.Task):
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await listener
-        for name in ("pubsub", "redis"):
-            conn = getattr(manager, name, None)
-            if conn is not None and hasattr(conn, "aclose"):
-                with contextlib.suppress(Exception):
-                    await conn.aclose()
 
     # --- connections -----------------------------------------------------------------
 
@@ -263,17 +239,9 @@ class Gateway:
     # --- delivery ----------------------------------------------------------------------
 
     async def on_committed(self, batch: Sequence[Event]) -> None:
-        """Event-bus subscriber (origin process): stream events, and tell the boards."""
+        """Event-bus subscriber (origin process): send the events to every process."""
         assert self._bridge is not None
-        items = envelopes(batch)
-        await self._bridge.publish(items)
-        for env in items:
-            if env["event"] == "shipment:updated":
-                board = {
-                    k: env["payload"][k]
-                    for k in ("event_id", "shipment_id", "type", "status", "at")
-                }
-                await self.sio.emit("dispatch:board", board, room=f"dispatch:{env['org']}")
+        await self._bridge.publish(envelopes(batch))
 
     async def on_live(self, event: str, shipment_id: uuid.UUID, payload: dict[str, Any]) -> None:
         """LiveHub sink: non-persistent updates go to every process too."""
@@ -283,6 +251,8 @@ class Gateway:
     async def deliver(self, items: list[dict[str, Any]]) -> None:
         """Bridge callback in every process: release events to local subscribers."""
         for item in items:
+            if item.get("event") == "shipment:updated":
+                await self._tell_board(item)
             shipment_id = uuid.UUID(item["shipment_id"])
             stream = self.streams.get(shipment_id)
             if stream is None:
@@ -302,6 +272,12 @@ class Gateway:
                 await self._fan_out(stream, env)
             if stream.gap is not None:
                 self._tasks.append(asyncio.create_task(self._fill_gap(shipment_id)))
+
+    async def _tell_board(self, env: Envelope) -> None:
+        keys = ("event_id", "shipment_id", "type", "status", "at")
+        board = {k: env["payload"][k] for k in keys}
+        room = f"dispatch:{env['org']}"
+        await self.sio.emit("dispatch:board", board, room=room, ignore_queue=True)
 
     async def _fan_out(self, stream: Stream, env: Envelope) -> None:
         ready = [sid for sid, cursor in stream.cursors.items() if cursor.offer(env)]

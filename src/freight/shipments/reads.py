@@ -6,6 +6,7 @@ cache is shared, so a change made through any process is seen by every other.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,7 @@ from freight.shipments.schemas import Position, ShipmentRead, TrackingRead, Trac
 
 SHOW_POSITION = frozenset({Status.PICKED_UP, Status.IN_TRANSIT})
 REFERENCE_TTL_S = 24 * 3600  # references never change
+REINVALIDATE_AFTER_S = 0.5
 # Anything else cannot be a reference; it never reaches the database (PostgreSQL rejects NUL).
 REFERENCE_SHAPE = re.compile(r"[A-Z0-9-]{1,20}")
 
@@ -119,8 +121,20 @@ async def invalidate(cache: Cache, shipment_ids: Iterable[uuid.UUID]) -> None:
 def invalidator(cache: Cache) -> Any:
     """An event-bus subscriber that drops the cached views of every changed shipment."""
 
+    pending: set[asyncio.Task[None]] = set()
+
+    async def again_later(ids: set[uuid.UUID]) -> None:
+        # A reader that loaded the old row just before the commit may store it after the
+        # first delete; a second delete shortly after closes that window.
+        await asyncio.sleep(REINVALIDATE_AFTER_S)
+        await invalidate(cache, ids)
+
     async def on_events(batch: Sequence[Event]) -> None:
-        await invalidate(cache, (e.shipment_id for e in batch if e.shipment_id is not None))
+        ids = {e.shipment_id for e in batch if e.shipment_id is not None}
+        await invalidate(cache, ids)
+        task = asyncio.create_task(again_later(ids))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
 
     return on_events
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from freight.schema import Input
 from freight.shipments.lifecycle import Status
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -21,7 +22,7 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Notes = Annotated[str, StringConstraints(max_length=2000)]
 
 
-class CustomerCreate(BaseModel):
+class CustomerCreate(Input):
     name: Text200
     billing_email: EmailStr
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
@@ -30,7 +31,7 @@ class CustomerCreate(BaseModel):
     credit_limit_cents: Cents | None = None
 
 
-class CustomerUpdate(BaseModel):
+class CustomerUpdate(Input):
     name: Text200 | None = None
     billing_email: EmailStr | None = None
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
@@ -57,7 +58,7 @@ class CustomerPage(BaseModel):
     next_cursor: str | None
 
 
-class StopIn(BaseModel):
+class StopIn(Input):
     kind: Literal["pickup", "delivery"]
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
     address: Annotated[str, StringConstraints(max_length=300)] | None = None
@@ -81,7 +82,7 @@ class StopRead(StopIn):
     departed_at: datetime | None
 
 
-class ShipmentFields(BaseModel):
+class ShipmentFields(Input):
     equipment_type: EquipmentType
     weight_kg: Annotated[float, Field(ge=0, le=100_000)]
     pieces: Annotated[int, Field(ge=0, le=100_000)] | None = None
@@ -106,7 +107,7 @@ class ShipmentReplace(ShipmentFields):
     status: Status | None = None
 
 
-class ShipmentUpdate(BaseModel):
+class ShipmentUpdate(Input):
     """PATCH: only the fields sent change; ``status`` is a transition."""
 
     equipment_type: EquipmentType | None = None
@@ -155,7 +156,7 @@ class ShipmentPage(BaseModel):
     next_cursor: str | None
 
 
-class TransitionRequest(BaseModel):
+class TransitionRequest(Input):
     status: Status
     at: AwareDatetime | None = Field(default=None, description="device time of the move")
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
@@ -163,7 +164,7 @@ class TransitionRequest(BaseModel):
     lng: Lng | None = None
 
 
-class CancelRequest(BaseModel):
+class CancelRequest(Input):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
