@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing as mp
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -88,6 +90,35 @@ async def setup(base: str, shipments: int) -> tuple[dict[str, str], list[str]]:
     return auth, list(ids)
 
 
+class NodeClients:
+    """The stock socket.io-client under Node: lighter per message than Python clients, so
+    the measurement is of the server, not of the benchmark's own listeners."""
+
+    def __init__(self, base: str, token: str, ids: list[str], seconds: float) -> None:
+        script = Path(__file__).with_name("fanout_client.mjs")
+        self.proc = subprocess.Popen(  # noqa: S603
+            ["node", str(script), base, token, str(seconds)],  # noqa: S607
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).parents[1],
+        )
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("\n".join(ids) + "\n")
+        self.proc.stdin.close()
+
+    def ready(self) -> int:
+        assert self.proc.stdout is not None
+        return int(json.loads(self.proc.stdout.readline())["ready"])
+
+    def latencies(self, since_s: float) -> list[float]:
+        """Latencies of the events made after ``since_s`` (epoch seconds)."""
+        assert self.proc.stdout is not None
+        pairs = json.loads(self.proc.stdout.readline())["latencies_ms"]
+        self.proc.wait(timeout=30)
+        return [float(ms) for at, ms in pairs if at >= since_s * 1000]
+
+
 def client_process(
     base: str, token: str, ids: list[str], ready: Any, results: Any, seconds: float
 ) -> None:
@@ -152,6 +183,12 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=10.0, help="changes per second")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of changes")
     parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument(
+        "--client",
+        choices=["node", "python"],
+        default="node",
+        help="listeners: the npm socket.io-client under Node, or python-socketio",
+    )
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="freight-fanout-") as tmp, temp_database() as db_url:
@@ -167,26 +204,36 @@ def main() -> int:
             token = auth["Authorization"].split()[1]
             targets = ids if args.mode == "spread" else ids * args.sockets
             chunks = [targets[i :: args.client_processes] for i in range(args.client_processes)]
-            ready, results = mp.Queue(), mp.Queue()
-            listen_s = args.duration + 8
-            procs = [
-                mp.Process(
-                    target=client_process,
-                    args=(server.base_url, token, c, ready, results, listen_s),
-                )
-                for c in chunks
-            ]
-            for p in procs:
-                p.start()
-            connected = sum(ready.get(timeout=180) for _ in procs)
+            listen_s = args.duration + 12  # warm-up and a grace period included
+            if args.client == "node":
+                nodes = [NodeClients(server.base_url, token, c, listen_s) for c in chunks]
+                connected = sum(n.ready() for n in nodes)
+            else:
+                ready, results = mp.Queue(), mp.Queue()
+                procs = [
+                    mp.Process(
+                        target=client_process,
+                        args=(server.base_url, token, c, ready, results, listen_s),
+                    )
+                    for c in chunks
+                ]
+                for p in procs:
+                    p.start()
+                connected = sum(ready.get(timeout=180) for _ in procs)
             pace = f"{args.rate:g} changes/s for {args.duration:g} s"
             print(f"{connected} sockets subscribed ({args.mode}); {pace}")
+            asyncio.run(drive(server.base_url, auth, ids, 1.0, 2.0))  # warm-up, not counted
+            time.sleep(1.0)
+            measured_from = time.time()
             cpu_before = server.cpu_seconds()
             made = asyncio.run(drive(server.base_url, auth, ids, args.rate, args.duration))
             cpu = server.cpu_seconds() - cpu_before
-            latencies = [x for _ in procs for x in results.get(timeout=120)]
-            for p in procs:
-                p.join(timeout=30)
+            if args.client == "node":
+                latencies = [x for n in nodes for x in n.latencies(measured_from)]
+            else:
+                latencies = [x for _ in procs for x in results.get(timeout=120)]
+                for p in procs:
+                    p.join(timeout=30)
         flush_redis()
     expected = made * (args.sockets if args.mode == "one" else 1)
     p50, p95, p99 = (percentile(latencies, q) for q in (50, 95, 99))
