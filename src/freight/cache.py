@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
+from freight.observability.metrics import CACHE_EVICTIONS, CACHE_HITS, CACHE_MISSES
+
 KEY_PREFIX = "freight:cache:"
 
 
@@ -50,9 +52,11 @@ class MemoryCache:
             if item is not None:
                 del self._data[key]
             self.stats.misses += 1
+            CACHE_MISSES.labels("memory").inc()
             return None
         self._data.move_to_end(key)
         self.stats.hits += 1
+        CACHE_HITS.labels("memory").inc()
         return item[1]
 
     async def set(self, key: str, value: Any, ttl_s: int) -> None:
@@ -62,6 +66,7 @@ class MemoryCache:
         while len(self._data) > self.max_entries:
             self._data.popitem(last=False)
             self.stats.evictions += 1
+            CACHE_EVICTIONS.labels("memory").inc()
 
     async def delete(self, *keys: str) -> None:
         """Forget these keys."""
@@ -85,8 +90,10 @@ class RedisCache:
         raw = await self.redis.get(KEY_PREFIX + key)
         if raw is None:
             self.stats.misses += 1
+            CACHE_MISSES.labels("redis").inc()
             return None
         self.stats.hits += 1
+        CACHE_HITS.labels("redis").inc()
         return json.loads(raw)
 
     async def set(self, key: str, value: Any, ttl_s: int) -> None:

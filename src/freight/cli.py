@@ -1,10 +1,12 @@
-"""The ``freight`` command: serve, db, users, seed, keys."""
+"""The ``freight`` command: serve, check, db, users, seed, keys."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+import shutil
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -24,7 +26,7 @@ from freight.settings import Settings, get_settings
 from freight.storage import FileStore
 
 app = typer.Typer(help="Freight operations platform.", no_args_is_help=True)
-db_app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations, backup and restore.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="Field-encryption keys.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident event log.", no_args_is_help=True)
@@ -82,16 +84,24 @@ def serve(
         _with_engine(lambda engine, _s: runner.upgrade(engine))
     if demo:
         _seed_and_print()
-    uvicorn.run(
-        "freight.app:create_asgi",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        access_log=False,
-        log_config=None,
-        ws_per_message_deflate=False,
-    )
+    from freight.observability.instrumentation import prepare_multiprocess_dir
+
+    # Several workers share one metrics directory, set before they start (and import).
+    metrics_dir, made = prepare_multiprocess_dir(workers)
+    try:
+        uvicorn.run(
+            "freight.app:create_asgi",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            log_config=None,
+            ws_per_message_deflate=False,
+        )
+    finally:
+        if made and metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @db_app.command("upgrade")
@@ -113,6 +123,64 @@ def db_current() -> None:
     """Print the database's revision and the newest one."""
     current = _with_engine(lambda engine, _s: runner.current_revision(engine))
     typer.echo(f"current: {current or 'none'}  head: {runner.head_revision()}")
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="where to write the backup", dir_okay=False)],
+) -> None:
+    """Back up the database: pg_dump (custom format) or SQLite's online backup."""
+    from freight import backup
+
+    settings = get_settings()
+    try:
+        backup.backup(settings, file)
+    except backup.BackupError as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up {backup.redacted(settings.database_url)} to {file}")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="a file written by `freight db backup`")],
+    force: Annotated[
+        bool, typer.Option("--force", help="replace the content of a non-empty database")
+    ] = False,
+) -> None:
+    """Restore a backup into the database; refuses a non-empty one without --force."""
+    from freight import backup
+
+    settings = get_settings()
+    try:
+        backup.restore(settings, file, force=force)
+    except backup.NotEmptyError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(3) from None
+    except backup.BackupError as exc:
+        typer.echo(f"restore failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"restored {file} into {backup.redacted(settings.database_url)}")
+
+
+@app.command()
+def check(
+    workers: Annotated[
+        int, typer.Option(min=1, help="worker processes per host you plan to run")
+    ] = 1,
+    strict: Annotated[bool, typer.Option(help="fail on warnings too")] = False,
+) -> None:
+    """Pre-flight for production: list unsafe settings; exit 1 on any error."""
+    from freight.preflight import Severity, run_checks
+
+    findings = run_checks(workers)
+    for finding in findings:
+        typer.echo(finding.line())
+    errors = sum(f.severity is Severity.ERROR for f in findings)
+    warnings = len(findings) - errors
+    typer.echo(f"{errors} error(s), {warnings} warning(s)")
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
 
 
 @users_app.command("create")

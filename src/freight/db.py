@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, Uuid
 
+from freight.observability.instrumentation import TimedQueuePool, instrument_engine
 from freight.settings import Settings
 
 NAMING_CONVENTION = {
@@ -103,18 +104,22 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(url, echo=settings.db_echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        instrument_engine(engine)
         return engine
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+asyncpg")
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=settings.db_echo,
+        poolclass=TimedQueuePool,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_s,
         pool_pre_ping=settings.db_pool_pre_ping,
         pool_recycle=settings.db_pool_recycle_s,
     )
+    instrument_engine(engine)
+    return engine
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from freight import __version__
 from freight.deps import Context
+from freight.observability.scrape import set_dependency
 
 router = APIRouter(prefix="/api", tags=["operations"])
 
@@ -40,6 +41,8 @@ async def ready(ctx: Context) -> JSONResponse:
             checks["redis"] = "ok"
         except Exception:
             checks["redis"] = "down"
+    for name, state in checks.items():
+        set_dependency(name, state == "ok")
     down = [name for name, state in checks.items() if state != "ok"]
     body = {"status": "ok" if not down else "unavailable", "checks": checks, "down": down}
     return JSONResponse(body, status_code=503 if down else 200)

@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     idempotency_wait_s: float = Field(default=10.0, ge=0, le=60)
     idempotency_lock_s: float = Field(default=60.0, ge=1, le=3600)
 
+    # Freeze start-up objects and collect young objects less often (see app.tune_gc).
+    gc_tuning: bool = True
+
     # Real-time (socket.io)
     ws_max_connections: int = Field(default=10_000, ge=1)
     ws_max_connections_per_user: int = Field(default=20, ge=1)
@@ -117,6 +120,10 @@ class Settings(BaseSettings):
     log_file: Path | None = Path("logs/freight.log")
     log_file_max_bytes: int = 10 * 1024 * 1024
     log_file_backups: int = 5
+
+    # Metrics (GET /metrics): public unless a token is set; scrape-time values cached this long
+    metrics_token: SecretStr | None = None
+    metrics_cache_s: float = Field(default=15.0, ge=0, le=3600)
 
     @model_validator(mode="before")
     @classmethod

@@ -22,6 +22,7 @@ from freight.billing.providers import stripe as provider
 from freight.billing.schemas import PaymentCreate, PaymentRead, RefundCreate, RefundRead
 from freight.context import AppContext
 from freight.errors import DomainError
+from freight.observability.metrics import PAYMENTS
 
 PAY_ROUTE = "POST /api/payments"
 POLL_S = 0.05
@@ -66,6 +67,7 @@ async def pay(ctx: AppContext, actor: Actor, key: str, body: PaymentCreate) -> A
                     await session.flush()
                     await idem.complete(session, record.id, answer.status_code, answer.body)
                     await ctx.commit(session)
+                    PAYMENTS.labels(payment.method, payment.status).inc()
                     return answer
                 await ctx.commit(session)
                 return await _charge(ctx, actor, record.id, payment, body.payment_method)
@@ -128,12 +130,14 @@ async def _charge(
         async with ctx.sessions() as session:
             await idem.release(session, record_id)  # a retry with the key resumes at once
             await session.commit()
+        PAYMENTS.labels(payment.method, "provider_unavailable").inc()
         raise _down() from None
     async with ctx.sessions() as session:
         settled = await payments.settle_charge(session, actor, payment.id, result)
         answer = Answer(201, _payment_body(settled))
         await idem.complete(session, record_id, answer.status_code, answer.body)
         await ctx.commit(session)
+    PAYMENTS.labels(settled.method, settled.status).inc()
     return answer
 
 

@@ -19,6 +19,7 @@ from freight.dispatch.optimizer import propose
 from freight.errors import Conflict, DomainError
 from freight.events import PENDING_KEY
 from freight.fleet.models import Driver, Vehicle
+from freight.observability.metrics import DISPATCH_KM_SAVED, DISPATCH_PLANS
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment
 
@@ -101,6 +102,8 @@ async def create_plan(
     )
     session.add(stored)
     await session.flush()
+    DISPATCH_PLANS.inc()
+    DISPATCH_KM_SAVED.inc(max(plan.km_saved, 0.0))
     return stored
 
 

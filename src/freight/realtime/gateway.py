@@ -26,6 +26,8 @@ from freight.errors import DomainError, NotFound
 from freight.events import Event
 from freight.fleet import service as fleet
 from freight.identity import service as identity
+from freight.observability.instrumentation import observe_delivery_lag
+from freight.observability.metrics import WS_CONNECTIONS, WS_CONNECTS, WS_DISCONNECTS, WS_MESSAGES
 from freight.realtime.bridge import LocalBridge, RedisBridge, envelopes, live_item
 from freight.realtime.streams import Cursor, Envelope, Stream
 from freight.settings import Settings
@@ -35,13 +37,29 @@ log = structlog.get_logger("freight.realtime")
 STAFF = (Role.ADMIN, Role.DISPATCHER)
 
 
+class CountingServer(socketio.AsyncServer):  # type: ignore[misc]
+    """The socket.io server, counting what it emits (one per emit, to a room or a client)."""
+
+    async def emit(self, event: str, *args: Any, **kwargs: Any) -> None:
+        WS_MESSAGES.labels(event, "out").inc()
+        await super().emit(event, *args, **kwargs)
+
+
+def _counted(event: str, handler: Any) -> Any:
+    async def handle(*args: Any) -> Any:
+        WS_MESSAGES.labels(event, "in").inc()
+        return await handler(*args)
+
+    return handle
+
+
 def create_server(settings: Settings) -> socketio.AsyncServer:
     """The socket.io server of this process.
 
     Its rooms are local: what must reach every process travels on ``bridge``'s Redis
     channel, and each process then releases it to its own clients in order.
     """
-    return socketio.AsyncServer(
+    return CountingServer(
         async_mode="asgi",
         cors_allowed_origins=settings.cors_origins or None,
         max_http_buffer_size=settings.ws_max_payload_bytes,
@@ -66,8 +84,10 @@ class Gateway:
         self._ctx: AppContext | None = None
         self._bridge: LocalBridge | RedisBridge | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        for name in ("connect", "disconnect", "subscribe", "unsubscribe", "subscribe_dispatch"):
+        for name in ("connect", "disconnect"):
             self.sio.on(name, getattr(self, f"on_{name}"))
+        for name in ("subscribe", "unsubscribe", "subscribe_dispatch"):
+            self.sio.on(name, _counted(name, getattr(self, f"on_{name}")))
 
     @property
     def ctx(self) -> AppContext:
@@ -130,10 +150,15 @@ class Gateway:
         )
         self.subscriptions[sid] = set()
         await self.sio.enter_room(sid, f"user:{user.id}")
+        WS_CONNECTIONS.inc()
+        WS_CONNECTS.inc()
         self._tasks.append(asyncio.create_task(self._idle_check(sid)))
 
     async def on_disconnect(self, sid: str, *_: Any) -> None:
         actor = self.actors.pop(sid, None)
+        if actor is not None:
+            WS_CONNECTIONS.dec()
+            WS_DISCONNECTS.inc()
         if actor is not None and actor.user_id is not None:
             self.per_user[str(actor.user_id)] -= 1
         for shipment_id in self.subscriptions.pop(sid, set()):
@@ -251,6 +276,7 @@ class Gateway:
     async def deliver(self, items: list[dict[str, Any]]) -> None:
         """Bridge callback in every process: release events to local subscribers."""
         for item in items:
+            observe_delivery_lag(item)
             if item.get("event") == "shipment:updated":
                 await self._tell_board(item)
             shipment_id = uuid.UUID(item["shipment_id"])

@@ -11,6 +11,7 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from redis.asyncio import Redis
 
 from freight.errors import RateLimited
+from freight.observability.metrics import RATE_LIMITED
 from freight.settings import Settings
 
 
@@ -41,6 +42,7 @@ class RateLimits:
         if not self.enabled:
             return
         if not await self._limiter.test(item, *identifiers):
+            RATE_LIMITED.labels(self._scope(item)).inc()
             raise RateLimited(await self._retry_after(item, *identifiers))
 
     async def hit(self, item: RateLimitItem, *identifiers: str) -> None:
@@ -48,12 +50,18 @@ class RateLimits:
         if not self.enabled:
             return
         if not await self._limiter.hit(item, *identifiers):
+            RATE_LIMITED.labels(self._scope(item)).inc()
             raise RateLimited(await self._retry_after(item, *identifiers))
 
     async def record(self, item: RateLimitItem, *identifiers: str) -> None:
         """Count one event without raising (for failures counted after the fact)."""
         if self.enabled:
             await self._limiter.hit(item, *identifiers)
+
+    def _scope(self, item: RateLimitItem) -> str:
+        """The limit's name, the ``scope`` label of refusals."""
+        named = {"login": self.login, "api": self.api, "tracking": self.tracking}
+        return next((name for name, limit in named.items() if limit is item), "other")
 
     async def _retry_after(self, item: RateLimitItem, *identifiers: str) -> int:
         stats = await self._limiter.get_window_stats(item, *identifiers)

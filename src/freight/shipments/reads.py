@@ -118,25 +118,33 @@ async def invalidate(cache: Cache, shipment_ids: Iterable[uuid.UUID]) -> None:
     await cache.delete(*keys)
 
 
-def invalidator(cache: Cache) -> Any:
-    """An event-bus subscriber that drops the cached views of every changed shipment."""
+class Invalidator:
+    """Event-bus subscriber that drops the cached views of every changed shipment.
 
-    pending: set[asyncio.Task[None]] = set()
+    It deletes twice: at once, and again shortly after, because a reader that loaded the
+    old row just before the commit may store it after the first delete.
+    """
 
-    async def again_later(ids: set[uuid.UUID]) -> None:
-        # A reader that loaded the old row just before the commit may store it after the
-        # first delete; a second delete shortly after closes that window.
-        await asyncio.sleep(REINVALIDATE_AFTER_S)
-        await invalidate(cache, ids)
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+        self._later: set[asyncio.Task[None]] = set()
 
-    async def on_events(batch: Sequence[Event]) -> None:
+    async def __call__(self, batch: Sequence[Event]) -> None:
         ids = {e.shipment_id for e in batch if e.shipment_id is not None}
-        await invalidate(cache, ids)
-        task = asyncio.create_task(again_later(ids))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
+        await invalidate(self.cache, ids)
+        task = asyncio.create_task(self._again(ids))
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
 
-    return on_events
+    async def _again(self, ids: set[uuid.UUID]) -> None:
+        await asyncio.sleep(REINVALIDATE_AFTER_S)
+        await invalidate(self.cache, ids)
+
+    async def close(self) -> None:
+        """Drop the pending second deletes (the app is stopping; entries expire anyway)."""
+        for task in list(self._later):
+            task.cancel()
+        await asyncio.gather(*self._later, return_exceptions=True)
 
 
 __all__ = ["service", "shipment_for", "tracking_for"]

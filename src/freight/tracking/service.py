@@ -21,6 +21,7 @@ from freight import events
 from freight.access import Actor, Role
 from freight.errors import Forbidden, invalid
 from freight.fleet.models import Driver
+from freight.observability.metrics import GPS_ACCEPTED, GPS_DROPPED
 from freight.settings import Settings
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment, Stop
@@ -221,6 +222,10 @@ async def ingest(
     holder = await lock_driver(session, actor.organization_id, driver_id)
     fixes = (to_fix(p) for p in body.positions)
     outcome = filter_batch(fixes, holder.last, rules_from(settings), now)
+    GPS_ACCEPTED.inc(len(outcome.accepted))
+    for reason, count in outcome.dropped.items():
+        if count:
+            GPS_DROPPED.labels(reason.value).inc(count)
     result = Ingested(outcome)
     if not outcome.accepted:
         return result

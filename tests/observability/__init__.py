@@ -1,0 +1,1 @@
+"""Metrics, Prometheus rules and a real scrape."""
