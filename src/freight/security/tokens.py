@@ -16,6 +16,7 @@ from freight.settings import Settings
 
 ALGORITHM = "HS256"
 ACCESS = "access"
+VERIFIED_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class TokenService:
         self._issuer = settings.jwt_issuer
         self.access_ttl = timedelta(minutes=settings.access_token_minutes)
         self.refresh_ttl = timedelta(days=settings.refresh_token_days)
+        self._verified: dict[str, AccessClaims] = {}
 
     def issue_access(self, user_id: uuid.UUID, organization_id: uuid.UUID, role: str) -> str:
         """A signed access token for this user."""
@@ -53,7 +55,24 @@ class TokenService:
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def verify_access(self, token: str) -> AccessClaims:
-        """Decode and check an access token; anything wrong is 401."""
+        """Decode and check an access token; anything wrong is 401.
+
+        A token that verified once is remembered until it expires: its signature cannot
+        change, and whether its user may still act is checked on every call elsewhere.
+        """
+        known = self._verified.get(token)
+        if known is not None:
+            if known.expires_at <= utcnow():
+                del self._verified[token]
+                raise Unauthorized("token expired")
+            return known
+        claims = self._decode(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.pop(next(iter(self._verified)))  # the oldest entry
+        self._verified[token] = claims
+        return claims
+
+    def _decode(self, token: str) -> AccessClaims:
         try:
             claims = jwt.decode(
                 token,
