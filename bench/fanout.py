@@ -153,7 +153,12 @@ async def _clients(
 
 
 async def drive(
-    base: str, auth: dict[str, str], ids: list[str], rate: float, seconds: float
+    base: str,
+    auth: dict[str, str],
+    ids: list[str],
+    rate: float,
+    seconds: float,
+    tag: str = "change",
 ) -> int:
     """PATCH shipments at a steady rate; returns how many changes were made."""
     rng = random.Random(1)  # noqa: S311
@@ -164,7 +169,7 @@ async def drive(
             target = started + made / rate
             await asyncio.sleep(max(0.0, target - time.perf_counter()))
             resp = await http.patch(
-                f"/api/shipments/{rng.choice(ids)}", json={"notes": f"change {made}"}
+                f"/api/shipments/{rng.choice(ids)}", json={"notes": f"{tag} {made}"}
             )
             resp.raise_for_status()
             made += 1
@@ -222,7 +227,7 @@ def main() -> int:
                 connected = sum(ready.get(timeout=180) for _ in procs)
             pace = f"{args.rate:g} changes/s for {args.duration:g} s"
             print(f"{connected} sockets subscribed ({args.mode}); {pace}")
-            asyncio.run(drive(server.base_url, auth, ids, 1.0, 2.0))  # warm-up, not counted
+            asyncio.run(drive(server.base_url, auth, ids, 1.0, 2.0, "warm-up"))  # not counted
             time.sleep(1.0)
             measured_from = time.time()
             cpu_before = server.cpu_seconds()
