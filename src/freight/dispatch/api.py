@@ -23,6 +23,7 @@ from freight.dispatch.schemas import (
     PodRead,
 )
 from freight.errors import NotFound
+from freight.shipments.api import committed
 from freight.shipments.schemas import ShipmentRead
 from freight.storage import FileStore
 
@@ -50,9 +51,7 @@ async def assign(
     shipment = await assignment.assign(
         session, actor, shipment_id, body.driver_id, body.vehicle_id, planning(ctx)
     )
-    await ctx.commit(session)
-    response.headers["ETag"] = f'"{shipment.version}"'
-    return ShipmentRead.model_validate(shipment)
+    return await committed(ctx, session, shipment, response)
 
 
 @router.post("/api/shipments/{shipment_id}/unassign")
@@ -61,9 +60,7 @@ async def unassign(
 ) -> ShipmentRead:
     """Take an ASSIGNED load back to PENDING."""
     shipment = await assignment.unassign(session, actor, shipment_id)
-    await ctx.commit(session)
-    response.headers["ETag"] = f'"{shipment.version}"'
-    return ShipmentRead.model_validate(shipment)
+    return await committed(ctx, session, shipment, response)
 
 
 @router.post("/api/dispatch/plans", status_code=status.HTTP_201_CREATED)

@@ -9,8 +9,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, Role
+from freight.context import AppContext
 from freight.deps import (
     DEFAULT_LIMIT,
     Context,
@@ -26,6 +28,7 @@ from freight.errors import PreconditionFailed, invalid
 from freight.events import timeline
 from freight.shipments import customers, export, queries, reads, service
 from freight.shipments.lifecycle import Status
+from freight.shipments.models import Shipment
 from freight.shipments.schemas import (
     CancelRequest,
     CustomerCreate,
@@ -69,6 +72,15 @@ IfMatch = Annotated[int | None, Depends(if_match_version)]
 
 def _with_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = f'"{version}"'
+
+
+async def committed(
+    ctx: AppContext, session: AsyncSession, shipment: Shipment, response: Response
+) -> ShipmentRead:
+    """Commit a change to a shipment, publish its events, and answer with it and its ETag."""
+    await ctx.commit(session)
+    _with_etag(response, shipment.version)
+    return ShipmentRead.model_validate(shipment)
 
 
 # --- shipper accounts ----------------------------------------------------------------
@@ -143,10 +155,8 @@ async def create_shipment(
 ) -> ShipmentRead:
     """Book a shipment (customers for their own account)."""
     shipment = await service.create(session, actor, body, ctx.settings.road_factor)
-    await ctx.commit(session)
-    _with_etag(response, shipment.version)
     response.headers["Location"] = f"/api/shipments/{shipment.id}"
-    return ShipmentRead.model_validate(shipment)
+    return await committed(ctx, session, shipment, response)
 
 
 @router.get("")
@@ -196,17 +206,15 @@ async def _edit(
     shipment_id: uuid.UUID,
     changes: dict[str, Any],
     actor: Actor,
-    session: Any,
-    ctx: Any,
+    session: AsyncSession,
+    ctx: AppContext,
     if_match: int | None,
     response: Response,
 ) -> ShipmentRead:
     shipment = await service.update(
         session, actor, shipment_id, changes, ctx.settings.road_factor, if_match
     )
-    await ctx.commit(session)
-    _with_etag(response, shipment.version)
-    return ShipmentRead.model_validate(shipment)
+    return await committed(ctx, session, shipment, response)
 
 
 @router.put("/{shipment_id}")
@@ -261,9 +269,7 @@ async def transition_shipment(
         lng=body.lng,
         if_match=if_match,
     )
-    await ctx.commit(session)
-    _with_etag(response, shipment.version)
-    return ShipmentRead.model_validate(shipment)
+    return await committed(ctx, session, shipment, response)
 
 
 @router.post("/{shipment_id}/cancel")
@@ -286,9 +292,7 @@ async def cancel_shipment(
         reason=body.reason,
         if_match=if_match,
     )
-    await ctx.commit(session)
-    _with_etag(response, shipment.version)
-    return ShipmentRead.model_validate(shipment)
+    return await committed(ctx, session, shipment, response)
 
 
 @router.get("/{shipment_id}/events")
