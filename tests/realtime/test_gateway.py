@@ -63,6 +63,37 @@ async def test_a_customer_cannot_subscribe_to_another_accounts_shipment(live: Li
         await listener.client.disconnect()
 
 
+async def test_a_refused_subscriber_never_cuts_off_a_concurrent_allowed_one(
+    live: LiveServer,
+) -> None:
+    """Refused and allowed subscriptions to one shipment race; every allowed one gets it."""
+    world = await _world(live.http)
+    buyers = [await connect(live.url, world["buyer"].access_token) for _ in range(4)]
+    strangers = [await connect(live.url, world["stranger"].access_token) for _ in range(4)]
+    request = {"shipment_id": world["load"]["id"]}
+    try:
+        acks = await asyncio.gather(
+            *(
+                listener.client.call("subscribe", request, timeout=5)
+                for pair in zip(strangers, buyers, strict=True)
+                for listener in pair
+            )
+        )
+        assert acks == [{"ok": False, "error": "not allowed"}, {"ok": True, "replayed": 0}] * 4
+        await live.http.patch(
+            f"/api/shipments/{world['load']['id']}",
+            headers=world["buyer"].auth,
+            json={"notes": "race"},
+        )
+        for buyer in buyers:
+            [update] = await buyer.wait_for("shipment:updated")
+            assert update["version"] == 2
+        assert all(not stranger.of("shipment:updated") for stranger in strangers)
+    finally:
+        for listener in buyers + strangers:
+            await listener.client.disconnect()
+
+
 async def test_a_rest_change_arrives_within_a_second(live: LiveServer) -> None:
     world = await _world(live.http)
     listener = await connect(live.url, world["buyer"].access_token)

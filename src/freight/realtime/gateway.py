@@ -188,8 +188,6 @@ class Gateway:
             return {"ok": False, "error": "invalid: expected {shipment_id, since_event_id?}"}
         if actor is None:
             return {"ok": False, "error": "not connected"}
-        stream = self.streams.setdefault(shipment_id, Stream())
-        cursor = Cursor(last_seq=0)
         try:
             async with self.ctx.sessions() as session:
                 shipment = await shipments.get_visible(session, actor, shipment_id)
@@ -197,7 +195,10 @@ class Gateway:
                 since_seq = (
                     await self._seq_of(session, shipment_id, since) if since else shipment.event_seq
                 )
-                cursor.last_seq = since_seq
+                # Take the stream only now, with no await before the cursor joins it: a
+                # concurrent refused subscriber drops a stream it finds empty.
+                stream = self.streams.setdefault(shipment_id, Stream())
+                cursor = Cursor(last_seq=since_seq)
                 stream.cursors[sid] = cursor  # from here live events are buffered for us
                 self.subscriptions[sid].add(shipment_id)
                 await self.sio.enter_room(sid, f"shipment:{shipment_id}")
