@@ -34,6 +34,7 @@ from freight.settings import Settings, get_settings
 from freight.shipments import api as shipments_api
 from freight.shipments import reads as shipment_reads
 from freight.tracking import api as tracking_api
+from freight.web import install as install_web
 
 
 def tune_gc() -> None:
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tracking_api.shipment_router)
     app.include_router(messaging_api.router)
     app.include_router(messaging_api.unread_router)
+    install_web(app, settings)
 
     if settings.cors_origins:
         app.add_middleware(

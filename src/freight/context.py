@@ -16,6 +16,7 @@ from freight.realtime.live import LiveHub
 from freight.security.passwords import PasswordHasher
 from freight.security.ratelimit import RateLimits
 from freight.security.tokens import TokenService
+from freight.security.web_sessions import WebSessions
 from freight.settings import Settings
 
 
@@ -32,6 +33,7 @@ class AppContext:
     cache: Cache
     bus: EventBus
     live: LiveHub
+    web: WebSessions
     redis: Redis | None = None
     started_at: float = field(default_factory=time.monotonic)
 
@@ -58,6 +60,7 @@ class AppContext:
             cache=cache,
             bus=EventBus(),
             live=LiveHub(),
+            web=WebSessions(settings),
             redis=redis,
         )
 

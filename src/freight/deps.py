@@ -15,6 +15,7 @@ from freight.errors import Forbidden, Unauthorized
 from freight.fleet import service as fleet
 from freight.identity import service as identity
 from freight.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from freight.security.web_sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, csrf_matches
 
 
 async def get_context(request: Request) -> AppContext:
@@ -87,6 +88,13 @@ async def current_actor(request: Request, ctx: Context, session: SessionDep) -> 
             raise Unauthorized("expected 'Authorization: Bearer <token>'")
         claims = ctx.tokens.verify_access(token.strip())
         actor = await principal(ctx, session, claims.user_id, claims.organization_id)
+    elif session_cookie := request.cookies.get(SESSION_COOKIE):
+        # The web app's own calls: the session cookie, and the CSRF token repeated in a
+        # header on every call (another site can send the cookie but not the token).
+        if not csrf_matches(request.cookies.get(CSRF_COOKIE), request.headers.get(CSRF_HEADER)):
+            raise Unauthorized("a session cookie needs the X-CSRF-Token header")
+        web = ctx.web.read(session_cookie)
+        actor = await principal(ctx, session, web.user_id, web.organization_id)
     else:
         raise Unauthorized()
     await ctx.limits.hit(ctx.limits.api, actor.principal)

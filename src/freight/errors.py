@@ -116,7 +116,8 @@ def _loc(loc: Sequence[Any]) -> list[str | int]:
     return [part if isinstance(part, int) else str(part) for part in loc]
 
 
-async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
+async def handle_domain_error(_: Request, exc: Exception) -> JSONResponse:
+    """A ``DomainError`` as problem+json."""
     assert isinstance(exc, DomainError)
     return problem(
         exc.status,
@@ -155,7 +156,7 @@ async def _stale_write(_: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Map every expected error to problem+json; unexpected ones are handled by middleware."""
-    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(DomainError, handle_domain_error)
     app.add_exception_handler(StaleDataError, _stale_write)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

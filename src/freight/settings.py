@@ -115,6 +115,16 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     public_base_url: str = "http://127.0.0.1:8000"
 
+    # Web app (server-rendered pages under /app, public tracking under /track)
+    web_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # Secure cookies are sent over HTTPS only (browsers also accept them on localhost).
+    web_secure_cookies: bool = True
+    # Where `npm ci` put the browser libraries (socket.io-client, Leaflet).
+    web_vendor_dir: Path = Path(__file__).resolve().parents[2] / "node_modules"
+    # Map tiles; empty shows the route and positions without a background map.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_attribution: str = "&copy; OpenStreetMap contributors"
+
     # Logging
     log_level: str = "INFO"
     log_file: Path | None = Path("logs/freight.log")

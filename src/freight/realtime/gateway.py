@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, Role
 from freight.context import AppContext
-from freight.errors import DomainError, NotFound
+from freight.errors import DomainError, NotFound, Unauthorized
 from freight.events import Event
 from freight.fleet import service as fleet
 from freight.identity import service as identity
@@ -30,6 +30,12 @@ from freight.observability.instrumentation import observe_delivery_lag
 from freight.observability.metrics import WS_CONNECTIONS, WS_CONNECTS, WS_DISCONNECTS, WS_MESSAGES
 from freight.realtime.bridge import LocalBridge, RedisBridge, envelopes, live_item
 from freight.realtime.streams import Cursor, Envelope, Stream
+from freight.security.web_sessions import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    cookies_from_environ,
+    csrf_matches,
+)
 from freight.settings import Settings
 from freight.shipments import service as shipments
 
@@ -118,13 +124,10 @@ class Gateway:
     # --- connections -----------------------------------------------------------------
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        token = auth.get("token") if isinstance(auth, dict) else None
-        if not token or not isinstance(token, str):
-            raise socketio.exceptions.ConnectionRefusedError("unauthorized: no token")
         try:
-            claims = self.ctx.tokens.verify_access(token)
+            user_id, org_id = self._authenticate(environ, auth)
             async with self.ctx.sessions() as session:
-                user = await identity.active_user(session, claims.user_id, claims.organization_id)
+                user = await identity.active_user(session, user_id, org_id)
                 role = Role(user.role)
                 driver_id = (
                     await fleet.driver_id_for_user(session, user.id)
@@ -153,6 +156,23 @@ class Gateway:
         WS_CONNECTIONS.inc()
         WS_CONNECTS.inc()
         self._tasks.append(asyncio.create_task(self._idle_check(sid)))
+
+    def _authenticate(self, environ: dict[str, Any], auth: Any) -> tuple[uuid.UUID, uuid.UUID]:
+        """User and organisation from ``auth.token``, or from the web app's session cookie
+        with ``auth.csrf`` (so another site's page cannot ride a signed-in browser)."""
+        auth = auth if isinstance(auth, dict) else {}
+        token = auth.get("token")
+        if isinstance(token, str) and token:
+            claims = self.ctx.tokens.verify_access(token)
+            return claims.user_id, claims.organization_id
+        cookies = cookies_from_environ(environ)
+        if not cookies.get(SESSION_COOKIE):
+            raise Unauthorized("no token")
+        csrf = auth.get("csrf")
+        if not csrf_matches(cookies.get(CSRF_COOKIE), csrf if isinstance(csrf, str) else None):
+            raise Unauthorized("a session cookie needs the CSRF token")
+        web = self.ctx.web.read(cookies[SESSION_COOKIE])
+        return web.user_id, web.organization_id
 
     async def on_disconnect(self, sid: str, *_: Any) -> None:
         actor = self.actors.pop(sid, None)

@@ -1,0 +1,221 @@
+"""Signing in and out, the session and CSRF cookies, and the page security headers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
+from urllib.request import Request
+
+import httpx
+import pytest
+import socketio
+from httpx import AsyncClient
+
+from tests.helpers import PASSWORD
+from tests.realtime.conftest import LiveServer
+from tests.web.conftest import OpenPage, World, check_page, sign_in
+
+
+class LocalhostPolicy(DefaultCookiePolicy):
+    """Like a browser, send Secure cookies to a server on this machine over plain HTTP."""
+
+    def return_ok_secure(self, cookie: Cookie, request: Request) -> bool:
+        return True
+
+
+class BrowserLike(AsyncClient):
+    """An httpx client that keeps cookies the way a browser does on localhost.
+
+    (httpx's own cookie handling drops Secure cookies on plain HTTP.)
+    """
+
+    def __init__(self, url: str) -> None:
+        self.jar = CookieJar(LocalhostPolicy())
+        hooks = {"request": [self._send_cookies], "response": [self._keep_cookies]}
+        super().__init__(base_url=url, timeout=10, event_hooks=hooks)  # type: ignore[arg-type]
+
+    async def _send_cookies(self, request: httpx.Request) -> None:
+        httpx.Cookies(self.jar).set_cookie_header(request)
+
+    async def _keep_cookies(self, response: httpx.Response) -> None:
+        httpx.Cookies(self.jar).extract_cookies(response)
+
+    @property
+    def kept(self) -> dict[str, str]:
+        return {cookie.name: cookie.value or "" for cookie in self.jar}
+
+
+def browser_like(url: str) -> BrowserLike:
+    return BrowserLike(url)
+
+
+def _csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the form carries a CSRF token"
+    return found.group(1)
+
+
+@asynccontextmanager
+async def _signed_in(site: LiveServer, email: str) -> AsyncIterator[BrowserLike]:
+    """A browser-like client that signed in through the form."""
+    async with browser_like(site.url) as http:
+        form = await http.get("/app/login")
+        resp = await http.post(
+            "/app/login",
+            data={"email": email, "password": PASSWORD, "csrf_token": _csrf(form.text)},
+        )
+        assert resp.status_code == 303, resp.text
+        yield http
+
+
+async def test_sign_in_sets_hardened_cookies_and_lands_on_the_roles_page(world: World) -> None:
+    http = browser_like(world.url)
+    async with http:
+        page = await http.get("/app/login")
+        assert page.status_code == 200
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert "'unsafe-inline'" not in page.headers["content-security-policy"]
+        csrf_cookie = page.headers["set-cookie"]
+        assert "HttpOnly" in csrf_cookie and "SameSite=strict" in csrf_cookie
+        assert "Secure" in csrf_cookie
+        resp = await http.post(
+            "/app/login",
+            data={
+                "email": "dan@acme.example",
+                "password": PASSWORD,
+                "csrf_token": _csrf(page.text),
+            },
+        )
+        assert resp.status_code == 303, (resp.text, resp.request.headers)
+        assert resp.headers["location"] == "/app/dispatch"
+        session_cookie = next(
+            c for c in resp.headers.get_list("set-cookie") if c.startswith("freight_session=")
+        )
+        for flag in ("HttpOnly", "Secure", "SameSite=lax", "Max-Age=43200"):
+            assert flag in session_cookie
+
+
+async def test_a_form_without_its_csrf_token_is_refused(world: World) -> None:
+    async with browser_like(world.url) as http:
+        await http.get("/app/login")
+        no_token = await http.post(
+            "/app/login", data={"email": "dan@acme.example", "password": PASSWORD}
+        )
+        assert no_token.status_code == 403
+        assert "CSRF" in no_token.text and "freight_session" not in str(no_token.headers)
+        wrong = await http.post(
+            "/app/login",
+            data={"email": "dan@acme.example", "password": PASSWORD, "csrf_token": "x" * 43},
+        )
+        assert wrong.status_code == 403
+
+
+async def test_wrong_password_and_empty_fields_say_so_without_a_session(world: World) -> None:
+    async with browser_like(world.url) as http:
+        token = _csrf((await http.get("/app/login")).text)
+        wrong = await http.post(
+            "/app/login",
+            data={"email": "dan@acme.example", "password": "nope-nope-nope", "csrf_token": token},
+        )
+        assert wrong.status_code == 401 and "Wrong email or password" in wrong.text
+        empty = await http.post(
+            "/app/login", data={"email": "", "password": "", "csrf_token": token}
+        )
+        assert empty.status_code == 422 and "Enter your email and password" in empty.text
+        assert "freight_session" not in http.kept
+
+
+async def test_pages_need_a_session_and_the_right_role(world: World) -> None:
+    async with browser_like(world.url) as anonymous:
+        resp = await anonymous.get("/app/driver")
+        assert resp.status_code == 303
+        assert resp.headers["location"] == "/app/login?next=/app/driver"
+        forged = await anonymous.get("/app/driver", cookies={"freight_session": "forged"})
+        assert forged.status_code == 303
+    async with _signed_in(world.site, "buyer@globex.example") as customer:
+        assert (await customer.get("/")).headers["location"] == "/app/shipments"
+        assert (await customer.get("/app/admin")).status_code == 403
+
+
+async def test_sign_in_follows_only_same_site_next_paths(world: World) -> None:
+    async with browser_like(world.url) as http:
+        token = _csrf((await http.get("/app/login")).text)
+        resp = await http.post(
+            "/app/login",
+            data={
+                "email": "dan@acme.example",
+                "password": PASSWORD,
+                "csrf_token": token,
+                "next": "//evil.example/",
+            },
+        )
+        assert resp.headers["location"] == "/app/dispatch"
+
+
+async def test_the_api_takes_the_session_cookie_only_with_the_csrf_header(world: World) -> None:
+    async with _signed_in(world.site, "buyer@globex.example") as http:
+        without = await http.get("/api/auth/me")
+        assert without.status_code == 401
+        token = http.kept["freight_csrf"]
+        me = await http.get("/api/auth/me", headers={"X-CSRF-Token": token})
+        assert me.status_code == 200 and me.json()["email"] == "buyer@globex.example"
+        assert (
+            await http.get("/api/auth/me", headers={"X-CSRF-Token": "wrong"})
+        ).status_code == 401
+
+
+async def test_deactivated_users_lose_their_web_session(world: World) -> None:
+    async with _signed_in(world.site, "buyer@globex.example") as http:
+        token = http.kept["freight_csrf"]
+        resp = await world.site.http.patch(
+            f"/api/users/{world.customer.id}", headers=world.admin.auth, json={"is_active": False}
+        )
+        assert resp.status_code == 200
+        me = await http.get("/api/auth/me", headers={"X-CSRF-Token": token})
+        assert me.status_code == 401
+        assert (await http.get("/app/shipments")).status_code == 303
+
+
+async def test_sign_out_ends_the_session(world: World) -> None:
+    async with _signed_in(world.site, "dan@acme.example") as http:
+        token = http.kept["freight_csrf"]
+        resp = await http.post("/app/logout", data={"csrf_token": token})
+        assert resp.status_code == 303 and resp.headers["location"] == "/app/login"
+        assert "freight_session" not in http.kept
+        assert (await http.get("/app/dispatch")).status_code == 303
+
+
+@pytest.mark.parametrize("with_csrf", [True, False])
+async def test_live_updates_connect_with_the_session_cookie_and_csrf(
+    world: World, with_csrf: bool
+) -> None:
+    async with _signed_in(world.site, "buyer@globex.example") as http:
+        cookie = "; ".join(f"{name}={value}" for name, value in http.kept.items())
+        client = socketio.AsyncClient(reconnection=False)
+        auth = {"csrf": http.kept["freight_csrf"]} if with_csrf else {}
+        try:
+            if with_csrf:
+                await client.connect(
+                    world.url, auth=auth, headers={"Cookie": cookie}, transports=["websocket"]
+                )
+                ack = await client.call("subscribe", {"shipment_id": world.load["id"]}, timeout=5)
+                assert ack == {"ok": True, "replayed": 0}
+            else:
+                with pytest.raises(socketio.exceptions.ConnectionError):
+                    await client.connect(
+                        world.url, auth=auth, headers={"Cookie": cookie}, transports=["websocket"]
+                    )
+        finally:
+            await client.disconnect()
+
+
+async def test_the_sign_in_page_in_a_browser(world: World, open_page: OpenPage) -> None:
+    for phone in (False, True):
+        page = await open_page(phone=phone)
+        await page.goto(f"{world.url}/app/login")
+        await check_page(page, f"sign-in-{'phone' if phone else 'desktop'}")
+    page = await open_page()
+    await sign_in(page, world.url, "dan@acme.example")
+    assert page.url.endswith("/app/dispatch")
