@@ -46,15 +46,13 @@ def content_security_policy(tile_url: str) -> str:
 
 
 class SecurityHeadersMiddleware:
-    """Adds CSP and friends to every web-app response."""
+    """Adds the CSP and a permissions policy to every web-app response (the headers
+    every response gets are added by ``observability.middleware``)."""
 
     def __init__(self, app: ASGIApp, tile_url: str) -> None:
         self.app = app
         self.headers = [
             (b"content-security-policy", content_security_policy(tile_url).encode()),
-            (b"x-content-type-options", b"nosniff"),
-            (b"referrer-policy", b"same-origin"),
-            (b"x-frame-options", b"DENY"),
             (b"permissions-policy", b"geolocation=(self), camera=(self), microphone=()"),
         ]
 
