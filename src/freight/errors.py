@@ -129,7 +129,8 @@ async def handle_domain_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+async def handle_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    """A request that failed validation as a 422 naming each bad field."""
     assert isinstance(exc, RequestValidationError)
     errors = [{"loc": _loc(err["loc"]), "msg": err["msg"]} for err in exc.errors()]
     return problem(422, "validation_error", "the request is not valid", errors=errors)
@@ -138,7 +139,8 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+async def handle_http_error(_: Request, exc: Exception) -> JSONResponse:
+    """Starlette's HTTP errors (unknown route, wrong method) as problem+json."""
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else None
@@ -158,5 +160,5 @@ def install_error_handlers(app: FastAPI) -> None:
     """Map every expected error to problem+json; unexpected ones are handled by middleware."""
     app.add_exception_handler(DomainError, handle_domain_error)
     app.add_exception_handler(StaleDataError, _stale_write)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)

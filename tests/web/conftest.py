@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
+from playwright.async_api import Browser, ConsoleMessage, Locator, Page, async_playwright, expect
 
 from freight.settings import Settings
 from tests.conftest import base_settings
@@ -98,19 +98,20 @@ OpenPage = Callable[..., Awaitable[Page]]
 
 @pytest.fixture
 async def open_page(browser: Browser) -> AsyncIterator[OpenPage]:
-    """``await open_page(phone=False)``: a fresh signed-out browser tab.
+    """``await open_page(phone=False, **context_options)``: a fresh signed-out browser tab.
 
     Each tab's CSP violations and uncaught errors fail the test at teardown.
     """
     contexts = []
     problems: list[PageProblems] = []
 
-    async def make(phone: bool = False) -> Page:
+    async def make(phone: bool = False, **options: Any) -> Page:
         context = await browser.new_context(
             viewport=PHONE if phone else DESKTOP,
             is_mobile=phone,
             has_touch=phone,
             accept_downloads=True,
+            **options,
         )
         contexts.append(context)
         page = await context.new_page()
@@ -187,3 +188,12 @@ async def world(site: LiveServer) -> World:
     await add_vehicle(http, admin, "T-100")
     load = await book_load(http, admin, customer_id)
     return World(site, admin, dispatcher, customer, customer_id, driver, load)
+
+
+async def loaded_width(image: Locator) -> int:
+    """Wait for an ``<img>`` to finish loading; its natural width (0 if it failed)."""
+    await expect(image).to_be_visible()
+    handle = await image.element_handle()
+    await image.page.wait_for_function("img => img.complete", arg=handle)
+    width: int = await image.evaluate("img => img.naturalWidth")
+    return width

@@ -2,76 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
-from urllib.request import Request
-
-import httpx
 import pytest
 import socketio
-from httpx import AsyncClient
 
 from tests.helpers import PASSWORD
-from tests.realtime.conftest import LiveServer
+from tests.web.clients import BrowserLike, form_value, signed_in
 from tests.web.conftest import OpenPage, World, check_page, sign_in
 
 
-class LocalhostPolicy(DefaultCookiePolicy):
-    """Like a browser, send Secure cookies to a server on this machine over plain HTTP."""
-
-    def return_ok_secure(self, cookie: Cookie, request: Request) -> bool:
-        return True
-
-
-class BrowserLike(AsyncClient):
-    """An httpx client that keeps cookies the way a browser does on localhost.
-
-    (httpx's own cookie handling drops Secure cookies on plain HTTP.)
-    """
-
-    def __init__(self, url: str) -> None:
-        self.jar = CookieJar(LocalhostPolicy())
-        hooks = {"request": [self._send_cookies], "response": [self._keep_cookies]}
-        super().__init__(base_url=url, timeout=10, event_hooks=hooks)  # type: ignore[arg-type]
-
-    async def _send_cookies(self, request: httpx.Request) -> None:
-        httpx.Cookies(self.jar).set_cookie_header(request)
-
-    async def _keep_cookies(self, response: httpx.Response) -> None:
-        httpx.Cookies(self.jar).extract_cookies(response)
-
-    @property
-    def kept(self) -> dict[str, str]:
-        return {cookie.name: cookie.value or "" for cookie in self.jar}
-
-
-def browser_like(url: str) -> BrowserLike:
-    return BrowserLike(url)
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the form carries a CSRF token"
-    return found.group(1)
-
-
-@asynccontextmanager
-async def _signed_in(site: LiveServer, email: str) -> AsyncIterator[BrowserLike]:
-    """A browser-like client that signed in through the form."""
-    async with browser_like(site.url) as http:
-        form = await http.get("/app/login")
-        resp = await http.post(
-            "/app/login",
-            data={"email": email, "password": PASSWORD, "csrf_token": _csrf(form.text)},
-        )
-        assert resp.status_code == 303, resp.text
-        yield http
-
-
 async def test_sign_in_sets_hardened_cookies_and_lands_on_the_roles_page(world: World) -> None:
-    http = browser_like(world.url)
+    http = BrowserLike(world.url)
     async with http:
         page = await http.get("/app/login")
         assert page.status_code == 200
@@ -85,7 +25,7 @@ async def test_sign_in_sets_hardened_cookies_and_lands_on_the_roles_page(world: 
             data={
                 "email": "dan@acme.example",
                 "password": PASSWORD,
-                "csrf_token": _csrf(page.text),
+                "csrf_token": form_value(page.text),
             },
         )
         assert resp.status_code == 303, (resp.text, resp.request.headers)
@@ -98,7 +38,7 @@ async def test_sign_in_sets_hardened_cookies_and_lands_on_the_roles_page(world: 
 
 
 async def test_a_form_without_its_csrf_token_is_refused(world: World) -> None:
-    async with browser_like(world.url) as http:
+    async with BrowserLike(world.url) as http:
         await http.get("/app/login")
         no_token = await http.post(
             "/app/login", data={"email": "dan@acme.example", "password": PASSWORD}
@@ -113,8 +53,8 @@ async def test_a_form_without_its_csrf_token_is_refused(world: World) -> None:
 
 
 async def test_wrong_password_and_empty_fields_say_so_without_a_session(world: World) -> None:
-    async with browser_like(world.url) as http:
-        token = _csrf((await http.get("/app/login")).text)
+    async with BrowserLike(world.url) as http:
+        token = form_value((await http.get("/app/login")).text)
         wrong = await http.post(
             "/app/login",
             data={"email": "dan@acme.example", "password": "nope-nope-nope", "csrf_token": token},
@@ -128,20 +68,20 @@ async def test_wrong_password_and_empty_fields_say_so_without_a_session(world: W
 
 
 async def test_pages_need_a_session_and_the_right_role(world: World) -> None:
-    async with browser_like(world.url) as anonymous:
+    async with BrowserLike(world.url) as anonymous:
         resp = await anonymous.get("/app/driver")
         assert resp.status_code == 303
         assert resp.headers["location"] == "/app/login?next=/app/driver"
-        forged = await anonymous.get("/app/driver", cookies={"freight_session": "forged"})
+        forged = await anonymous.get("/app/driver", headers={"Cookie": "freight_session=forged"})
         assert forged.status_code == 303
-    async with _signed_in(world.site, "buyer@globex.example") as customer:
+    async with signed_in(world.url, "buyer@globex.example") as customer:
         assert (await customer.get("/")).headers["location"] == "/app/shipments"
         assert (await customer.get("/app/admin")).status_code == 403
 
 
 async def test_sign_in_follows_only_same_site_next_paths(world: World) -> None:
-    async with browser_like(world.url) as http:
-        token = _csrf((await http.get("/app/login")).text)
+    async with BrowserLike(world.url) as http:
+        token = form_value((await http.get("/app/login")).text)
         resp = await http.post(
             "/app/login",
             data={
@@ -155,7 +95,7 @@ async def test_sign_in_follows_only_same_site_next_paths(world: World) -> None:
 
 
 async def test_the_api_takes_the_session_cookie_only_with_the_csrf_header(world: World) -> None:
-    async with _signed_in(world.site, "buyer@globex.example") as http:
+    async with signed_in(world.url, "buyer@globex.example") as http:
         without = await http.get("/api/auth/me")
         assert without.status_code == 401
         token = http.kept["freight_csrf"]
@@ -167,7 +107,7 @@ async def test_the_api_takes_the_session_cookie_only_with_the_csrf_header(world:
 
 
 async def test_deactivated_users_lose_their_web_session(world: World) -> None:
-    async with _signed_in(world.site, "buyer@globex.example") as http:
+    async with signed_in(world.url, "buyer@globex.example") as http:
         token = http.kept["freight_csrf"]
         resp = await world.site.http.patch(
             f"/api/users/{world.customer.id}", headers=world.admin.auth, json={"is_active": False}
@@ -179,7 +119,7 @@ async def test_deactivated_users_lose_their_web_session(world: World) -> None:
 
 
 async def test_sign_out_ends_the_session(world: World) -> None:
-    async with _signed_in(world.site, "dan@acme.example") as http:
+    async with signed_in(world.url, "dan@acme.example") as http:
         token = http.kept["freight_csrf"]
         resp = await http.post("/app/logout", data={"csrf_token": token})
         assert resp.status_code == 303 and resp.headers["location"] == "/app/login"
@@ -188,10 +128,10 @@ async def test_sign_out_ends_the_session(world: World) -> None:
 
 
 @pytest.mark.parametrize("with_csrf", [True, False])
-async def test_live_updates_connect_with_the_session_cookie_and_csrf(
+async def test_live_updates_connect_with_the_session_cookie_andform_value(
     world: World, with_csrf: bool
 ) -> None:
-    async with _signed_in(world.site, "buyer@globex.example") as http:
+    async with signed_in(world.url, "buyer@globex.example") as http:
         cookie = "; ".join(f"{name}={value}" for name, value in http.kept.items())
         client = socketio.AsyncClient(reconnection=False)
         auth = {"csrf": http.kept["freight_csrf"]} if with_csrf else {}
@@ -219,3 +159,19 @@ async def test_the_sign_in_page_in_a_browser(world: World, open_page: OpenPage) 
     page = await open_page()
     await sign_in(page, world.url, "dan@acme.example")
     assert page.url.endswith("/app/dispatch")
+
+
+async def test_page_errors_are_html_pages_and_the_api_keeps_problem_json(world: World) -> None:
+    async with signed_in(world.url, "buyer@globex.example") as http:
+        missing = await http.get("/app/no-such-page")
+        assert missing.status_code == 404
+        assert missing.headers["content-type"].startswith("text/html")
+        assert "Page not found" in missing.text
+        bad_query = await http.get("/app/shipments?limit=0")
+        assert bad_query.status_code == 422 and "limit" in bad_query.text
+        assert bad_query.headers["content-type"].startswith("text/html")
+        forbidden = await http.get("/app/admin")
+        assert forbidden.status_code == 403 and "Forbidden" in forbidden.text
+        assert "None" not in forbidden.text
+        api = await http.get("/api/no-such-thing")
+        assert api.headers["content-type"] == "application/problem+json"

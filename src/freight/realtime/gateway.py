@@ -215,6 +215,8 @@ class Gateway:
                 since_seq = (
                     await self._seq_of(session, shipment_id, since) if since else shipment.event_seq
                 )
+                if sid not in self.subscriptions:  # disconnected while we read
+                    return {"ok": False, "error": "not connected"}
                 # Take the stream only now, with no await before the cursor joins it: a
                 # concurrent refused subscriber drops a stream it finds empty.
                 stream = self.streams.setdefault(shipment_id, Stream())

@@ -7,17 +7,25 @@ their scripts and styles under ``/static/app``, and the npm browser libraries un
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from freight.errors import DomainError
+from freight.errors import (
+    DomainError,
+    handle_http_error,
+    handle_validation_error,
+)
 from freight.errors import handle_domain_error as domain_error_as_json
 from freight.settings import Settings
-from freight.web import admin, auth, board, driver, portal, public
+from freight.web import admin, auth, board, driver, invoices, messages, portal, public
 from freight.web.security import WEB_PREFIXES, SecurityHeadersMiddleware
-from freight.web.templating import TEMPLATES_DIR, Renderer
+from freight.web.templating import TEMPLATES_DIR, Renderer, renderer
 
 log = structlog.get_logger("freight.web")
 STATIC_DIR = TEMPLATES_DIR.with_name("static")
@@ -47,18 +55,52 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         "error.html",
         actor=actor,
         status_code=exc.status,
-        title=exc.title,
+        title=exc.title or HTTPStatus(exc.status).phrase,
         detail=exc.detail,
+    )
+
+
+async def _bad_request(request: Request, exc: Exception) -> Response:
+    """A page address with an invalid query value: an HTML 422 naming it."""
+    assert isinstance(exc, RequestValidationError)
+    if not _is_page(request):
+        return await handle_validation_error(request, exc)
+    names = sorted({str(err["loc"][-1]) for err in exc.errors() if err.get("loc")})
+    return renderer(request)(
+        request,
+        "error.html",
+        actor=getattr(request.state, "actor", None),
+        status_code=422,
+        title="That address is not valid",
+        detail=f"Check the value of: {', '.join(names) or 'the request'}.",
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Unknown pages and wrong methods under the web paths: an HTML page."""
+    assert isinstance(exc, StarletteHTTPException)
+    if not _is_page(request):
+        return await handle_http_error(request, exc)
+    missing = exc.status_code == 404
+    return renderer(request)(
+        request,
+        "error.html",
+        actor=getattr(request.state, "actor", None),
+        status_code=exc.status_code,
+        title="Page not found" if missing else HTTPStatus(exc.status_code).phrase,
+        detail="There is no page at this address." if missing else "That did not work here.",
     )
 
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the pages, their assets and their security headers to ``app``."""
     app.state.web_render = Renderer(settings)
-    for module in (auth, portal, public, board, driver, admin):
+    for module in (auth, portal, public, board, driver, messages, admin, invoices):
         app.include_router(module.router)
     app.add_exception_handler(auth.SignInRequired, _sign_in)
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _bad_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.mount("/static/app", StaticFiles(directory=STATIC_DIR), name="web-static")
     for package, folder in VENDOR.items():
         directory = settings.web_vendor_dir / package / folder

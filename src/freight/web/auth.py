@@ -7,7 +7,7 @@ posted form whose CSRF token has been checked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -61,12 +61,15 @@ def web_role(*roles: Role) -> Callable[[Actor], Coroutine[Any, Any, Actor]]:
     return guard
 
 
-async def csrf_form(request: Request) -> FormData:
-    """The posted form, after checking it repeats the CSRF cookie."""
+async def csrf_form(request: Request) -> AsyncIterator[FormData]:
+    """The posted form, after checking it repeats the CSRF cookie; uploads closed after."""
     form = await request.form()
-    presented = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
-    check_csrf(request, presented if isinstance(presented, str) else None)
-    return form
+    try:
+        presented = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
+        check_csrf(request, presented if isinstance(presented, str) else None)
+        yield form
+    finally:
+        await form.close()
 
 
 CsrfForm = Annotated[FormData, Depends(csrf_form)]

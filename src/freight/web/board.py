@@ -1,7 +1,216 @@
-"""(to be written)"""
+"""The dispatch board (dispatchers and admins): pending loads beside free drivers,
+assignment by picker (plain form) or drag and drop (``js/board.js`` over the JSON
+API), auto-dispatch plans, a map of the fleet, and a live fragment the script re-reads
+when ``dispatch:board`` events arrive."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from freight.access import Actor, Role
+from freight.deps import Context, SessionDep
+from freight.dispatch import assignment, plans
+from freight.dispatch.assignment import Planning
+from freight.dispatch.schemas import ApplyRequest, AssignRequest
+from freight.errors import DomainError, NotFound
+from freight.shipments import service as shipments
+from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.board_data import load_board
+from freight.web.board_plan import PlanView, plan_view
+from freight.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
+Dispatcher = Annotated[Actor, Depends(web_role(Role.DISPATCHER, Role.ADMIN))]
+
+
+def _planning(ctx: Context) -> Planning:
+    return Planning(ctx.settings.road_factor, ctx.settings.average_speed_kmh)
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+async def _plan(session: SessionDep, actor: Actor, plan_id: uuid.UUID | None) -> PlanView | None:
+    if plan_id is None:
+        return None
+    return await plan_view(session, actor, await plans.get_plan(session, actor, plan_id))
+
+
+async def _assigned_notice(session: SessionDep, actor: Actor, shipment_id: uuid.UUID) -> str | None:
+    """``FRT-... is assigned`` for the load just assigned (looked up, never echoed)."""
+    try:
+        shipment = await shipments.get_visible(session, actor, shipment_id)
+    except NotFound:
+        return None
+    return f"{shipment.reference} is assigned."
+
+
+async def _page(
+    request: Request,
+    session: SessionDep,
+    ctx: Context,
+    actor: Actor,
+    *,
+    status_code: int = 200,
+    plan_id: uuid.UUID | None = None,
+    **extra: Any,
+) -> Response:
+    board = await load_board(session, actor, ctx.settings.road_factor)
+    render = renderer(request)
+    context: dict[str, Any] = {"assign_errors": {}, "chosen": {}, "plan_error": None}
+    context.update(extra)
+    return render(
+        request,
+        "board.html",
+        actor=actor,
+        status_code=status_code,
+        board=board,
+        plan=await _plan(session, actor, plan_id),
+        **context,
+    )
+
+
+@router.get("/app/dispatch")
+async def board_page(
+    request: Request,
+    actor: Dispatcher,
+    session: SessionDep,
+    ctx: Context,
+    plan: str | None = None,
+    assigned: str | None = None,
+    applied: str | None = None,
+) -> Response:
+    """The board; ``?plan=`` shows a stored plan, ``?assigned=`` says what was just done."""
+    notice = None
+    assigned_id = _uuid(assigned)
+    if assigned_id is not None:
+        notice = await _assigned_notice(session, actor, assigned_id)
+    if applied and _uuid(plan):
+        notice = "Plan applied: see what was assigned below."
+    return await _page(request, session, ctx, actor, plan_id=_uuid(plan), notice=notice)
+
+
+@router.get("/app/dispatch/live")
+async def board_fragment(
+    request: Request, actor: Dispatcher, session: SessionDep, ctx: Context
+) -> Response:
+    """The board's lists alone, for the script to merge in after a live event."""
+    board = await load_board(session, actor, ctx.settings.road_factor)
+    render = renderer(request)
+    return render(request, "board_live.html", actor=actor, board=board, assign_errors={}, chosen={})
+
+
+@router.post("/app/dispatch/assign")
+async def assign(
+    request: Request, form: CsrfForm, actor: Dispatcher, session: SessionDep, ctx: Context
+) -> Response:
+    """The picker: give a pending load to the chosen driver, or say why not next to it."""
+    shipment_field, driver_field = text(form, "shipment_id"), text(form, "driver_id")
+    key = shipment_field or "_"
+    try:
+        shipment_id = uuid.UUID(shipment_field)
+    except ValueError:
+        return await _page(
+            request,
+            session,
+            ctx,
+            actor,
+            status_code=422,
+            notice=None,
+            assign_errors={key: "Choose a load to assign."},
+        )
+    try:
+        body = AssignRequest.model_validate({"driver_id": driver_field})
+        await assignment.assign(session, actor, shipment_id, body.driver_id, None, _planning(ctx))
+    except ValidationError:
+        return await _page(
+            request,
+            session,
+            ctx,
+            actor,
+            status_code=422,
+            assign_errors={key: "Choose a driver for this load."},
+        )
+    except DomainError as exc:
+        await session.rollback()
+        message = exc.errors[0]["msg"] if exc.errors else exc.detail
+        return await _page(
+            request,
+            session,
+            ctx,
+            actor,
+            status_code=exc.status,
+            assign_errors={key: _sentence(message)},
+            chosen={key: driver_field},
+        )
+    await ctx.commit(session)
+    return see_other(f"/app/dispatch?assigned={shipment_id}")
+
+
+def _sentence(message: str | None) -> str:
+    message = (message or "not allowed").strip()
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith(".") else f"{message}."
+
+
+@router.post("/app/dispatch/plans")
+async def propose(form: CsrfForm, actor: Dispatcher, session: SessionDep, ctx: Context) -> Response:
+    """Propose a plan for every pending load and free driver, then show it."""
+    plan = await plans.create_plan(session, actor, _planning(ctx))
+    await session.commit()
+    return see_other(f"/app/dispatch?plan={plan.id}#plan")
+
+
+@router.post("/app/dispatch/plans/{plan_id}/apply")
+async def apply(
+    request: Request,
+    plan_id: uuid.UUID,
+    form: CsrfForm,
+    actor: Dispatcher,
+    session: SessionDep,
+    ctx: Context,
+) -> Response:
+    """Apply the whole plan (``scope=all``) or the ticked pairs."""
+    only: list[uuid.UUID] | None = None
+    if text(form, "scope") != "all":
+        ticked = [v for v in form.getlist("shipment_ids") if isinstance(v, str)]
+        try:
+            only = ApplyRequest.model_validate({"shipment_ids": ticked}).shipment_ids
+        except ValidationError:
+            only = None
+        if not only:
+            return await _page(
+                request,
+                session,
+                ctx,
+                actor,
+                status_code=422,
+                plan_id=plan_id,
+                plan_error="Tick at least one pair to apply, or apply the whole plan.",
+            )
+    try:
+        await plans.apply_plan(session, actor, plan_id, _planning(ctx), only)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        await session.rollback()
+        return await _page(
+            request,
+            session,
+            ctx,
+            actor,
+            status_code=exc.status,
+            plan_id=plan_id,
+            plan_error=_sentence(exc.detail),
+        )
+    await ctx.commit(session)
+    return see_other(f"/app/dispatch?plan={plan_id}&applied=1#plan")

@@ -1,7 +1,239 @@
-"""(to be written)"""
+"""The driver's view, made for a phone: my loads, going on or off duty, moving a load
+through pickup and transit, and the proof of delivery. Plain forms work on their own;
+``js/driver.js`` adds location sharing, the signature pad and live updates."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from starlette.datastructures import FormData, UploadFile
+
+from freight.access import Actor, Role
+from freight.deps import Context, SessionDep
+from freight.dispatch import pod
+from freight.dispatch.api import store
+from freight.errors import DomainError, Forbidden, NotFound
+from freight.fleet import service as fleet
+from freight.fleet.schemas import Availability
+from freight.shipments import service as shipments
+from freight.shipments.lifecycle import ACTIVE, Status
+from freight.shipments.models import Shipment
+from freight.shipments.queries import visible
+from freight.shipments.schemas import TransitionRequest
+from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.board_data import ends
+from freight.web.driver_pod import pod_context, pod_input
+from freight.web.messages import load_thread
+from freight.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
+Driver = Annotated[Actor, Depends(web_role(Role.DRIVER))]
+
+# What the driver does next, by status: (target status, button label).
+NEXT_STEP: dict[str, tuple[Status, str]] = {
+    Status.ASSIGNED: (Status.PICKED_UP, "Picked up"),
+    Status.PICKED_UP: (Status.IN_TRANSIT, "In transit"),
+}
+RECENT = 5
+
+
+def _driver_id(actor: Actor) -> uuid.UUID:
+    if actor.driver_id is None:
+        raise Forbidden("your user is not linked to a driver record; ask dispatch")
+    return actor.driver_id
+
+
+async def _loads(session: SessionDep, actor: Actor) -> tuple[list[Shipment], list[Shipment]]:
+    """The driver's active loads (next pickup first) and the last few delivered."""
+    base = visible(select(Shipment), actor)
+    active = list(
+        (await session.execute(base.where(Shipment.status.in_([s.value for s in ACTIVE]))))
+        .scalars()
+        .all()
+    )
+    active.sort(key=lambda s: ends(s)[0].window_start)
+    done = (
+        await session.execute(
+            base.where(Shipment.status == Status.DELIVERED)
+            .order_by(Shipment.delivered_at.desc())
+            .limit(RECENT)
+        )
+    ).scalars()
+    return active, list(done)
+
+
+@router.get("/app/driver")
+async def my_loads(request: Request, actor: Driver, session: SessionDep) -> Response:
+    """My loads and my availability."""
+    me = await fleet.get_driver(session, actor, _driver_id(actor))
+    active, done = await _loads(session, actor)
+    render = renderer(request)
+    return render(
+        request,
+        "driver_loads.html",
+        actor=actor,
+        me=me,
+        loads=[(s, *ends(s)) for s in active],
+        delivered=[(s, *ends(s)) for s in done],
+    )
+
+
+@router.post("/app/driver/availability")
+async def availability(form: CsrfForm, actor: Driver, session: SessionDep) -> Response:
+    """Go on or off duty."""
+    try:
+        body = Availability.model_validate({"status": text(form, "status")})
+    except ValidationError:
+        return see_other("/app/driver")
+    await fleet.set_availability(session, actor, _driver_id(actor), body.status)
+    await session.commit()
+    return see_other("/app/driver")
+
+
+async def _load_page(
+    request: Request,
+    session: SessionDep,
+    ctx: Context,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    shipment = await shipments.get_visible(session, actor, shipment_id)
+    pickup, delivery = ends(shipment)
+    stops = sorted(shipment.stops, key=lambda s: s.sequence)
+    context: dict[str, Any] = {"step_error": None, "pod_errors": {}, "pod_values": {}}
+    context.update(extra)
+    render = renderer(request)
+    return render(
+        request,
+        "driver_load.html",
+        actor=actor,
+        status_code=status_code,
+        shipment=shipment,
+        shipment_id=shipment.id,
+        stops=stops,
+        pickup=pickup,
+        delivery=delivery,
+        next_step=NEXT_STEP.get(shipment.status),
+        messages=await load_thread(session, actor, shipment.id),
+        proof=await pod_context(session, actor, shipment),
+        max_photos=ctx.settings.pod_max_photos,
+        **context,
+    )
+
+
+@router.get("/app/driver/loads/{shipment_id}")
+async def load_page(
+    request: Request, shipment_id: uuid.UUID, actor: Driver, session: SessionDep, ctx: Context
+) -> Response:
+    """One of my loads: stops, the next step, the proof of delivery, messages."""
+    return await _load_page(request, session, ctx, actor, shipment_id)
+
+
+@router.post("/app/driver/loads/{shipment_id}/status")
+async def move_load(
+    request: Request,
+    shipment_id: uuid.UUID,
+    form: CsrfForm,
+    actor: Driver,
+    session: SessionDep,
+    ctx: Context,
+) -> Response:
+    """Picked up, in transit: the state machine decides what is allowed."""
+    fields = {"status": text(form, "status")}
+    for name in ("lat", "lng"):
+        if text(form, name):
+            fields[name] = text(form, name)
+    try:
+        body = TransitionRequest.model_validate(fields)
+        await shipments.transition(
+            session, actor, shipment_id, body.status, lat=body.lat, lng=body.lng
+        )
+    except ValidationError:
+        return await _load_page(
+            request, session, ctx, actor, shipment_id, 422, step_error="That is not a next step."
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        await session.rollback()
+        return await _load_page(
+            request, session, ctx, actor, shipment_id, exc.status, step_error=exc.detail
+        )
+    await ctx.commit(session)
+    return see_other(f"/app/driver/loads/{shipment_id}")
+
+
+@router.post("/app/driver/loads/{shipment_id}/pod")
+async def deliver(
+    request: Request,
+    shipment_id: uuid.UUID,
+    form: CsrfForm,
+    actor: Driver,
+    session: SessionDep,
+    ctx: Context,
+) -> Response:
+    """Proof of delivery without JavaScript: the signature as an image file, photos."""
+    return await _deliver(request, shipment_id, form, actor, session, ctx)
+
+
+async def _deliver(
+    request: Request,
+    shipment_id: uuid.UUID,
+    form: FormData,
+    actor: Actor,
+    session: SessionDep,
+    ctx: Context,
+) -> Response:
+    cap = ctx.settings.pod_max_file_bytes
+    signature = form.get("signature")
+    photos = [p for p in form.getlist("photos") if isinstance(p, UploadFile) and p.filename]
+    try:
+        body = await pod_input(form, signature, photos, cap)
+        files = store(ctx)
+        _, _, saved = await pod.deliver(
+            session, actor, files, shipment_id, body, cap, ctx.settings.pod_max_photos
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        await session.rollback()
+        errors = {str(e["loc"][1]): e["msg"] for e in exc.errors if len(e["loc"]) > 1}
+        return await _load_page(
+            request,
+            session,
+            ctx,
+            actor,
+            shipment_id,
+            exc.status,
+            pod_errors=errors or {"_": exc.detail},
+            pod_values={"recipient_name": text(form, "recipient_name")},
+        )
+    try:
+        await ctx.commit(session)
+    except BaseException:
+        for f in saved:
+            await files.delete(f.name)
+        raise
+    return see_other(f"/app/driver/loads/{shipment_id}")
+
+
+@router.get("/app/driver/loads/{shipment_id}/proof/{name}")
+async def proof_file(
+    shipment_id: uuid.UUID, name: str, actor: Driver, session: SessionDep, ctx: Context
+) -> Response:
+    """One image of the proof of my load."""
+    proof = await pod.get_proof(session, actor, shipment_id)
+    entry = next((f for f in proof.files if f["name"] == name), None)
+    if entry is None:
+        raise NotFound("file")
+    data = await store(ctx).read(name)
+    return Response(
+        data, media_type=entry["content_type"], headers={"Cache-Control": "private, max-age=3600"}
+    )

@@ -1,7 +1,261 @@
-"""(to be written)"""
+"""The customer portal: the shipments list, the shipment page, cancelling, POD images.
+
+Booking lives in ``portal_book`` (its routes are added to this router). Every read
+goes through the shipment services with the signed-in actor, so a page shows exactly
+what the API would show that caller.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from collections.abc import Iterable
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight.access import Actor, Role, scoped
+from freight.context import AppContext
+from freight.db import utcnow
+from freight.deps import Context, SessionDep
+from freight.dispatch import pod
+from freight.dispatch.models import ProofOfDelivery
+from freight.errors import DomainError, NotFound
+from freight.events import timeline
+from freight.shipments import queries, service
+from freight.shipments.lifecycle import Status
+from freight.shipments.models import Customer, Shipment
+from freight.shipments.schemas import CancelRequest
+from freight.storage import FileStore
+from freight.tracking import track
+from freight.web import portal_book
+from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.messages import load_thread
+from freight.web.portal_timeline import describe
+from freight.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
+router.include_router(portal_book.router)
+
+Reader = Annotated[Actor, Depends(web_role(Role.CUSTOMER, Role.DISPATCHER, Role.ADMIN))]
+PAGE_SIZE = 25
+STATUSES = list(Status)
+
+
+async def customer_names(
+    session: AsyncSession, actor: Actor, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Names of the organisation's shipper accounts among ``ids`` (staff pages only)."""
+    wanted = set(ids)
+    if not actor.is_staff or not wanted:
+        return {}
+    stmt = cast("Select[Any]", select(Customer.id, Customer.name))
+    stmt = scoped(Customer, actor, stmt).where(Customer.id.in_(wanted))
+    return {row.id: row.name for row in await session.execute(stmt)}
+
+
+@router.get("/app/shipments")
+async def shipments_list(
+    request: Request,
+    actor: Reader,
+    session: SessionDep,
+    status: Annotated[list[str] | None, Query()] = None,
+    q: Annotated[str, Query(max_length=100)] = "",
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = PAGE_SIZE,
+) -> Response:
+    """The caller's shipments, newest first, filtered by status and search text."""
+    chosen = [s for s in STATUSES if s.value in (status or [])]
+    error = None
+    try:
+        filters = queries.ShipmentFilters(status=tuple(chosen), q=q.strip() or None)
+        rows, next_cursor = await queries.list_page(session, actor, filters, limit, cursor)
+    except DomainError as exc:
+        error = "That search could not be run; try different words."
+        if exc.errors and exc.errors[0].get("loc", [None, None])[1] == "cursor":
+            error = "That page link is no longer valid; showing the first page."
+        filters = queries.ShipmentFilters(status=tuple(chosen))
+        rows, next_cursor = await queries.list_page(session, actor, filters, limit, None)
+    names = await customer_names(session, actor, (s.customer_id for s in rows))
+    query: list[tuple[str, str]] = [("status", s.value) for s in chosen]
+    if q.strip():
+        query.append(("q", q.strip()))
+    if limit != PAGE_SIZE:
+        query.append(("limit", str(limit)))
+    return renderer(request)(
+        request,
+        "shipments_list.html",
+        actor=actor,
+        shipments=rows,
+        customer_names=names,
+        statuses=STATUSES,
+        chosen={s.value for s in chosen},
+        q=q.strip(),
+        filter_query=query,
+        next_cursor=next_cursor,
+        first_page=cursor is None,
+        error=error,
+        can_book=True,
+    )
+
+
+async def proof_of(
+    session: AsyncSession, actor: Actor, shipment: Shipment
+) -> ProofOfDelivery | None:
+    """The shipment's proof of delivery, once it is delivered."""
+    if shipment.status != Status.DELIVERED:
+        return None
+    try:
+        return await pod.get_proof(session, actor, shipment.id)
+    except NotFound:
+        return None
+
+
+def proof_images(proof: ProofOfDelivery | None) -> list[dict[str, str]]:
+    """The proof's images with the alt text the page shows them with."""
+    if proof is None:
+        return []
+    base = f"/app/shipments/{proof.shipment_id}/pod"
+    images, photo = [], 0
+    for entry in proof.files:
+        if entry["role"] == "signature":
+            alt = f"Signature of {proof.recipient_name}"
+        else:
+            photo += 1
+            alt = f"Delivery photo {photo}"
+        images.append({"role": entry["role"], "src": f"{base}/{entry['name']}", "alt": alt})
+    return images
+
+
+async def page_context(
+    ctx: AppContext, session: AsyncSession, actor: Actor, shipment_id: uuid.UUID
+) -> dict[str, Any]:
+    """What the shipment page shows, all read as ``actor`` may see it."""
+    shipment = await service.get_visible(session, actor, shipment_id)
+    estimate = await track.eta_for(session, actor, shipment_id, ctx.settings, utcnow())
+    positions, _ = await track.track_page(session, actor, shipment_id, None, 200, None)
+    events = await timeline(session, shipment_id, 0, 500)
+    proof = await proof_of(session, actor, shipment)
+    names = await customer_names(session, actor, [shipment.customer_id])
+    return {
+        "shipment": shipment,
+        "shipment_id": shipment.id,
+        "estimate": estimate,
+        "positions": [(p.lat, p.lng) for p in positions],
+        "stop_points": [
+            {"lat": s.lat, "lng": s.lng, "kind": s.kind, "label": f"{s.sequence}. {s.city}"}
+            for s in shipment.stops
+        ],
+        "last_position": (shipment.last_lat, shipment.last_lng)
+        if shipment.last_lat is not None and shipment.last_lng is not None
+        else None,
+        "timeline": [describe(e) for e in events if not e.type.startswith("message.")],
+        "last_event_id": max((e.id for e in events), default=0),
+        "proof": proof,
+        "proof_images": proof_images(proof),
+        "messages": await load_thread(session, actor, shipment.id),
+        "customer_name": names.get(shipment.customer_id),
+        "can_cancel": shipment.status == Status.PENDING
+        or (actor.is_staff and shipment.status == Status.ASSIGNED),
+    }
+
+
+@router.get("/app/shipments/{shipment_id}")
+async def shipment_page(
+    shipment_id: uuid.UUID, request: Request, actor: Reader, session: SessionDep, ctx: Context
+) -> Response:
+    """One shipment: facts, live status and map, ETA, timeline, proof and messages."""
+    try:
+        context = await page_context(ctx, session, actor, shipment_id)
+    except NotFound:
+        return renderer(request)(request, "shipment_missing.html", actor=actor, status_code=404)
+    notice = {"booked": "Shipment booked.", "cancelled": "Shipment cancelled."}.get(
+        request.query_params.get("done", "")
+    )
+    return renderer(request)(request, "shipment_detail.html", actor=actor, notice=notice, **context)
+
+
+@router.get("/app/shipments/{shipment_id}/proof")
+async def proof_fragment(
+    shipment_id: uuid.UUID, request: Request, actor: Reader, session: SessionDep
+) -> Response:
+    """Just the proof section (the page fetches it when the load is delivered live)."""
+    shipment = await service.get_visible(session, actor, shipment_id)
+    proof = await proof_of(session, actor, shipment)
+    return renderer(request)(
+        request,
+        "shipment_proof.html",
+        actor=actor,
+        proof=proof,
+        proof_images=proof_images(proof),
+    )
+
+
+@router.get("/app/shipments/{shipment_id}/timeline")
+async def timeline_fragment(
+    shipment_id: uuid.UUID, request: Request, actor: Reader, session: SessionDep
+) -> Response:
+    """Just the timeline list (the page refreshes it when an event arrives live)."""
+    await service.get_visible(session, actor, shipment_id)
+    events = await timeline(session, shipment_id, 0, 500)
+    entries = [describe(e) for e in events if not e.type.startswith("message.")]
+    return renderer(request)(request, "shipment_timeline.html", actor=actor, timeline=entries)
+
+
+@router.get("/app/shipments/{shipment_id}/pod/{name}")
+async def proof_file(
+    shipment_id: uuid.UUID, name: str, actor: Reader, session: SessionDep, ctx: Context
+) -> Response:
+    """One image of the proof, for those who may see the shipment (cookie session)."""
+    proof = await pod.get_proof(session, actor, shipment_id)
+    entry = next((f for f in proof.files if f["name"] == name), None)
+    if entry is None:
+        raise NotFound("file")
+    data = await FileStore(ctx.settings.file_store_dir).read(name)
+    return Response(
+        data,
+        media_type=entry["content_type"],
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.post("/app/shipments/{shipment_id}/cancel")
+async def cancel(
+    shipment_id: uuid.UUID,
+    request: Request,
+    form: CsrfForm,
+    actor: Reader,
+    session: SessionDep,
+    ctx: Context,
+) -> Response:
+    """Cancel with a reason (customers only while PENDING); errors show on the page."""
+    try:
+        body = CancelRequest(reason=text(form, "reason"))
+        await service.transition(
+            session, actor, shipment_id, Status.CANCELLED, via="cancel", reason=body.reason
+        )
+    except (ValidationError, DomainError) as exc:
+        if isinstance(exc, NotFound):
+            raise
+        await session.rollback()
+        message = (
+            "Give a reason for cancelling (up to 500 characters)."
+            if isinstance(exc, ValidationError)
+            else exc.detail
+        )
+        status_code = 422 if isinstance(exc, ValidationError) else exc.status
+        context = await page_context(ctx, session, actor, shipment_id)
+        return renderer(request)(
+            request,
+            "shipment_detail.html",
+            actor=actor,
+            status_code=status_code,
+            cancel_error=message,
+            cancel_reason=text(form, "reason"),
+            **context,
+        )
+    await ctx.commit(session)
+    return see_other(f"/app/shipments/{shipment_id}?done=cancelled")

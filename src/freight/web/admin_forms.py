@@ -1,0 +1,121 @@
+"""Form helpers shared by the admin and invoice pages: amounts, percentages, field errors.
+
+People type money as ``1,234.56`` and percentages as ``24.5``; the services take minor
+units and basis points. Errors from a pydantic schema or a ``DomainError`` become a
+``{field name: message}`` map that the templates show next to each field.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+from pydantic import ValidationError
+
+from freight.errors import DomainError
+
+Errors = dict[str, str]
+_NUMBER = re.compile(r"^\d{1,12}(\.\d+)?$")
+
+# Notices a page may show after a redirect (?done=<code>): fixed texts, never user input.
+NOTICES = {
+    "user-created": "User created.",
+    "user-updated": "User updated.",
+    "user-deactivated": "User deactivated; their sessions have ended.",
+    "user-reactivated": "User reactivated.",
+    "key-revoked": "API key revoked; it no longer works.",
+    "rates-saved": "Rates saved. New quotes and bookings use them.",
+    "invoice-created": "Draft invoice created.",
+    "invoice-issued": "Invoice issued.",
+    "invoice-voided": "Invoice voided.",
+    "payment-recorded": "Payment recorded.",
+    "payment-succeeded": "Thank you: your card payment went through.",
+    "payment-pending": "Your card payment is pending: your bank must confirm it.",
+    "payment-failed": "Your card was not charged: the payment was declined.",
+}
+
+
+def notice(code: str | None) -> str | None:
+    """The text of a notice code from a redirect, if it is one we know."""
+    return NOTICES.get(code or "")
+
+
+def _decimal(text: str) -> Decimal:
+    cleaned = text.replace(",", "").replace(" ", "")
+    if not _NUMBER.match(cleaned):
+        raise ValueError("enter a number like 1234.56")
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError("enter a number like 1234.56") from None
+
+
+def parse_money(text: str) -> int:
+    """``"1,234.56"`` as 123456 minor units (at most two decimals, not negative)."""
+    value = _decimal(text)
+    cents = value * 100
+    if cents != cents.to_integral_value():
+        raise ValueError("at most two decimals")
+    return int(cents)
+
+
+def parse_percent(text: str) -> int:
+    """``"24.5"`` (per cent) as 2450 basis points (at most two decimals)."""
+    value = _decimal(text)
+    bp = value * 100
+    if bp != bp.to_integral_value():
+        raise ValueError("at most two decimals")
+    return int(bp)
+
+
+def parse_whole(text: str) -> int:
+    """A whole number such as a count of minutes."""
+    if not text.isdigit() or len(text) > 9:
+        raise ValueError("enter a whole number")
+    return int(text)
+
+
+def parse_uuid(text: str) -> uuid.UUID | None:
+    """An id from a ``<select>``, or None when empty or malformed."""
+    try:
+        return uuid.UUID(text) if text else None
+    except ValueError:
+        return None
+
+
+def _field(loc: object, aliases: Mapping[str, str]) -> str:
+    parts = [str(p) for p in (loc if isinstance(loc, list | tuple) else [loc])]
+    parts = [p for p in parts if p not in ("body", "query", "header")]
+    dotted = ".".join(parts)
+    for candidate in (dotted, parts[0] if parts else "", parts[-1] if parts else ""):
+        if candidate in aliases:
+            return aliases[candidate]
+    return parts[0] if parts else "form"
+
+
+def _message(msg: str) -> str:
+    msg = msg.removeprefix("Value error, ")
+    return msg[:1].upper() + msg[1:]
+
+
+def errors_of(
+    exc: ValidationError | DomainError, aliases: Mapping[str, str] | None = None
+) -> Errors:
+    """Field name -> message for the form, from a schema or service error.
+
+    ``aliases`` maps an error location (``"per_km_cents.dry_van"``, ``"customer_id"``) to
+    the form field that holds it. An error without a field goes under ``"form"``.
+    """
+    aliases = aliases or {}
+    found: Errors = {}
+    if isinstance(exc, ValidationError):
+        items = [(e["loc"], e["msg"]) for e in exc.errors()]
+    else:
+        items = [(e.get("loc", ()), str(e.get("msg", ""))) for e in exc.errors]
+        if not items:
+            return {"form": _message(exc.detail or exc.code.replace("_", " "))}
+    for loc, msg in items:
+        found.setdefault(_field(loc, aliases), _message(msg))
+    return found

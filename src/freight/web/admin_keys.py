@@ -1,0 +1,149 @@
+"""Admin pages for API keys: the list, creating a key (its secret shown once), revoking.
+
+The secret exists only in the create call's result. To show it after a redirect (so a
+reload cannot create a second key) it rides in a short-lived cookie, encrypted with the
+field-encryption key, HttpOnly and limited to these pages; the page that shows it
+deletes the cookie, so a reload finds nothing. The server never stores the secret.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight.access import Actor, Role, get_scoped
+from freight.deps import Context, SessionDep
+from freight.errors import DomainError
+from freight.identity import service as identity
+from freight.identity.models import ApiKey
+from freight.identity.schemas import ApiKeyCreate
+from freight.security.encryption import EncryptionError, current_keyring
+from freight.web.admin_forms import Errors, errors_of, notice
+from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+
+AdminUser = Annotated[Actor, Depends(web_role(Role.ADMIN))]
+KEYS = "/app/admin/api-keys"
+FLASH = "freight_new_api_key"
+FLASH_S = 300
+KEY_ROLES = (Role.DISPATCHER, Role.DRIVER, Role.CUSTOMER, Role.ADMIN)
+ROLES = [(r.value, r.value.title()) for r in KEY_ROLES]
+
+
+async def _keys_page(
+    request: Request,
+    actor: Actor,
+    session: AsyncSession,
+    *,
+    status_code: int = 200,
+    errors: Errors | None = None,
+    values: dict[str, str] | None = None,
+    cursor: str | None = None,
+) -> Response:
+    keys, next_cursor = await identity.list_api_keys(session, actor, 100, cursor)
+    return renderer(request)(
+        request,
+        "admin_keys.html",
+        actor=actor,
+        status_code=status_code,
+        keys=keys,
+        next_cursor=next_cursor,
+        roles=ROLES,
+        errors=errors or {},
+        values=values or {"role": "dispatcher"},
+        notice=notice(request.query_params.get("done")),
+    )
+
+
+@router.get(KEYS)
+async def keys_page(
+    request: Request, actor: AdminUser, session: SessionDep, cursor: str | None = None
+) -> Response:
+    """The organisation's API keys (never their secrets) and the form to make one."""
+    return await _keys_page(request, actor, session, cursor=cursor)
+
+
+@router.post(KEYS)
+async def create_key(
+    request: Request, form: CsrfForm, actor: AdminUser, session: SessionDep, ctx: Context
+) -> Response:
+    """Create a key, then show its secret once on the next page."""
+    values = {"name": text(form, "name"), "role": text(form, "role")}
+    try:
+        key, secret = await identity.create_api_key(
+            session, actor, ApiKeyCreate.model_validate(values)
+        )
+        await session.commit()
+    except (ValidationError, DomainError) as exc:
+        await session.rollback()
+        return await _keys_page(
+            request,
+            actor,
+            session,
+            status_code=exc.status if isinstance(exc, DomainError) else 422,
+            errors=errors_of(exc),
+            values=values,
+        )
+    sealed = current_keyring().encrypt(
+        json.dumps({"key": str(key.id), "user": str(actor.user_id), "secret": secret})
+    )
+    response = see_other(f"{KEYS}/{key.id}/created")
+    response.set_cookie(
+        FLASH,
+        sealed,
+        max_age=FLASH_S,
+        path=KEYS,
+        httponly=True,
+        secure=ctx.settings.web_secure_cookies,
+        samesite="strict",
+    )
+    return response
+
+
+def _secret_for(request: Request, actor: Actor, key_id: uuid.UUID) -> str | None:
+    """The secret in the flash cookie, if it is this key's and this admin's."""
+    sealed = request.cookies.get(FLASH)
+    if not sealed:
+        return None
+    try:
+        held = json.loads(current_keyring().decrypt(sealed))
+    except (EncryptionError, ValueError):
+        return None
+    if held.get("key") != str(key_id) or held.get("user") != str(actor.user_id):
+        return None
+    secret = held.get("secret")
+    return secret if isinstance(secret, str) else None
+
+
+@router.get(KEYS + "/{key_id:uuid}/created")
+async def created_key(
+    key_id: uuid.UUID, request: Request, actor: AdminUser, session: SessionDep, ctx: Context
+) -> Response:
+    """The new key's secret, this one time; afterwards only a note that it was shown."""
+    key = await get_scoped(session, ApiKey, actor, key_id)
+    secret = _secret_for(request, actor, key_id)
+    response = renderer(request)(
+        request, "admin_key_created.html", actor=actor, key=key, secret=secret
+    )
+    response.delete_cookie(
+        FLASH, path=KEYS, secure=ctx.settings.web_secure_cookies, httponly=True, samesite="strict"
+    )
+    return response
+
+
+@router.post(KEYS + "/{key_id:uuid}/revoke")
+async def revoke_key(
+    key_id: uuid.UUID, form: CsrfForm, actor: AdminUser, session: SessionDep
+) -> Response:
+    """Revoke a key: it answers 401 from now on."""
+    await identity.revoke_api_key(session, actor, key_id)
+    await session.commit()
+    return see_other(f"{KEYS}?done=key-revoked")

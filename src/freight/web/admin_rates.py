@@ -1,0 +1,154 @@
+"""Admin page for the organisation's rates: per-km by equipment, minimum charge, fuel
+surcharge, detention, tax, currency, payment terms text and automatic invoicing.
+
+People type money in major units (``1.95`` per km) and percentages (``24.5``); the form
+converts them to minor units and basis points and validates with the API's own
+``RateCardIn`` before ``billing.rates.put_card`` saves them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, get_args
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from freight.access import Actor, Role
+from freight.billing import rates
+from freight.billing.models import RateCard
+from freight.billing.schemas import RateCardIn
+from freight.deps import Context, SessionDep
+from freight.errors import DomainError
+from freight.shipments.schemas import EquipmentType
+from freight.web.admin_forms import (
+    Errors,
+    errors_of,
+    notice,
+    parse_money,
+    parse_percent,
+    parse_whole,
+)
+from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+
+AdminUser = Annotated[Actor, Depends(web_role(Role.ADMIN))]
+RATES = "/app/admin/rates"
+EQUIPMENT: tuple[str, ...] = get_args(EquipmentType)
+# form field -> (RateCardIn field, parser)
+NUMBERS = {
+    "minimum_charge": ("minimum_charge_cents", parse_money),
+    "fuel_surcharge": ("fuel_surcharge_bp", parse_percent),
+    "detention_free_minutes": ("detention_free_minutes", parse_whole),
+    "detention_hourly": ("detention_hourly_cents", parse_money),
+    "tax_rate": ("tax_rate_bp", parse_percent),
+}
+ALIASES = {schema: name for name, (schema, _) in NUMBERS.items()}
+ALIASES |= {f"per_km_cents.{e}": f"per_km_{e}" for e in EQUIPMENT}
+ALIASES |= {"per_km_cents": "per_km", "currency": "currency", "terms": "terms"}
+
+
+def _major(cents: int) -> str:
+    return f"{cents / 100:.2f}"
+
+
+def _values_of(card: RateCard | None) -> dict[str, str]:
+    """The form's text for the saved rates (or an empty form)."""
+    if card is None:
+        return {"currency": "USD", "detention_free_minutes": "120"}
+    values = {
+        "currency": card.currency,
+        "minimum_charge": _major(card.minimum_charge_cents),
+        "fuel_surcharge": _major(card.fuel_surcharge_bp),
+        "detention_free_minutes": str(card.detention_free_minutes),
+        "detention_hourly": _major(card.detention_hourly_cents),
+        "tax_rate": _major(card.tax_rate_bp),
+        "terms": card.terms or "",
+        "auto_invoice": "on" if card.auto_invoice else "",
+    }
+    for equipment, cents in card.per_km_cents.items():
+        values[f"per_km_{equipment}"] = _major(cents)
+    return values
+
+
+def _render(
+    request: Request,
+    actor: Actor,
+    card: RateCard | None,
+    values: dict[str, str],
+    *,
+    status_code: int = 200,
+    errors: Errors | None = None,
+) -> Response:
+    return renderer(request)(
+        request,
+        "admin_rates.html",
+        actor=actor,
+        status_code=status_code,
+        card=card,
+        equipment=EQUIPMENT,
+        values=values,
+        errors=errors or {},
+        notice=notice(request.query_params.get("done")),
+    )
+
+
+@router.get(RATES)
+async def rates_page(request: Request, actor: AdminUser, session: SessionDep) -> Response:
+    """The rates form, filled with the saved rates."""
+    card = await rates.card_for(session, actor.organization_id)
+    return _render(request, actor, card, _values_of(card))
+
+
+def _parse(values: dict[str, str]) -> tuple[dict[str, Any], Errors]:
+    """The form's text as a ``RateCardIn`` body, and the fields that are not numbers."""
+    errors: Errors = {}
+    body: dict[str, Any] = {
+        "currency": values["currency"].upper(),
+        "terms": values["terms"] or None,
+        "auto_invoice": values["auto_invoice"] == "on",
+        "per_km_cents": {},
+    }
+    for name, (field, parse) in NUMBERS.items():
+        if not values[name]:
+            body[field] = 0
+            continue
+        try:
+            body[field] = parse(values[name])
+        except ValueError as exc:
+            errors[name] = str(exc).capitalize()
+    for equipment in EQUIPMENT:
+        raw = values[f"per_km_{equipment}"]
+        if raw:
+            try:
+                body["per_km_cents"][equipment] = parse_money(raw)
+            except ValueError as exc:
+                errors[f"per_km_{equipment}"] = str(exc).capitalize()
+    if not body["per_km_cents"] and not errors:
+        errors["per_km"] = "Set a rate for at least one kind of equipment"
+    return body, errors
+
+
+@router.post(RATES)
+async def save_rates(
+    request: Request, form: CsrfForm, actor: AdminUser, session: SessionDep, ctx: Context
+) -> Response:
+    """Replace the organisation's rates; new quotes and bookings price with them."""
+    names = ["currency", "terms", "auto_invoice", *NUMBERS, *(f"per_km_{e}" for e in EQUIPMENT)]
+    values = {name: text(form, name) for name in names}
+    body, errors = _parse(values)
+    status_code = 422
+    if not errors:
+        try:
+            await rates.put_card(session, actor, RateCardIn.model_validate(body))
+            await ctx.commit(session)
+        except (ValidationError, DomainError) as exc:
+            await session.rollback()
+            errors = errors_of(exc, ALIASES)
+            status_code = exc.status if isinstance(exc, DomainError) else 422
+        else:
+            return see_other(f"{RATES}?done=rates-saved")
+    card = await rates.card_for(session, actor.organization_id)
+    return _render(request, actor, card, values, status_code=status_code, errors=errors)

@@ -1,0 +1,168 @@
+"""What the dispatch board shows: pending loads with a ranked driver picker, free drivers,
+loads on the road, and a stored auto-dispatch plan, all read through the caller's scope."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight.access import Actor, scoped
+from freight.dispatch.assignment import refusal
+from freight.dispatch.geo import haversine_km
+from freight.fleet.models import Driver, Vehicle
+from freight.shipments.lifecycle import ACTIVE, Status
+from freight.shipments.models import Shipment, Stop
+from freight.shipments.queries import visible
+
+BOARD_LIMIT = 200  # per column; the board says when there are more
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One driver in a load's picker: how far away, and why they cannot take it (if so)."""
+
+    driver_id: uuid.UUID
+    name: str
+    deadhead_km: float | None
+    problem: str | None
+
+    @property
+    def label(self) -> str:
+        """``Drew — 12 km`` or ``Drew — 12 km, not qualified for flatbed``."""
+        parts = [f"{self.deadhead_km:,.0f} km away" if self.deadhead_km is not None else ""]
+        if self.problem:
+            parts.append(self.problem)
+        detail = ", ".join(p for p in parts if p)
+        return f"{self.name} — {detail}" if detail else self.name
+
+
+@dataclass(frozen=True)
+class LoadCard:
+    shipment: Shipment
+    pickup: Stop
+    delivery: Stop
+    choices: list[Choice]
+
+
+@dataclass(frozen=True)
+class DriverCard:
+    driver: Driver
+    vehicle: Vehicle | None
+    position: tuple[float, float] | None
+
+
+@dataclass(frozen=True)
+class ActiveCard:
+    shipment: Shipment
+    pickup: Stop
+    delivery: Stop
+    driver: Driver | None
+    position: tuple[float, float] | None  # the truck's last fix, else the driver's
+
+
+@dataclass
+class Board:
+    loads: list[LoadCard] = field(default_factory=list)
+    drivers: list[DriverCard] = field(default_factory=list)
+    active: list[ActiveCard] = field(default_factory=list)
+    more_loads: bool = False
+    more_drivers: bool = False
+    more_active: bool = False
+
+
+def ends(shipment: Shipment) -> tuple[Stop, Stop]:
+    """The first pickup and the last delivery of a load."""
+    stops = sorted(shipment.stops, key=lambda s: s.sequence)
+    pickup = next(s for s in stops if s.kind == "pickup")
+    delivery = [s for s in stops if s.kind == "delivery"][-1]
+    return pickup, delivery
+
+
+def _first_window(shipment: Shipment) -> Any:
+    return ends(shipment)[0].window_start
+
+
+def choices_for(
+    shipment: Shipment, drivers: Sequence[DriverCard], road_factor: float
+) -> list[Choice]:
+    """Free drivers for a load, those who fit first, nearest first."""
+    pickup, _ = ends(shipment)
+    out = []
+    for card in drivers:
+        km = None
+        if card.position is not None:
+            km = haversine_km(card.position[0], card.position[1], pickup.lat, pickup.lng)
+            km *= road_factor
+        problem = refusal(card.driver, card.vehicle, shipment, None)
+        out.append(Choice(card.driver.id, card.driver.full_name, km, problem))
+    return sorted(out, key=lambda c: (c.problem is not None, c.deadhead_km or 0.0, c.name))
+
+
+async def _vehicles(session: AsyncSession, actor: Actor, ids: set[uuid.UUID]) -> dict[Any, Vehicle]:
+    if not ids:
+        return {}
+    rows = await session.execute(scoped(Vehicle, actor).where(Vehicle.id.in_(ids)))
+    return {v.id: v for v in rows.scalars()}
+
+
+async def free_drivers(session: AsyncSession, actor: Actor) -> tuple[list[DriverCard], bool]:
+    """Available drivers without a load, by name."""
+    stmt = (
+        scoped(Driver, actor)
+        .where(Driver.status == "available", Driver.current_shipment_id.is_(None))
+        .order_by(Driver.full_name, Driver.id)
+        .limit(BOARD_LIMIT + 1)
+    )
+    rows = list((await session.execute(stmt)).scalars())
+    vehicles = await _vehicles(session, actor, {d.vehicle_id for d in rows if d.vehicle_id})
+    cards = [
+        DriverCard(d, vehicles.get(d.vehicle_id) if d.vehicle_id else None, d.position)
+        for d in rows[:BOARD_LIMIT]
+    ]
+    return cards, len(rows) > BOARD_LIMIT
+
+
+async def _shipments(
+    session: AsyncSession, actor: Actor, statuses: Sequence[Status]
+) -> tuple[list[Shipment], bool]:
+    stmt = (
+        visible(select(Shipment), actor)
+        .where(Shipment.status.in_([s.value for s in statuses]))
+        .order_by(Shipment.created_at, Shipment.id)
+        .limit(BOARD_LIMIT + 1)
+    )
+    rows = list((await session.execute(stmt)).scalars())
+    return rows[:BOARD_LIMIT], len(rows) > BOARD_LIMIT
+
+
+async def load_board(session: AsyncSession, actor: Actor, road_factor: float) -> Board:
+    """Everything on the board, in the caller's organisation."""
+    board = Board()
+    board.drivers, board.more_drivers = await free_drivers(session, actor)
+    pending, board.more_loads = await _shipments(session, actor, [Status.PENDING])
+    pending.sort(key=_first_window)  # the next pickup first
+    for shipment in pending:
+        pickup, delivery = ends(shipment)
+        choices = choices_for(shipment, board.drivers, road_factor)
+        board.loads.append(LoadCard(shipment, pickup, delivery, choices))
+    active, board.more_active = await _shipments(session, actor, sorted(ACTIVE))
+    holders = {s.driver_id for s in active if s.driver_id}
+    drivers: dict[Any, Driver] = {}
+    if holders:
+        rows = await session.execute(scoped(Driver, actor).where(Driver.id.in_(holders)))
+        drivers = {d.id: d for d in rows.scalars()}
+    for shipment in active:
+        pickup, delivery = ends(shipment)
+        driver = drivers.get(shipment.driver_id)
+        position: tuple[float, float] | None = None
+        if shipment.last_lat is not None and shipment.last_lng is not None:
+            position = (shipment.last_lat, shipment.last_lng)
+        elif driver is not None:
+            position = driver.position
+        board.active.append(ActiveCard(shipment, pickup, delivery, driver, position))
+    return board

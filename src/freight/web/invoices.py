@@ -1,0 +1,252 @@
+"""Invoice pages: the list, one invoice with its PDF, and paying it by card.
+
+Customers see their account's issued invoices and pay them by card; dispatchers and
+admins see all of them (admins also manage them: ``admin_invoicing``). Reads go
+through ``billing.ledger`` with the caller, so scoping is exactly the API's. A card
+payment goes through ``billing.checkout.pay`` like ``POST /api/payments``, with an
+Idempotency-Key minted when the form is rendered: submitting the form twice replays
+the first answer and never charges twice.
+
+Card details: Stripe.js (which turns a card into a ``pm_...`` payment method in the
+browser) cannot be loaded under this app's CSP, so the form takes the payment method
+id and the server creates and confirms the PaymentIntent, as the API does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight.access import Actor, Role, scoped
+from freight.billing import api as billing_api
+from freight.billing import checkout, ledger, payments
+from freight.billing import idempotency as idem
+from freight.billing.models import Invoice
+from freight.billing.schemas import PaymentCreate
+from freight.context import AppContext
+from freight.db import utcnow
+from freight.deps import Context, SessionDep
+from freight.errors import DomainError
+from freight.pagination import page_newest_first
+from freight.shipments.models import Customer
+from freight.web.admin_forms import Errors, errors_of, notice, parse_money, parse_uuid
+from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+
+Reader = Annotated[Actor, Depends(web_role(Role.CUSTOMER, Role.DISPATCHER, Role.ADMIN))]
+Payer = Annotated[Actor, Depends(web_role(Role.CUSTOMER))]
+
+STATUSES = ("draft", "issued", "partially_paid", "paid", "void", "overdue")
+PAGE_SIZE = 25
+PAID_NOTICE = {
+    "succeeded": "payment-succeeded",
+    "pending": "payment-pending",
+    "failed": "payment-failed",
+}
+
+
+async def account_names(
+    session: AsyncSession, actor: Actor, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Names of the shipper accounts the caller may see, by id."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    stmt = scoped(Customer, actor).where(Customer.id.in_(wanted))
+    if actor.role == Role.CUSTOMER:
+        stmt = stmt.where(Customer.id == actor.customer_id)
+    return {c.id: c.name for c in (await session.execute(stmt)).scalars()}
+
+
+@router.get("/app/invoices")
+async def invoice_list(
+    request: Request,
+    actor: Reader,
+    session: SessionDep,
+    status: str = "",
+    customer_id: str = "",
+    cursor: str | None = None,
+) -> Response:
+    """Invoices newest first, filtered by status (or overdue) and, for staff, account."""
+    chosen = status if status in STATUSES else ""
+    account = parse_uuid(customer_id) if actor.role != Role.CUSTOMER else None
+    stmt = ledger.visible(select(Invoice), actor)
+    if chosen == "overdue":
+        stmt = stmt.where(
+            Invoice.status.in_(ledger.OPEN),
+            Invoice.due_at < utcnow(),
+            Invoice.total_cents > Invoice.paid_cents,
+        )
+    elif chosen:
+        stmt = stmt.where(Invoice.status == chosen)
+    if account is not None:
+        stmt = stmt.where(Invoice.customer_id == account)
+    rows, next_cursor = await page_newest_first(session, Invoice, stmt, PAGE_SIZE, cursor)
+    accounts: list[Customer] = []
+    if actor.role != Role.CUSTOMER:
+        found = await session.execute(scoped(Customer, actor).order_by(Customer.name).limit(500))
+        accounts = list(found.scalars())
+    names = await account_names(session, actor, (i.customer_id for i in rows))
+    return renderer(request)(
+        request,
+        "invoices_list.html",
+        actor=actor,
+        invoices=[ledger.to_read(i) for i in rows],
+        names=names,
+        statuses=STATUSES,
+        status=chosen,
+        accounts=accounts,
+        customer_id=str(account) if account else "",
+        next_cursor=next_cursor,
+        notice=notice(request.query_params.get("done")),
+    )
+
+
+async def show_invoice(
+    request: Request,
+    actor: Actor,
+    session: AsyncSession,
+    ctx: AppContext,
+    invoice_id: uuid.UUID,
+    *,
+    status_code: int = 200,
+    errors: Errors | None = None,
+    values: dict[str, str] | None = None,
+    failed_form: str = "",
+) -> Response:
+    """The invoice page (also re-rendered with a form's errors and what was typed)."""
+    invoice = await ledger.get_visible(session, actor, invoice_id)
+    history, _ = await payments.list_page(session, actor, 200, None, invoice.id)
+    names = await account_names(session, actor, [invoice.customer_id])
+    open_balance = await payments.open_balance(session, invoice)
+    payable = invoice.status in payments.PAYABLE and open_balance > 0
+    values = values or {}
+    return renderer(request)(
+        request,
+        "invoice_detail.html",
+        actor=actor,
+        status_code=status_code,
+        invoice=ledger.to_read(invoice),
+        account_name=names.get(invoice.customer_id, ""),
+        payments=history,
+        open_balance=open_balance,
+        can_pay_card=payable
+        and actor.role == Role.CUSTOMER
+        and ctx.settings.stripe_secret_key is not None,
+        cards_off=payable and ctx.settings.stripe_secret_key is None,
+        test_mode=_test_mode(ctx),
+        is_admin=actor.role == Role.ADMIN,
+        payable=payable,
+        errors=errors or {},
+        failed_form=failed_form,
+        values=values,
+        # A fresh key per render; a re-rendered form keeps the key it was posted with.
+        pay_key=values.get("idempotency_key") or str(uuid.uuid4()),
+        offline_key=values.get("offline_key") or str(uuid.uuid4()),
+        notice=notice(request.query_params.get("done")),
+    )
+
+
+def _test_mode(ctx: AppContext) -> bool:
+    key = ctx.settings.stripe_secret_key
+    return key is not None and key.get_secret_value().startswith("sk_test_")
+
+
+@router.get("/app/invoices/{invoice_id:uuid}")
+async def invoice_page(
+    invoice_id: uuid.UUID, request: Request, actor: Reader, session: SessionDep, ctx: Context
+) -> Response:
+    """One invoice: lines, totals, dates, payments, the PDF, and what the caller may do."""
+    return await show_invoice(request, actor, session, ctx, invoice_id)
+
+
+@router.get("/app/invoices/{invoice_id:uuid}/pdf")
+async def invoice_pdf(
+    invoice_id: uuid.UUID, actor: Reader, session: SessionDep, ctx: Context
+) -> Response:
+    """The invoice's PDF as a download, through the API's own access check and renderer."""
+    response = await billing_api.invoice_pdf(invoice_id, actor, session, ctx)
+    filename = response.headers["Content-Disposition"].split("filename=", 1)[1]
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    return response
+
+
+async def take_payment(
+    ctx: AppContext, actor: Actor, session: AsyncSession, key: str, body: dict[str, Any]
+) -> checkout.Answer:
+    """``POST /api/payments``'s path: validate, end the read transaction, pay once per key."""
+    checked = idem.check_key(key)
+    payment = PaymentCreate.model_validate(body)
+    await session.commit()  # checkout runs its own units of work
+    return await checkout.pay(ctx, actor, checked, payment)
+
+
+PAY_FIELDS = {
+    "amount_cents": "amount",
+    "payment_method": "payment_method",
+    "Idempotency-Key": "form",
+    "reference": "reference",
+    "method": "method",
+}
+
+
+@router.post("/app/invoices/{invoice_id:uuid}/pay")
+async def pay_by_card(
+    invoice_id: uuid.UUID,
+    request: Request,
+    form: CsrfForm,
+    actor: Payer,
+    session: SessionDep,
+    ctx: Context,
+) -> Response:
+    """A customer pays (part of) an invoice by card."""
+    values = {
+        "amount": text(form, "amount"),
+        "payment_method": text(form, "payment_method"),
+        "idempotency_key": text(form, "idempotency_key"),
+    }
+    errors: Errors = {}
+    status_code, amount = 422, 0
+    try:
+        amount = parse_money(values["amount"])
+    except ValueError as exc:
+        errors["amount"] = str(exc).capitalize()
+    if not values["payment_method"]:
+        errors["payment_method"] = "Enter the card's payment method"
+    if not errors:
+        body = {
+            "invoice_id": str(invoice_id),
+            "amount_cents": amount,
+            "method": "card",
+            "payment_method": values["payment_method"],
+        }
+        try:
+            answer = await take_payment(ctx, actor, session, values["idempotency_key"], body)
+        except (ValidationError, DomainError) as exc:
+            errors = errors_of(exc, PAY_FIELDS)
+            status_code = exc.status if isinstance(exc, DomainError) else 422
+            if isinstance(exc, idem.KeyMismatch):
+                values["idempotency_key"] = ""  # a changed form needs a new key
+        else:
+            done = PAID_NOTICE.get(str(answer.body["status"]), "payment-pending")
+            return see_other(f"/app/invoices/{invoice_id}?done={done}")
+    return await show_invoice(
+        request,
+        actor,
+        session,
+        ctx,
+        invoice_id,
+        status_code=status_code,
+        errors=errors,
+        values=values,
+        failed_form="card",
+    )

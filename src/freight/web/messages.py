@@ -1,0 +1,107 @@
+"""Shipment threads on pages: the no-JavaScript way to read and post a message.
+
+Pages include ``_messages.html`` (``shipment_id`` in the context, ``messages`` when
+the page has loaded them with ``load_thread``); ``js/messages.js`` then takes the
+thread over through the JSON API. Without JavaScript the form posts here, and this
+page shows the whole thread (and the error, keeping what was typed).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from freight.access import Actor, Role
+from freight.deps import Context, SessionDep
+from freight.errors import DomainError
+from freight.messaging import service as messaging
+from freight.messaging.models import Message
+from freight.shipments import service as shipments
+from freight.web.auth import CsrfForm, WebUser, safe_next, see_other, text
+from freight.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+
+THREAD_PAGE_SIZE = 200
+
+
+def thread_path(shipment_id: uuid.UUID) -> str:
+    """The thread page of a shipment."""
+    return f"/app/shipments/{shipment_id}/messages"
+
+
+def home_of_thread(actor: Actor, shipment_id: uuid.UUID) -> str:
+    """Where the caller usually reads this thread (the page that includes the partial)."""
+    if actor.role is Role.DRIVER:
+        return f"/app/driver/loads/{shipment_id}#messages"
+    return f"/app/shipments/{shipment_id}#messages"
+
+
+async def load_thread(
+    session: SessionDep, actor: Actor, shipment_id: uuid.UUID
+) -> Sequence[Message]:
+    """The first page of the thread, oldest first (404 when the caller may not see it)."""
+    rows, _, _, _ = await messaging.page(session, actor, shipment_id, THREAD_PAGE_SIZE, None)
+    return rows
+
+
+@router.get("/app/shipments/{shipment_id}/messages")
+async def thread_page(
+    request: Request, shipment_id: uuid.UUID, actor: WebUser, session: SessionDep
+) -> Response:
+    """The thread on its own page (also where the no-JS form lands after an error)."""
+    shipment = await shipments.get_visible(session, actor, shipment_id)
+    messages = await load_thread(session, actor, shipment_id)
+    render = renderer(request)
+    return render(
+        request,
+        "board_thread.html",
+        actor=actor,
+        shipment=shipment,
+        shipment_id=shipment_id,
+        messages=messages,
+        back=home_of_thread(actor, shipment_id),
+    )
+
+
+@router.post("/app/shipments/{shipment_id}/messages")
+async def post_message(
+    request: Request,
+    shipment_id: uuid.UUID,
+    form: CsrfForm,
+    actor: WebUser,
+    session: SessionDep,
+    ctx: Context,
+) -> Response:
+    """Post to the thread, then back to the page the form was on (anyone signed in may
+    try; the service lets in exactly the shipment's participants, others get 404)."""
+    body = form.get("body")
+    body = body if isinstance(body, str) else ""
+    back = safe_next(text(form, "next"), home_of_thread(actor, shipment_id))
+    try:
+        await messaging.post(session, actor, shipment_id, body, ctx.settings.message_max_chars)
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        await session.rollback()
+        shipment = await shipments.get_visible(session, actor, shipment_id)
+        messages = await load_thread(session, actor, shipment_id)
+        msg = exc.errors[0]["msg"] if exc.errors else exc.detail
+        render = renderer(request)
+        return render(
+            request,
+            "board_thread.html",
+            actor=actor,
+            status_code=exc.status,
+            shipment=shipment,
+            shipment_id=shipment_id,
+            messages=messages,
+            message_body=body,
+            message_error=f"Message: {msg}.",
+            back=back,
+        )
+    await ctx.commit(session)
+    return see_other(back)

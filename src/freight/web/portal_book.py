@@ -1,0 +1,219 @@
+"""Booking a shipment from a plain HTML form (``book.js`` adds the live quote).
+
+The form's fields are named after the API's (``stops-0-city`` for ``stops[0].city``),
+so the API's own schema checks them and its errors land next to the right field.
+A city from the list of known places fills in its coordinates when none were given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, get_args
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+
+from freight.access import Actor, Role
+from freight.demo import HUBS
+from freight.deps import Context, SessionDep
+from freight.errors import DomainError
+from freight.shipments import customers, service
+from freight.shipments.models import Customer
+from freight.shipments.schemas import EquipmentType, ShipmentCreate
+from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.templating import renderer
+
+router = APIRouter(include_in_schema=False)
+
+Booker = Annotated[Actor, Depends(web_role(Role.CUSTOMER, Role.DISPATCHER, Role.ADMIN))]
+EQUIPMENT = list(get_args(EquipmentType))
+STOP_FIELDS = (
+    "kind",
+    "name",
+    "address",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "lat",
+    "lng",
+    "window_start",
+    "window_end",
+)
+MAX_STOPS = 10
+# city name (lower case) -> (region, lat, lng); known places need no coordinates typed in
+PLACES = {city.lower(): (region, lat, lng) for city, region, lat, lng in HUBS}
+FRIENDLY = {
+    "Field required": "Required.",
+    "field required": "Required.",
+    "Input should be a valid number, unable to parse string as a number": "Enter a number.",
+    "Input should be a valid integer, unable to parse string as an integer": (
+        "Enter a whole number."
+    ),
+}
+
+
+def _stamp(day: datetime, hour: int) -> str:
+    return datetime.combine(day.date(), time(hour)).strftime("%Y-%m-%dT%H:%M")
+
+
+def blank_stop(kind: str, day: datetime) -> dict[str, str]:
+    """A new stop's form values: the kind, the US, and a daytime window on ``day``."""
+    stop = dict.fromkeys(STOP_FIELDS, "")
+    stop.update(kind=kind, country="US", window_start=_stamp(day, 8), window_end=_stamp(day, 16))
+    return stop
+
+
+def blank_form() -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The empty booking form: a pickup tomorrow and a delivery the day after."""
+    tomorrow = datetime.now(UTC) + timedelta(days=1)
+    values = {"equipment_type": "dry_van", "customer_id": "", "hazmat": ""}
+    return values, [blank_stop("pickup", tomorrow), blank_stop("delivery", tomorrow + timedelta(1))]
+
+
+def read_form(form: FormData) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """The posted values as typed (to show them again) and the stops in order."""
+    names = ("customer_id", "equipment_type", "weight_kg", "pieces", "commodity")
+    values = {name: text(form, name) for name in (*names, "declared_value", "notes")}
+    values["hazmat"] = "on" if text(form, "hazmat") else ""
+    try:
+        count = min(max(int(text(form, "stop_count")), 2), MAX_STOPS)
+    except ValueError:
+        count = 2
+    stops = [{f: text(form, f"stops-{i}-{f}") for f in STOP_FIELDS} for i in range(count)]
+    return values, stops
+
+
+def _when(raw: str) -> str | datetime:
+    """A ``datetime-local`` value, read as UTC (the form says so); else left to the schema."""
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def stop_body(stop: dict[str, str]) -> dict[str, Any]:
+    """One stop as the API takes it; blanks are left out so the schema names them."""
+    body: dict[str, Any] = {k: v for k, v in stop.items() if v}
+    known = PLACES.get(stop["city"].strip().lower())
+    if known and not (stop["lat"] or stop["lng"]):
+        body["lat"], body["lng"] = known[1], known[2]
+        body.setdefault("region", known[0])
+    for key in ("window_start", "window_end"):
+        if key in body:
+            body[key] = _when(body[key])
+    if "country" in body:
+        body["country"] = body["country"].upper()
+    return body
+
+
+def shipment_body(values: dict[str, str], stops: list[dict[str, str]]) -> dict[str, Any]:
+    """The booking as the API takes it; raises ValueError for a bad declared value."""
+    body: dict[str, Any] = {
+        k: values[k]
+        for k in ("customer_id", "equipment_type", "weight_kg", "pieces", "commodity", "notes")
+        if values.get(k)
+    }
+    body["hazmat"] = bool(values.get("hazmat"))
+    body["stops"] = [stop_body(s) for s in stops if any(v for k, v in s.items() if k != "kind")]
+    if values.get("declared_value"):
+        try:
+            cents = Decimal(values["declared_value"].replace(",", "")) * 100
+        except InvalidOperation:
+            raise ValueError("declared_value") from None
+        if cents != cents.to_integral_value() or cents < 0:
+            raise ValueError("declared_value")
+        body["declared_value_cents"] = int(cents)
+    return body
+
+
+def field_name(loc: Iterable[str | int]) -> str:
+    """An error location as the form field it belongs to (``stops-0-city``)."""
+    parts = [str(p) for p in loc if p != "body"]
+    if parts and parts[0] == "declared_value_cents":
+        return "declared_value"
+    return "-".join(parts) or "form"
+
+
+def errors_of(problems: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Field name -> the first message about it, in plain words."""
+    found: dict[str, str] = {}
+    for problem in problems:
+        name = field_name(problem.get("loc", ()))
+        message = str(problem.get("msg", "Not valid."))
+        message = message.removeprefix("Value error, ")
+        if name.endswith(("-lat", "-lng")) and message == "Field required":
+            message = "Pick a city from the list, or enter its latitude and longitude."
+        found.setdefault(name, FRIENDLY.get(message, message))
+    return found
+
+
+async def _render(
+    request: Request,
+    actor: Actor,
+    session: SessionDep,
+    values: dict[str, str],
+    stops: list[dict[str, str]],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    accounts: Sequence[Customer] = []
+    if actor.is_staff:
+        accounts, _ = await customers.list_page(session, actor, 200, None)
+    return renderer(request)(
+        request,
+        "shipment_book.html",
+        actor=actor,
+        status_code=status_code,
+        values=values,
+        stops=stops,
+        errors=errors or {},
+        equipment=EQUIPMENT,
+        accounts=accounts,
+        places=sorted(PLACES.items()),
+        max_stops=MAX_STOPS,
+    )
+
+
+@router.get("/app/shipments/new")
+async def booking_form(request: Request, actor: Booker, session: SessionDep) -> Response:
+    """The booking form."""
+    values, stops = blank_form()
+    return await _render(request, actor, session, values, stops)
+
+
+@router.post("/app/shipments/new")
+async def book(
+    request: Request, form: CsrfForm, actor: Booker, session: SessionDep, ctx: Context
+) -> Response:
+    """Book: on success to the new shipment's page, else the form again with its errors."""
+    values, stops = read_form(form)
+    if text(form, "add_stop") and len(stops) < MAX_STOPS:
+        day = datetime.now(UTC) + timedelta(days=1)
+        stops.insert(len(stops) - 1, blank_stop("delivery", day))
+        return await _render(request, actor, session, values, stops)
+    try:
+        body = ShipmentCreate.model_validate(shipment_body(values, stops))
+        if actor.role == Role.CUSTOMER:
+            body.customer_id = None
+        shipment = await service.create(session, actor, body, ctx.settings.road_factor)
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+        if isinstance(exc, ValidationError):
+            problems = [{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]
+        else:
+            problems = [{"loc": ["declared_value"], "msg": "Enter an amount such as 4500.00."}]
+        errors = errors_of(problems)
+        if actor.is_staff and not values["customer_id"]:  # said now, not after the rest
+            errors.setdefault("customer_id", "Choose the customer's account.")
+        return await _render(request, actor, session, values, stops, errors, 422)
+    except DomainError as exc:
+        await session.rollback()
+        errors = errors_of(exc.errors) if exc.errors else {"form": exc.detail or "Not valid."}
+        return await _render(request, actor, session, values, stops, errors, exc.status)
+    await ctx.commit(session)
+    return see_other(f"/app/shipments/{shipment.id}?done=booked")

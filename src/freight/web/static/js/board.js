@@ -1,0 +1,243 @@
+// The dispatch board: assign with the picker or by dragging a load onto a driver (both
+// through the JSON API, refusals shown next to the load), merge the board's live
+// fragment in whenever a dispatch:board event arrives, apply plans, and draw the map.
+import { announce, api } from "./api.js";
+import { followBoard } from "./live.js";
+import { createMap, dot, fit, line } from "./map.js";
+
+const REFRESH_EVERY_MS = 30_000; // driver availability changes send no event: poll too
+const mapElement = document.getElementById("board-map");
+const map = mapElement ? createMap(mapElement) : null;
+let drawn = [];
+let refreshTimer = null;
+
+const loadItem = (id) =>
+  document.querySelector(`#pending-loads > li[data-shipment-id="${CSS.escape(id)}"]`);
+
+function sentence(text) {
+  const trimmed = String(text).trim();
+  return trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+}
+
+function showRefusal(item, text) {
+  const error = item.querySelector(".assign-error");
+  error.textContent = text;
+  error.hidden = !text;
+}
+
+async function assign(item, driverId) {
+  const { shipmentId, reference } = item.dataset;
+  if (!driverId) {
+    showRefusal(item, "Choose a driver for this load.");
+    return;
+  }
+  item.setAttribute("aria-busy", "true");
+  try {
+    await api(`/api/shipments/${shipmentId}/assign`, { method: "POST", json: { driver_id: driverId } });
+    showRefusal(item, "");
+    announce(`${reference} is assigned.`);
+    if (item.contains(document.activeElement)) document.getElementById("loads-heading")?.focus();
+    item.remove();
+    scheduleRefresh(0);
+  } catch (err) {
+    showRefusal(item, sentence(err.message));
+    announce(`${reference} was not assigned: ${err.message}`);
+  } finally {
+    item.removeAttribute("aria-busy");
+  }
+}
+
+// --- the picker, plan apply: enhanced form submits ----------------------------------
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (form.matches("#pending-loads .picker")) {
+    event.preventDefault();
+    assign(form.closest("li"), form.elements.driver_id.value);
+  } else if (form.id === "apply-form") {
+    event.preventDefault();
+    applyPlan(form, event.submitter?.value === "all");
+  }
+});
+
+// --- drag and drop: a load onto a driver ---------------------------------------------
+document.addEventListener("dragstart", (event) => {
+  const item = event.target.closest?.("#pending-loads > li[data-shipment-id]");
+  if (!item) return;
+  event.dataTransfer.setData("application/x-freight-load", item.dataset.shipmentId);
+  event.dataTransfer.setData("text/plain", item.dataset.reference);
+  event.dataTransfer.effectAllowed = "move";
+  item.classList.add("dragging");
+  document.body.classList.add("dragging-load");
+});
+
+document.addEventListener("dragend", (event) => {
+  event.target.closest?.("li")?.classList.remove("dragging");
+  document.body.classList.remove("dragging-load");
+  document.querySelectorAll(".drop-target").forEach((el) => el.classList.remove("drop-target"));
+});
+
+function driverUnder(event) {
+  return event.target.closest?.("#available-drivers > li[data-driver-id]");
+}
+
+document.addEventListener("dragover", (event) => {
+  const driver = driverUnder(event);
+  if (!driver || !event.dataTransfer.types.includes("application/x-freight-load")) return;
+  event.preventDefault();
+  event.dataTransfer.dropEffect = "move";
+  driver.classList.add("drop-target");
+});
+
+document.addEventListener("dragleave", (event) => {
+  const driver = driverUnder(event);
+  if (driver && !driver.contains(event.relatedTarget)) driver.classList.remove("drop-target");
+});
+
+document.addEventListener("drop", (event) => {
+  const driver = driverUnder(event);
+  if (!driver) return;
+  event.preventDefault();
+  driver.classList.remove("drop-target");
+  const item = loadItem(event.dataTransfer.getData("application/x-freight-load"));
+  if (item) assign(item, driver.dataset.driverId);
+});
+
+// --- live: merge the server-rendered fragment ------------------------------------------
+function scheduleRefresh(delay = 250) {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refresh, delay);
+}
+
+async function refresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refresh, REFRESH_EVERY_MS);
+  const response = await fetch("/app/dispatch/live", {
+    credentials: "same-origin",
+    headers: { Accept: "text/html" },
+  }).catch(() => null);
+  if (!response?.ok) return;
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  mergeLoads(fresh.getElementById("pending-loads"));
+  replaceList(fresh.getElementById("available-drivers"));
+  replaceList(fresh.getElementById("active-loads"));
+  for (const count of document.querySelectorAll("[data-count-for]")) {
+    const list = document.getElementById(count.dataset.countFor);
+    if (list) count.textContent = `(${list.dataset.count})`;
+  }
+  draw();
+}
+
+function mergeLoads(fresh) {
+  const list = document.getElementById("pending-loads");
+  if (!fresh || !list) return;
+  list.dataset.count = fresh.dataset.count;
+  const wanted = [...fresh.querySelectorAll(":scope > li[data-shipment-id]")];
+  const ids = new Set(wanted.map((li) => li.dataset.shipmentId));
+  for (const li of list.querySelectorAll(":scope > li")) {
+    if (!li.dataset.shipmentId || !ids.has(li.dataset.shipmentId)) {
+      if (li.dataset.shipmentId) announce(`${li.dataset.reference} left the pending loads.`);
+      li.remove();
+    }
+  }
+  let previous = null;
+  for (const li of wanted) {
+    let current = loadItem(li.dataset.shipmentId);
+    if (!current) {
+      current = document.adoptNode(li);
+      if (previous) previous.after(current);
+      else list.prepend(current);
+      announce(`New pending load ${current.dataset.reference}.`);
+    } else if (!current.contains(document.activeElement)) {
+      const select = current.querySelector("select");
+      const chosen = select.value;
+      select.replaceChildren(...[...li.querySelector("select").options].map((o) => document.adoptNode(o)));
+      select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
+    }
+    previous = current;
+  }
+  if (!wanted.length) list.replaceChildren(...[...fresh.children].map((n) => document.adoptNode(n)));
+}
+
+function replaceList(fresh) {
+  const current = fresh && document.getElementById(fresh.id);
+  if (!current || current.contains(document.activeElement)) return;
+  current.replaceWith(document.adoptNode(fresh));
+}
+
+// --- plan apply ---------------------------------------------------------------------------
+async function applyPlan(form, all) {
+  const planId = form.closest("[data-plan-id]").dataset.planId;
+  const ticked = [...form.querySelectorAll('input[name="shipment_ids"]:checked')].map((i) => i.value);
+  const error = document.getElementById("plan-error");
+  if (!all && !ticked.length) {
+    error.textContent = "Tick at least one pair to apply, or apply the whole plan.";
+    error.hidden = false;
+    return;
+  }
+  error.hidden = true;
+  try {
+    const result = await api(`/api/dispatch/plans/${planId}/apply`, {
+      method: "POST",
+      ...(all ? {} : { json: { shipment_ids: ticked } }),
+    });
+    for (const pair of result.applied) outcome(form, pair.load_id, "Assigned", "ok");
+    for (const pair of result.skipped) {
+      outcome(form, pair.load_id, `Skipped: ${pair.skipped_because}`, "skipped");
+    }
+    form.querySelectorAll("input[type=checkbox], button").forEach((el) => (el.disabled = true));
+    announce(`Plan applied: ${result.applied.length} assigned, ${result.skipped.length} skipped.`);
+    scheduleRefresh(0);
+  } catch (err) {
+    error.textContent = sentence(err.message);
+    error.hidden = false;
+  }
+}
+
+function outcome(form, shipmentId, text, kind) {
+  const target = form.querySelector(`li[data-shipment-id="${CSS.escape(shipmentId)}"] .outcome`);
+  if (!target) return;
+  target.textContent = text;
+  target.classList.add(kind);
+}
+
+// --- the map -----------------------------------------------------------------------------
+// data-lat/data-lng, or data-from-lat/... with prefix "from" (dataset.fromLat)
+function point(el, prefix = "") {
+  const key = (name) => (prefix ? `${prefix}${name[0].toUpperCase()}${name.slice(1)}` : name);
+  const lat = Number.parseFloat(el.dataset[key("lat")]);
+  const lng = Number.parseFloat(el.dataset[key("lng")]);
+  return Number.isFinite(lat) && Number.isFinite(lng) ? [lat, lng] : null;
+}
+
+function draw() {
+  if (!map) return;
+  drawn.forEach((layer) => layer.remove());
+  drawn = [];
+  const all = [];
+  for (const el of document.querySelectorAll("#pending-loads > li[data-shipment-id]")) {
+    const at = point(el);
+    if (at) drawn.push(dot(map, at, { color: "#b35900", label: `${el.dataset.reference} pickup` }));
+    if (at) all.push(at);
+  }
+  for (const el of document.querySelectorAll("#available-drivers > li[data-driver-id]")) {
+    const at = point(el);
+    if (at) drawn.push(dot(map, at, { color: "#0b5cad", label: `${el.dataset.name} (available)` }));
+    if (at) all.push(at);
+  }
+  for (const el of document.querySelectorAll("#active-loads > li[data-shipment-id]")) {
+    const from = point(el, "from");
+    const to = point(el, "to");
+    if (from && to) drawn.push(line(map, [from, to], { color: "#6f42c1" }));
+    const at = point(el);
+    const who = el.dataset.driver ? ` · ${el.dataset.driver}` : "";
+    if (at) drawn.push(dot(map, at, { color: "#6f42c1", label: `${el.dataset.reference}${who}` }));
+    [from, to, at].filter(Boolean).forEach((p) => all.push(p));
+  }
+  const distinct = new Set(all.map((p) => p.join(",")));
+  if (distinct.size === 1) map.setView(all[0], 8);
+  else fit(map, all);
+}
+
+draw();
+followBoard(() => scheduleRefresh());
+refreshTimer = setTimeout(refresh, REFRESH_EVERY_MS);

@@ -1,0 +1,115 @@
+// The booking form, enhanced: a city picked from the list fills in its region and
+// coordinates, and a live quote from POST /api/quotes follows the stops and equipment.
+import { api, announce } from "./api.js";
+
+const form = document.getElementById("booking");
+const quote = document.getElementById("quote");
+const places = new Map(
+  [...document.querySelectorAll("#places option")].map((o) => [o.value.toLowerCase(), o.dataset]),
+);
+
+function input(fieldset, role) {
+  return fieldset.querySelector(`[data-role="${role}"]`);
+}
+
+// Coordinates filled from the list are marked, so a new city replaces them but typed ones stay.
+function fillFromCity(fieldset) {
+  const place = places.get(input(fieldset, "city").value.trim().toLowerCase());
+  const lat = input(fieldset, "lat");
+  const lng = input(fieldset, "lng");
+  const typed = (lat.value || lng.value) && !lat.dataset.auto;
+  if (!place || typed) return;
+  lat.value = place.lat;
+  lng.value = place.lng;
+  lat.dataset.auto = lng.dataset.auto = "1";
+  const region = input(fieldset, "region");
+  if (!region.value || region.dataset.auto) {
+    region.value = place.region;
+    region.dataset.auto = "1";
+  }
+}
+
+function stopsForQuote() {
+  const stops = [];
+  for (const fieldset of form.querySelectorAll("fieldset[data-stop]")) {
+    const lat = Number.parseFloat(input(fieldset, "lat").value);
+    const lng = Number.parseFloat(input(fieldset, "lng").value);
+    if (Number.isFinite(lat) && Number.isFinite(lng)) {
+      stops.push({ lat, lng, city: input(fieldset, "city").value.trim() || null });
+    }
+  }
+  return stops;
+}
+
+function money(cents, currency) {
+  const sign = cents < 0 ? "-" : "";
+  const amount = (Math.abs(cents) / 100).toLocaleString("en-US", { minimumFractionDigits: 2 });
+  return `${sign}${currency} ${amount}`;
+}
+
+function say(text, className = "muted") {
+  const p = document.createElement("p");
+  p.className = className;
+  p.textContent = text;
+  quote.replaceChildren(p);
+}
+
+function showQuote(q) {
+  const total = document.createElement("p");
+  total.className = "total";
+  total.dataset.testid = "quote-total";
+  total.textContent = `Estimated price: ${money(q.total_cents, q.currency)}`;
+  const detail = document.createElement("p");
+  detail.className = "muted";
+  detail.textContent = `${Math.round(q.distance_km)} km by road${q.tax_cents ? `, including ${money(q.tax_cents, q.currency)} tax` : ""}.`;
+  const list = document.createElement("ul");
+  for (const line of q.lines) {
+    const item = document.createElement("li");
+    item.textContent = `${line.description}: ${money(line.amount_cents, q.currency)}`;
+    list.append(item);
+  }
+  quote.replaceChildren(total, detail, list);
+  announce(total.textContent);
+}
+
+let timer = null;
+let asked = 0;
+
+async function requestQuote() {
+  const stops = stopsForQuote();
+  if (stops.length < 2) {
+    say("The price appears here as you fill in the stops.");
+    return;
+  }
+  const ticket = ++asked;
+  say("Pricing…");
+  try {
+    const q = await api("/api/quotes", {
+      method: "POST",
+      json: { equipment_type: form.elements.equipment_type.value, stops },
+    });
+    if (ticket === asked) showQuote(q);
+  } catch (error) {
+    if (ticket !== asked) return;
+    if (error.status === 409) say("No rates are set yet: the price is confirmed after booking.");
+    else say(`No quote: ${error.message}`, "field-error");
+  }
+}
+
+function later() {
+  clearTimeout(timer);
+  timer = setTimeout(requestQuote, 300);
+}
+
+form.addEventListener("input", (event) => {
+  const fieldset = event.target.closest("fieldset[data-stop]");
+  const role = event.target.dataset.role;
+  if (fieldset && role === "city") fillFromCity(fieldset);
+  if (fieldset && (role === "lat" || role === "lng" || role === "region")) {
+    delete event.target.dataset.auto;
+  }
+  if (fieldset || event.target.name === "equipment_type") later();
+});
+form.addEventListener("change", later);
+for (const fieldset of form.querySelectorAll("fieldset[data-stop]")) fillFromCity(fieldset);
+requestQuote();

@@ -1,0 +1,128 @@
+// A shipment's message thread (the _messages.html partial): loads the thread from the
+// API, sends through the API (the form still posts without JavaScript), and shows
+// messages as they arrive. The page owns its one followShipment() call per shipment,
+// so mountThread() returns { onMessage } for the page to pass as the `message` handler;
+// pages with no other use for live updates pass { follow: true } instead.
+import { announce, api } from "./api.js";
+import { followShipment } from "./live.js";
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+function label(role) {
+  const text = String(role ?? "").replace(/_/g, " ").toLowerCase();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function item(message, userId) {
+  const li = document.createElement("li");
+  li.dataset.messageId = String(message.id);
+  if (userId && message.author_id === userId) li.className = "mine";
+  const from = document.createElement("span");
+  from.className = "from";
+  from.textContent = `${message.author_name || "Someone"} `;
+  const role = document.createElement("span");
+  role.className = "muted";
+  role.textContent = `(${label(message.author_role)})`;
+  from.append(role);
+  const body = document.createElement("p");
+  body.className = "body";
+  body.textContent = message.body;
+  const time = document.createElement("time");
+  time.className = "muted";
+  time.dateTime = message.created_at;
+  time.textContent = timeFormat.format(new Date(message.created_at));
+  li.append(from, body, time);
+  return li;
+}
+
+export function mountThread(section, { follow = false } = {}) {
+  const shipmentId = section.dataset.shipmentId;
+  const userId = section.dataset.userId ?? "";
+  const list = section.querySelector("ol.messages");
+  const empty = section.querySelector(".empty-thread");
+  const form = section.querySelector("#message-form");
+  const textarea = form.querySelector("textarea");
+  const error = section.querySelector("#message-error");
+  const base = `/api/shipments/${shipmentId}/messages`;
+  let lastRead = 0;
+  let readTimer = null;
+
+  function add(message, { scroll = true } = {}) {
+    if (list.querySelector(`li[data-message-id="${message.id}"]`)) return false;
+    list.append(item(message, userId));
+    if (empty) empty.hidden = true;
+    if (scroll) list.scrollTop = list.scrollHeight;
+    return true;
+  }
+
+  // Tell the server what this reader has seen (debounced; the pointer never moves back).
+  function markRead(id) {
+    if (id <= lastRead) return;
+    lastRead = id;
+    clearTimeout(readTimer);
+    readTimer = setTimeout(() => {
+      api(`${base}/read`, { method: "POST", json: { up_to_id: lastRead } }).catch(() => {});
+    }, 500);
+  }
+
+  function showError(text) {
+    error.textContent = text;
+    error.hidden = !text;
+    if (text) {
+      textarea.setAttribute("aria-invalid", "true");
+      textarea.setAttribute("aria-describedby", error.id);
+    } else {
+      textarea.removeAttribute("aria-invalid");
+      textarea.removeAttribute("aria-describedby");
+    }
+  }
+
+  async function load() {
+    let cursor = null;
+    do {
+      const query = cursor ? `?limit=200&cursor=${encodeURIComponent(cursor)}` : "?limit=200";
+      const page = await api(`${base}${query}`);
+      page.items.forEach((m) => add(m, { scroll: false }));
+      cursor = page.next_cursor;
+      const newest = page.items.at(-1);
+      if (newest && page.unread_count) markRead(newest.id);
+    } while (cursor);
+    list.scrollTop = list.scrollHeight;
+    section.dataset.loaded = "true";
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = textarea.value;
+    if (!body.trim()) {
+      showError("Message: write something to send.");
+      textarea.focus();
+      return;
+    }
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    try {
+      const message = await api(base, { method: "POST", json: { body } });
+      add(message);
+      textarea.value = "";
+      showError("");
+      announce("Message sent");
+    } catch (err) {
+      showError(err.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  function onMessage(event) {
+    const message = { ...event, id: event.message_id ?? event.id };
+    if (add(message) && message.author_id !== userId) {
+      announce(`New message from ${message.author_name || "someone"}: ${message.body}`);
+      markRead(message.id);
+    }
+  }
+
+  load().catch((err) => showError(`Could not load the thread: ${err.message}`));
+  if (follow) followShipment(shipmentId, { message: onMessage });
+  return { onMessage };
+}

@@ -1,0 +1,162 @@
+// The shipment page, live: status, map (route, track, truck), ETA, timeline, proof of
+// delivery and the message thread, all following the shipment's real-time events.
+import { api, announce } from "./api.js";
+import { followShipment } from "./live.js";
+import { createMap, dot, fit, line } from "./map.js";
+
+const page = document.getElementById("shipment");
+const shipmentId = page.dataset.shipmentId;
+const isStaff = ["admin", "dispatcher"].includes(document.body.dataset.role);
+const LOADED = ["PICKED_UP", "IN_TRANSIT"];
+
+export function label(status) {
+  const text = String(status ?? "").replaceAll("_", " ").toLowerCase();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export function when(iso) {
+  if (!iso) return "";
+  return new Date(iso).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+}
+
+function readJson(name, fallback) {
+  try {
+    return JSON.parse(page.dataset[name] ?? "") ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+// --- map -------------------------------------------------------------------------
+let map = null;
+let truck = null;
+let trackLine = null;
+
+function drawMap() {
+  const element = document.getElementById("map");
+  if (!element) return;
+  const stops = readJson("stops", []);
+  const track = readJson("track", []);
+  const last = readJson("truck", null);
+  map = createMap(element);
+  const route = stops.map((s) => [s.lat, s.lng]);
+  line(map, route);
+  stops.forEach((s) =>
+    dot(map, [s.lat, s.lng], {
+      color: s.kind === "pickup" ? "#1a7f37" : "#b42318",
+      label: s.label,
+    }),
+  );
+  if (track.length > 1) trackLine = line(map, track, { color: "#0b5cad" });
+  if (last) truck = dot(map, last, { color: "#0b5cad", label: "Truck" });
+  fit(map, [...route, ...track, ...(last ? [last] : [])]);
+}
+
+function moveTruck(event) {
+  const status = page.dataset.status;
+  if (!isStaff && !LOADED.includes(status)) return;
+  const at = [event.lat, event.lng];
+  if (map) {
+    if (truck) truck.setLatLng(at);
+    else truck = dot(map, at, { color: "#0b5cad", label: "Truck" });
+    if (trackLine) trackLine.addLatLng(at);
+  }
+  const text = document.getElementById("position-text");
+  if (text) {
+    text.textContent = `Truck last seen at ${event.lat.toFixed(3)}, ${event.lng.toFixed(3)} (${when(event.at)}).`;
+  }
+  if (event.eta) showEta({ eta: event.eta });
+}
+
+// --- ETA, status, timeline, proof -------------------------------------------------
+function showEta(estimate) {
+  const element = document.getElementById("eta");
+  if (!element || !estimate?.eta) return;
+  const where = estimate.next_stop_sequence ? ` at stop ${estimate.next_stop_sequence}` : "";
+  const left =
+    estimate.distance_remaining_km != null
+      ? ` (${Math.round(estimate.distance_remaining_km)} km to go)`
+      : "";
+  element.replaceChildren(`ETA${where}: `);
+  const strong = document.createElement("strong");
+  strong.textContent = when(estimate.eta);
+  element.append(strong, `${left}.`);
+}
+
+async function refreshEta() {
+  try {
+    showEta(await api(`/api/shipments/${shipmentId}/eta`));
+  } catch {
+    // the ETA is a nicety; the status and timeline still update
+  }
+}
+
+async function fragment(path) {
+  const response = await fetch(path, { credentials: "same-origin", headers: { Accept: "text/html" } });
+  if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  const holder = document.createElement("template");
+  holder.innerHTML = await response.text();
+  return holder.content;
+}
+
+async function refreshTimeline() {
+  const current = document.getElementById("timeline");
+  if (current) current.replaceWith(await fragment(`/app/shipments/${shipmentId}/timeline`));
+}
+
+async function showProof() {
+  const slot = document.getElementById("proof-slot");
+  if (slot && !document.getElementById("proof")) {
+    slot.replaceChildren(await fragment(`/app/shipments/${shipmentId}/proof`));
+  }
+}
+
+function showStatus(status) {
+  if (!status || status === page.dataset.status) return;
+  page.dataset.status = status;
+  const badge = document.querySelector('[data-testid="shipment-status"]');
+  badge.className = `badge status-${status.toLowerCase()}`;
+  badge.dataset.status = status;
+  badge.textContent = label(status);
+  announce(`Status: ${label(status)}`);
+  const cancellable = status === "PENDING" || (isStaff && status === "ASSIGNED");
+  if (!cancellable) document.getElementById("cancel")?.remove();
+}
+
+async function onUpdated(event) {
+  showStatus(event.status);
+  await refreshTimeline().catch(() => {});
+  if (event.status === "DELIVERED") await showProof().catch(() => {});
+  if (LOADED.includes(event.status) || event.status === "ASSIGNED") await refreshEta();
+}
+
+// --- messages (the thread partial's own module, when it is there) ------------------
+let thread = null;
+
+async function mountMessages() {
+  const section = document.getElementById("messages");
+  if (!section) return;
+  try {
+    const { mountThread } = await import("./messages.js");
+    thread = (await mountThread(section)) ?? null;
+  } catch (error) {
+    console.warn("message thread not enhanced", error);
+  }
+}
+
+try {
+  drawMap();
+} catch (error) {
+  console.warn("map unavailable", error);
+}
+const ready = mountMessages();
+followShipment(
+  shipmentId,
+  {
+    updated: onUpdated,
+    location: moveTruck,
+    message: (event) => ready.then(() => thread?.onMessage?.(event)),
+    read: (event) => ready.then(() => thread?.onRead?.(event)),
+  },
+  Number(page.dataset.lastEventId) || 0,
+);
