@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check install clean
+.PHONY: run test check install clean loadtest
 
 $(STAMP): pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,12 @@ test: $(STAMP) ## the whole suite (PostgreSQL/Redis when FREIGHT_TEST_* are set)
 	$(BIN)/pytest
 
 check: $(STAMP) ## lint, format and type checks
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests loadtest bench
+	$(BIN)/ruff format --check src tests loadtest bench
 	$(BIN)/mypy
+
+loadtest: $(STAMP) ## the release load test (PostgreSQL + Redis): make loadtest ARGS="--users 50 --duration 5m"
+	$(BIN)/python loadtest/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules data logs .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The load test's own logic: gates, statistics and metric parsing."""
