@@ -33,6 +33,7 @@ class Cache(Protocol):
 
     async def get(self, key: str) -> Any | None: ...
     async def set(self, key: str, value: Any, ttl_s: int) -> None: ...
+    async def set_many(self, items: dict[str, Any], ttl_s: int) -> None: ...
     async def delete(self, *keys: str) -> None: ...
     async def entries(self) -> int: ...
 
@@ -68,6 +69,11 @@ class MemoryCache:
             self.stats.evictions += 1
             CACHE_EVICTIONS.labels("memory").inc()
 
+    async def set_many(self, items: dict[str, Any], ttl_s: int) -> None:
+        """Store several values with one expiry."""
+        for key, value in items.items():
+            await self.set(key, value, ttl_s)
+
     async def delete(self, *keys: str) -> None:
         """Forget these keys."""
         for key in keys:
@@ -99,6 +105,15 @@ class RedisCache:
     async def set(self, key: str, value: Any, ttl_s: int) -> None:
         """Store a JSON-serialisable value with an expiry."""
         await self.redis.set(KEY_PREFIX + key, json.dumps(value, default=str), ex=ttl_s)
+
+    async def set_many(self, items: dict[str, Any], ttl_s: int) -> None:
+        """Store several values with one expiry, in one round trip."""
+        if not items:
+            return
+        pipe = self.redis.pipeline(transaction=False)
+        for key, value in items.items():
+            pipe.set(KEY_PREFIX + key, json.dumps(value, default=str), ex=ttl_s)
+        await pipe.execute()
 
     async def delete(self, *keys: str) -> None:
         """Forget these keys everywhere."""

@@ -70,7 +70,8 @@ class AppContext:
         await self.bus.publish_pending(session)
 
     async def close(self) -> None:
-        """Release connections."""
+        """Release connections and threads."""
+        self.passwords.close()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()

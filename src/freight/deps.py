@@ -37,9 +37,6 @@ async def get_session(ctx: Context) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-PRINCIPAL_TTL_S = 30
-
-
 def principal_key(user_id: uuid.UUID | str) -> str:
     """Cache key of a user's access facts; dropped whenever the user or their driver changes."""
     return f"principal:{user_id}"
@@ -62,7 +59,9 @@ async def principal(
             "customer_id": str(user.customer_id) if user.customer_id else None,
             "driver_id": str(driver_id) if driver_id else None,
         }
-        await ctx.cache.set(principal_key(user_id), cached, PRINCIPAL_TTL_S)
+        # Every change through the API or the web app drops the entry at once; the
+        # lifetime only bounds changes made behind the app's back (like the views').
+        await ctx.cache.set(principal_key(user_id), cached, ctx.settings.cache_ttl_s)
     if cached["org"] != str(org_id):
         raise Unauthorized("account disabled")
     return Actor(

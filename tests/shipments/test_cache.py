@@ -89,6 +89,34 @@ async def test_hits_and_misses_are_counted(client: AsyncClient, app: FastAPI, wo
     assert 0 < cache.stats.hit_rate < 1
 
 
+async def test_a_list_page_warms_its_shipments_and_a_change_still_shows(
+    client: AsyncClient, app: FastAPI, world: World
+) -> None:
+    cache: Cache = app.state.ctx.cache
+    ids = [(await book(client, world.customer_a))["id"] for _ in range(3)]
+    who = world.customer_a.auth
+    auth_hits, _ = await counted(cache, client.get("/api/auth/me", headers=who))
+    listed = await client.get("/api/shipments", headers=who, params={"limit": 2})
+    assert listed.status_code == 200
+    page = listed.json()
+    assert [item["id"] for item in page["items"]] == ids[:0:-1]  # newest first
+    assert page["next_cursor"]
+    assert page["items"][0] == (await read(client, world.customer_a, ids[2]))[1]
+    # Opening a listed shipment is a hit; the one on the next page was not warmed.
+    hits, misses = await counted(cache, client.get(f"/api/shipments/{ids[1]}", headers=who))
+    assert (hits - auth_hits, misses) == (1, 0)
+    hits, misses = await counted(cache, client.get(f"/api/shipments/{ids[0]}", headers=who))
+    assert (hits - auth_hits, misses) == (0, 1)
+    # A change after the list drops the warmed entry like any other.
+    resp = await client.patch(f"/api/shipments/{ids[1]}", headers=who, json={"notes": "x"})
+    assert resp.status_code == 200
+    etag, body = await read(client, world.customer_a, ids[1])
+    assert (etag, body["notes"]) == ('"2"', "x")
+    # Warmed entries keep their scope: another account still cannot read them.
+    hidden = await client.get(f"/api/shipments/{ids[2]}", headers=world.customer_b.auth)
+    assert_problem(hidden, 404, "not_found")
+
+
 async def test_cached_shipment_is_still_hidden_from_other_accounts_and_tenants(
     client: AsyncClient, world: World
 ) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from freight.access import Actor, get_scoped
+from freight.access import Actor, get_scoped, scoped
 from freight.db import utcnow
 from freight.dispatch.optimizer import (
     DriverCandidate,
@@ -22,6 +24,7 @@ from freight.fleet.models import Driver, Vehicle
 from freight.shipments import service as shipments
 from freight.shipments.lifecycle import Status, check_move
 from freight.shipments.models import Shipment
+from freight.shipments.queries import visible
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,42 @@ async def _vehicle_for(
         raise invalid("body", "vehicle_id", msg="no such vehicle") from None
 
 
+@dataclass
+class Loaded:
+    """Rows a batch of assignments needs, read up front as the caller may see them."""
+
+    shipments: dict[uuid.UUID, Shipment]
+    drivers: dict[uuid.UUID, Driver]
+    vehicles: dict[uuid.UUID, Vehicle]
+
+
+async def load_for_batch(
+    session: AsyncSession,
+    actor: Actor,
+    shipment_ids: Collection[uuid.UUID],
+    driver_ids: Collection[uuid.UUID],
+) -> Loaded:
+    """Three queries instead of three per pair (plan apply)."""
+    rows = await session.execute(
+        visible(select(Shipment), actor).where(Shipment.id.in_(shipment_ids))
+    )
+    found = {s.id: s for s in rows.scalars()}
+    drivers = {
+        d.id: d
+        for d in (
+            await session.execute(scoped(Driver, actor).where(Driver.id.in_(driver_ids)))
+        ).scalars()
+    }
+    vehicle_ids = {d.vehicle_id for d in drivers.values() if d.vehicle_id}
+    vehicles = {
+        v.id: v
+        for v in (
+            await session.execute(scoped(Vehicle, actor).where(Vehicle.id.in_(vehicle_ids)))
+        ).scalars()
+    }
+    return Loaded(found, drivers, vehicles)
+
+
 async def assign(
     session: AsyncSession,
     actor: Actor,
@@ -112,15 +151,23 @@ async def assign(
     vehicle_id: uuid.UUID | None,
     planning: Planning,
     plan_id: uuid.UUID | None = None,
+    loaded: Loaded | None = None,
 ) -> Shipment:
     """Give a PENDING load to a driver who can take it now, or 409 saying why not."""
-    shipment = await shipments.get_visible(session, actor, shipment_id)
+    shipment = loaded.shipments.get(shipment_id) if loaded else None
+    if shipment is None:
+        shipment = await shipments.get_visible(session, actor, shipment_id)
     check_move(shipment.status, Status.ASSIGNED, actor, via="assign")
-    try:
-        driver = await get_scoped(session, Driver, actor, driver_id)
-    except NotFound:
-        raise invalid("body", "driver_id", msg="no such driver") from None
-    vehicle = await _vehicle_for(session, actor, driver, vehicle_id)
+    driver = loaded.drivers.get(driver_id) if loaded else None
+    if driver is None:
+        try:
+            driver = await get_scoped(session, Driver, actor, driver_id)
+        except NotFound:
+            raise invalid("body", "driver_id", msg="no such driver") from None
+    if loaded and vehicle_id is None and driver.vehicle_id in loaded.vehicles:
+        vehicle: Vehicle | None = loaded.vehicles[driver.vehicle_id]
+    else:
+        vehicle = await _vehicle_for(session, actor, driver, vehicle_id)
     candidate = driver_candidate(driver, vehicle)
     params = planning.params()
     check = (

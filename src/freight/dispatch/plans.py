@@ -136,11 +136,18 @@ async def apply_plan(
     if plan.applied_at is not None:
         raise Conflict("this plan was already applied; propose a new one")
     wanted = {str(i) for i in only} if only else None
+    pairs = [
+        pair for pair in plan.result["assignments"] if wanted is None or pair["load_id"] in wanted
+    ]
+    loaded = await assignment.load_for_batch(
+        session,
+        actor,
+        [uuid.UUID(pair["load_id"]) for pair in pairs],
+        [uuid.UUID(pair["driver_id"]) for pair in pairs],
+    )
     applied: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
-    for pair in plan.result["assignments"]:
-        if wanted is not None and pair["load_id"] not in wanted:
-            continue
+    for pair in pairs:
         mark = len(session.info.get(PENDING_KEY, []))
         try:
             async with session.begin_nested():
@@ -152,6 +159,7 @@ async def apply_plan(
                     None,
                     planning,
                     plan_id=plan.id,
+                    loaded=loaded,
                 )
             applied.append(pair)
         except DomainError as exc:

@@ -159,19 +159,19 @@ async def create_shipment(
     return await committed(ctx, session, shipment, response)
 
 
-@router.get("")
+@router.get("", response_model=ShipmentPage)
 async def list_shipments(
     actor: CurrentUser,
     session: SessionDep,
+    ctx: Context,
     filters: Filters,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-) -> ShipmentPage:
+) -> Response:
     """The shipments the caller may see, filtered, newest first."""
     rows, next_cursor = await queries.list_page(session, actor, filters, limit, cursor)
-    return ShipmentPage(
-        items=[ShipmentRead.model_validate(s) for s in rows], next_cursor=next_cursor
-    )
+    body = await reads.page_json(ctx.cache, rows, next_cursor, ctx.settings.cache_ttl_s)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/export", response_class=StreamingResponse)
