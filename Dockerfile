@@ -1,13 +1,20 @@
 # syntax=docker/dockerfile:1
-# Freight API image: `docker build -t freight .`
+# Freight image (API and web app): `docker build -t freight .`
+#   assets stage:  the web app's browser libraries from npm (package-lock.json), production
+#                  dependencies only; the image keeps just the files browsers load
 #   build stage:   builds Freight's wheel and installs it with its dependencies into /opt/freight
-#   runtime stage: slim Python, that virtualenv, the PostgreSQL client tools (for
-#                  `freight db backup/restore`), a non-root user, a health check.
-# The npm packages (socket.io-client) are for browsers and the test suite only: the server
-# never loads them, so the image has no Node.js.
+#   runtime stage: slim Python, that virtualenv, the browser libraries, the PostgreSQL client
+#                  tools (for `freight db backup/restore`), a non-root user, a health check.
+# The server itself never runs JavaScript, so the runtime image has no Node.js.
 
 ARG PYTHON_VERSION=3.12
 ARG DEBIAN_RELEASE=bookworm
+ARG NODE_VERSION=20
+
+FROM node:${NODE_VERSION}-${DEBIAN_RELEASE}-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 FROM python:${PYTHON_VERSION}-slim-${DEBIAN_RELEASE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
@@ -35,7 +42,10 @@ RUN groupadd --system --gid 10001 freight \
     && mkdir -p /app /data/files /backups \
     && chown -R freight:freight /app /data /backups
 COPY --from=build /opt/freight /opt/freight
+COPY --from=assets /assets/node_modules/socket.io-client/dist /opt/freight/web-vendor/socket.io-client/dist
+COPY --from=assets /assets/node_modules/leaflet/dist /opt/freight/web-vendor/leaflet/dist
 ENV PATH=/opt/freight/bin:$PATH \
+    FREIGHT_WEB_VENDOR_DIR=/opt/freight/web-vendor \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     FREIGHT_ENV=production \

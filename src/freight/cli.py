@@ -98,6 +98,7 @@ def serve(
             access_log=False,
             log_config=None,
             ws_per_message_deflate=False,
+            timeout_keep_alive=settings.http_keepalive_s,
         )
     finally:
         if made and metrics_dir is not None:

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     ws_replay_limit: int = Field(default=1000, ge=1)
 
     # HTTP
+    # Keep idle client connections open this long; above a proxy's own idle timeout
+    # (nginx upstream keepalive 60 s), so the proxy never reuses one the server just closed.
+    http_keepalive_s: int = Field(default=75, ge=1, le=3600)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     public_base_url: str = "http://127.0.0.1:8000"
 
