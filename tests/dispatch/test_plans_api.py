@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from httpx import AsyncClient
@@ -125,3 +126,48 @@ async def test_plans_are_for_staff_of_the_organisation(
     )
     theirs = (await client.post("/api/dispatch/plans", headers=other_admin.auth, json={})).json()
     assert theirs["result"]["loads_considered"] == 0  # our loads are invisible to them
+
+
+async def test_one_plan_applied_twice_at_once_applies_once(
+    client: AsyncClient, admin: Session
+) -> None:
+    chicago, atlanta, *_ = await _board(client, admin)
+    plan = (await client.post("/api/dispatch/plans", headers=admin.auth, json={})).json()
+    url = f"/api/dispatch/plans/{plan['id']}/apply"
+    first, second = await asyncio.gather(
+        client.post(url, headers=admin.auth), client.post(url, headers=admin.auth)
+    )
+    assert sorted((first.status_code, second.status_code)) == [200, 409]
+    done = first if first.status_code == 200 else second
+    assert len(done.json()["applied"]) == 2
+    for load in (chicago, atlanta):
+        events = await client.get(f"/api/shipments/{load['id']}/events", headers=admin.auth)
+        assigned = [e for e in events.json()["items"] if e["type"] == "shipment.assigned"]
+        assert len(assigned) == 1
+
+
+async def test_two_plans_over_the_same_loads_applied_at_once_never_fail_or_double_assign(
+    client: AsyncClient, admin: Session
+) -> None:
+    chicago, atlanta, columbus, memphis, _ = await _board(client, admin)
+    other = await add_user(client, admin, "dispatcher", "other@acme.example")
+    plans = [
+        (await client.post("/api/dispatch/plans", headers=who.auth, json={})).json()
+        for who in (admin, other)
+    ]
+    answers = await asyncio.gather(
+        *(
+            client.post(f"/api/dispatch/plans/{plan['id']}/apply", headers=who.auth)
+            for plan, who in zip(plans, (admin, other), strict=True)
+        )
+    )
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    applied = [pair for a in answers for pair in a.json()["applied"]]
+    skipped = [pair for a in answers for pair in a.json()["skipped"]]
+    assert sorted(p["load_id"] for p in applied) == sorted([chicago["id"], atlanta["id"]])
+    assert len(skipped) == 2 and all(p["skipped_because"] for p in skipped)
+    held = set()
+    for driver in (columbus, memphis):
+        resp = await client.get(f"/api/drivers/{driver['id']}", headers=admin.auth)
+        held.add(resp.json()["current_shipment_id"])
+    assert held == {chicago["id"], atlanta["id"]}

@@ -116,23 +116,31 @@ class Loaded:
     vehicles: dict[uuid.UUID, Vehicle]
 
 
+BUSY = "cannot assign: another change to this load or driver is in progress; try again"
+
+
 async def load_for_batch(
     session: AsyncSession,
     actor: Actor,
     shipment_ids: Collection[uuid.UUID],
     driver_ids: Collection[uuid.UUID],
 ) -> Loaded:
-    """Three queries instead of three per pair (plan apply)."""
+    """Three queries instead of three per pair (plan apply), locking the loads and drivers.
+
+    Rows another transaction holds right now are skipped rather than waited for (on
+    PostgreSQL; SQLite runs one writer at a time anyway): their pairs are refused as
+    busy, and no other dispatcher's change can slip in between this read and the writes.
+    """
     rows = await session.execute(
-        visible(select(Shipment), actor).where(Shipment.id.in_(shipment_ids))
+        visible(select(Shipment), actor)
+        .where(Shipment.id.in_(shipment_ids))
+        .with_for_update(skip_locked=True)
     )
     found = {s.id: s for s in rows.scalars()}
-    drivers = {
-        d.id: d
-        for d in (
-            await session.execute(scoped(Driver, actor).where(Driver.id.in_(driver_ids)))
-        ).scalars()
-    }
+    driver_rows = await session.execute(
+        scoped(Driver, actor).where(Driver.id.in_(driver_ids)).with_for_update(skip_locked=True)
+    )
+    drivers = {d.id: d for d in driver_rows.scalars()}
     vehicle_ids = {d.vehicle_id for d in drivers.values() if d.vehicle_id}
     vehicles = {
         v.id: v
@@ -153,17 +161,24 @@ async def assign(
     plan_id: uuid.UUID | None = None,
     loaded: Loaded | None = None,
 ) -> Shipment:
-    """Give a PENDING load to a driver who can take it now, or 409 saying why not."""
-    shipment = loaded.shipments.get(shipment_id) if loaded else None
-    if shipment is None:
+    """Give a PENDING load to a driver who can take it now, or 409 saying why not.
+
+    ``loaded`` (a batch's rows, see ``load_for_batch``) replaces the reads; a load or
+    driver missing from it was busy in another transaction.
+    """
+    if loaded is not None:
+        found_shipment = loaded.shipments.get(shipment_id)
+        found_driver = loaded.drivers.get(driver_id)
+        if found_shipment is None or found_driver is None:
+            raise Conflict(BUSY)
+        shipment, driver = found_shipment, found_driver
+    else:
         shipment = await shipments.get_visible(session, actor, shipment_id)
-    check_move(shipment.status, Status.ASSIGNED, actor, via="assign")
-    driver = loaded.drivers.get(driver_id) if loaded else None
-    if driver is None:
         try:
             driver = await get_scoped(session, Driver, actor, driver_id)
         except NotFound:
             raise invalid("body", "driver_id", msg="no such driver") from None
+    check_move(shipment.status, Status.ASSIGNED, actor, via="assign")
     if loaded and vehicle_id is None and driver.vehicle_id in loaded.vehicles:
         vehicle: Vehicle | None = loaded.vehicles[driver.vehicle_id]
     else:

@@ -16,7 +16,7 @@ from freight.dispatch import assignment
 from freight.dispatch.assignment import Planning, driver_candidate, load_candidate
 from freight.dispatch.models import DispatchPlan
 from freight.dispatch.optimizer import propose
-from freight.errors import Conflict, DomainError
+from freight.errors import Conflict, DomainError, NotFound
 from freight.events import PENDING_KEY
 from freight.fleet.models import Driver, Vehicle
 from freight.observability.metrics import DISPATCH_KM_SAVED, DISPATCH_PLANS
@@ -131,8 +131,21 @@ async def apply_plan(
     planning: Planning,
     only: list[uuid.UUID] | None = None,
 ) -> tuple[DispatchPlan, list[dict[str, Any]], list[dict[str, Any]]]:
-    """Assign each proposed pair that still passes every check; report what was skipped."""
-    plan = await get_plan(session, actor, plan_id)
+    """Assign each proposed pair that still passes every check; report what was skipped.
+
+    The plan row is locked first, so of two concurrent applies of one plan the second
+    waits and then finds it applied.
+    """
+    plan = (
+        await session.execute(
+            scoped(DispatchPlan, actor)
+            .where(DispatchPlan.id == plan_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+    if plan is None:
+        raise NotFound(DispatchPlan.__name__.lower(), plan_id)
     if plan.applied_at is not None:
         raise Conflict("this plan was already applied; propose a new one")
     wanted = {str(i) for i in only} if only else None
