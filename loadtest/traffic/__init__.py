@@ -1,0 +1,1 @@
+"""The simulated users of the load test, by role (collected by ``loadtest/locustfile.py``)."""
