@@ -108,7 +108,11 @@ function scheduleRefresh(delay = 250) {
   refreshTimer = setTimeout(refresh, delay);
 }
 
+// Refreshes can overlap and answer in any order: only the newest one's answer is merged.
+let refreshes = 0;
+
 async function refresh() {
+  const mine = ++refreshes;
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(refresh, REFRESH_EVERY_MS);
   const response = await fetch("/app/dispatch/live", {
@@ -116,7 +120,9 @@ async function refresh() {
     headers: { Accept: "text/html" },
   }).catch(() => null);
   if (!response?.ok) return;
-  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  const html = await response.text();
+  if (mine !== refreshes) return;
+  const fresh = new DOMParser().parseFromString(html, "text/html");
   mergeLoads(fresh.getElementById("pending-loads"));
   replaceList(fresh.getElementById("available-drivers"));
   replaceList(fresh.getElementById("active-loads"));

@@ -99,9 +99,14 @@ async function fragment(path) {
   return holder.content;
 }
 
+// Events can come in quick succession and their fetches answer in any order: only the
+// newest request's answer is shown (it was asked for after the newest event).
+let timelineRequests = 0;
+
 async function refreshTimeline() {
-  const current = document.getElementById("timeline");
-  if (current) current.replaceWith(await fragment(`/app/shipments/${shipmentId}/timeline`));
+  const mine = ++timelineRequests;
+  const content = await fragment(`/app/shipments/${shipmentId}/timeline`);
+  if (mine === timelineRequests) document.getElementById("timeline")?.replaceWith(content);
 }
 
 async function showProof() {
