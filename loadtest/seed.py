@@ -49,25 +49,9 @@ from freight.shipments.models import Customer
 from freight.shipments.schemas import ShipmentCreate, StopIn
 from freight.storage import FileStore
 
-# (city, region, lat, lng): US freight hubs the loads run between.
-CITIES = [
-    ("Chicago", "IL", 41.8781, -87.6298),
-    ("Dallas", "TX", 32.7767, -96.7970),
-    ("Atlanta", "GA", 33.7490, -84.3880),
-    ("Los Angeles", "CA", 34.0522, -118.2437),
-    ("Memphis", "TN", 35.1495, -90.0490),
-    ("Indianapolis", "IN", 39.7684, -86.1581),
-    ("Columbus", "OH", 39.9612, -82.9988),
-    ("Kansas City", "MO", 39.0997, -94.5786),
-    ("Denver", "CO", 39.7392, -104.9903),
-    ("Phoenix", "AZ", 33.4484, -112.0740),
-    ("Houston", "TX", 29.7604, -95.3698),
-    ("Nashville", "TN", 36.1627, -86.7816),
-    ("Charlotte", "NC", 35.2271, -80.8431),
-    ("Harrisburg", "PA", 40.2732, -76.8867),
-    ("Salt Lake City", "UT", 40.7608, -111.8910),
-    ("Laredo", "TX", 27.5306, -99.4803),
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+from loadtest.samples import CITIES, png_1x1
+
 SHIPPERS = [
     "Prairie Foods",
     "Lone Star Steel",
@@ -95,22 +79,6 @@ STATUS_MIX = [
     (Status.PENDING, 0.43),
 ]
 ROLES = ("customer", "watcher", "driver", "dispatcher", "office")
-
-
-def png_1x1() -> bytes:
-    """A valid 1x1 white PNG: the signature a driver's phone would capture."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\xff\xff")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 @dataclass

@@ -17,20 +17,10 @@ from urllib.parse import urlencode
 
 from locust import FastHttpUser
 
+from loadtest.samples import CITIES, png_1x1
+
 SEED_FILE = Path(__file__).resolve().parents[1] / "seed.json"  # unless LOADTEST_SEED says
 ACTIVE = ("ASSIGNED", "PICKED_UP", "IN_TRANSIT")
-CITIES = [
-    ("Chicago", "IL", 41.8781, -87.6298),
-    ("Dallas", "TX", 32.7767, -96.7970),
-    ("Atlanta", "GA", 33.7490, -84.3880),
-    ("Memphis", "TN", 35.1495, -90.0490),
-    ("Indianapolis", "IN", 39.7684, -86.1581),
-    ("Columbus", "OH", 39.9612, -82.9988),
-    ("Kansas City", "MO", 39.0997, -94.5786),
-    ("Nashville", "TN", 36.1627, -86.7816),
-    ("Houston", "TX", 29.7604, -95.3698),
-    ("Denver", "CO", 39.7392, -104.9903),
-]
 MESSAGES = [
     "Running about 20 minutes behind, traffic on the interstate.",
     "At the gate, waiting for a door.",
@@ -73,22 +63,6 @@ def fake_address() -> str:
 def iso(at: datetime) -> str:
     """An aware timestamp on the wire."""
     return at.astimezone(UTC).isoformat()
-
-
-def png_1x1() -> bytes:
-    """The signature image a phone captures (1x1 PNG)."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\xff\xff")
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 SIGNATURE = png_1x1()
