@@ -171,6 +171,30 @@ def parse_duration(text: str) -> int:
     return h * 3600 + m * 60 + s
 
 
+def memory_slope_mib_per_hour(
+    samples: Sequence[tuple[float, float]], warmup_fraction: float = 0.2
+) -> float:
+    """Least-squares growth of RSS over time, in MiB per hour, after the warm-up.
+
+    ``samples`` are (seconds since start, MiB). The first ``warmup_fraction`` of the run
+    is left out: caches, pools and imports fill then, which is growth but not a leak.
+    NaN when fewer than ten samples remain.
+    """
+    if not samples:
+        return math.nan
+    start = samples[0][0] + (samples[-1][0] - samples[0][0]) * warmup_fraction
+    kept = [(t, mib) for t, mib in samples if t >= start]
+    if len(kept) < 10:
+        return math.nan
+    mean_t = sum(t for t, _ in kept) / len(kept)
+    mean_m = sum(m for _, m in kept) / len(kept)
+    spread = sum((t - mean_t) ** 2 for t, _ in kept)
+    if spread == 0:
+        return math.nan
+    slope_per_s = sum((t - mean_t) * (m - mean_m) for t, m in kept) / spread
+    return slope_per_s * 3600
+
+
 def with_overrides(budget: Budget, **overrides: float | None) -> Budget:
     """The budget with the gates given on the command line replaced."""
     given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}

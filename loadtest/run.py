@@ -207,6 +207,10 @@ def judge(
         facts["server peak RSS"] = (
             f"{memory.peak_total:.0f} MiB in all (largest process {memory.peak_worker:.0f} MiB)"
         )
+        slope = gates.memory_slope_mib_per_hour(memory.samples)
+        facts["server memory slope (after the first 20 %)"] = (
+            "n/a (too short)" if math.isnan(slope) else f"{slope:+.1f} MiB/h in all"
+        )
     (out / "summary.md").write_text(gates.summary_markdown(verdict, facts))
     (out / "summary.json").write_text(json.dumps(gates.verdict_json(verdict, facts), indent=1))
     print((out / "summary.md").read_text())

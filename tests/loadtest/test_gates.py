@@ -221,3 +221,16 @@ def test_summary_names_the_outcome_and_every_endpoint(tmp_path: Path) -> None:
         "GET /api/shipments/{id}",
         "POST /api/dispatch/plans",
     }
+
+
+def test_memory_slope_ignores_the_warm_up_and_measures_steady_growth() -> None:
+    # 100 MiB of warm-up in the first minute, then 10 MiB per hour for nine minutes.
+    samples = [(float(t), 300 + min(t, 60) * 100 / 60 + t * 10 / 3600) for t in range(600)]
+    assert gates.memory_slope_mib_per_hour(samples, warmup_fraction=0.2) == pytest.approx(10)
+
+
+def test_memory_slope_of_a_flat_or_short_run() -> None:
+    flat = [(float(t), 512.0) for t in range(120)]
+    assert gates.memory_slope_mib_per_hour(flat) == 0
+    assert math.isnan(gates.memory_slope_mib_per_hour([(0.0, 1.0), (1.0, 2.0)]))
+    assert math.isnan(gates.memory_slope_mib_per_hour([]))
