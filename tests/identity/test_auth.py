@@ -96,6 +96,7 @@ def _forge(settings: Settings, admin: Session, **changes: object) -> dict[str, o
         "sub": str(admin.id),
         "org": str(admin.organization_id),
         "role": "admin",
+        "sid": jwt.decode(admin.access_token, options={"verify_signature": False})["sid"],
         "typ": "access",
         "iss": "freight",
         "iat": now,

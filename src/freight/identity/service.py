@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from freight.access import Actor, Role, get_scoped, scoped
 from freight.db import utcnow
 from freight.errors import Conflict, Unauthorized, invalid
+from freight.identity import sessions
 from freight.identity.models import ApiKey, Organization, RefreshToken, User
 from freight.identity.schemas import ApiKeyCreate, RegisterRequest, UserCreate, UserUpdate
 from freight.pagination import page_newest_first
@@ -104,19 +105,25 @@ async def authenticate(
 async def issue_tokens(
     session: AsyncSession, tokens: TokenService, user: User, family_id: uuid.UUID | None = None
 ) -> IssuedTokens:
-    """A new access token and a refresh token in ``family_id`` (a new family by default)."""
+    """A new access token and a refresh token in ``family_id`` (a new login by default).
+
+    A login's refresh family is its server-side session: the family id is the session id
+    that the access tokens carry, so ending the session ends them too.
+    """
+    if family_id is None:
+        family_id = (await sessions.start(session, user.id, sessions.SessionKind.API)).id
     refresh = new_secret(REFRESH_PREFIX)
     session.add(
         RefreshToken(
             user_id=user.id,
-            family_id=family_id or uuid.uuid4(),
+            family_id=family_id,
             token_hash=digest(refresh),
             expires_at=utcnow() + tokens.refresh_ttl,
         )
     )
     await session.flush()
     return IssuedTokens(
-        access_token=tokens.issue_access(user.id, user.organization_id, user.role),
+        access_token=tokens.issue_access(user.id, user.organization_id, user.role, family_id),
         refresh_token=refresh,
         expires_in=int(tokens.access_ttl.total_seconds()),
         user=user,
@@ -124,7 +131,8 @@ async def issue_tokens(
 
 
 async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
-    """Revoke every live token of one login."""
+    """Revoke every live token of one login, and end its session."""
+    await sessions.end_login(session, family_id)
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
@@ -159,6 +167,7 @@ async def rotate(session: AsyncSession, tokens: TokenService, refresh_token: str
     user = await session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("account disabled")
+    await sessions.check(session, row.family_id, user.id, idle=timedelta.max)
     return await issue_tokens(session, tokens, user, row.family_id)
 
 
@@ -256,6 +265,7 @@ async def update_user(
         user.password_hash = await hasher.hash(body.password)
         end_sessions = True
     if end_sessions:
+        await sessions.end_all(session, user.id)
         await session.execute(
             update(RefreshToken)
             .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
