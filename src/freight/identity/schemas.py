@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from freight.access import Role
 from freight.schema import Input
@@ -87,6 +87,9 @@ class RegisterResponse(TokenPair):
 class ApiKeyCreate(Input):
     name: Name
     role: Role
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="when the key stops working; none: it does not expire"
+    )
 
 
 class ApiKeyRead(BaseModel):
@@ -97,6 +100,10 @@ class ApiKeyRead(BaseModel):
     role: Role
     prefix: str
     created_at: datetime
+    created_by: uuid.UUID | None = Field(
+        description="the admin who made it; their deactivation or demotion revokes it"
+    )
+    expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
 

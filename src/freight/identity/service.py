@@ -205,6 +205,21 @@ async def get_user(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> U
     return await get_scoped(session, User, actor, user_id)
 
 
+async def user_names(
+    session: AsyncSession, actor: Actor, user_ids: set[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    """Full names of these users of the caller's organisation, by id."""
+    wanted = {u for u in user_ids if u is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(User.id, User.full_name).where(
+            User.id.in_(wanted), User.organization_id == actor.organization_id
+        )
+    )
+    return {user_id: name for user_id, name in rows.tuples()}
+
+
 async def _check_account_link(
     session: AsyncSession, actor: Actor, role: Role, customer_id: uuid.UUID | None
 ) -> None:
@@ -260,6 +275,8 @@ async def update_user(
     if "role" in changes or "customer_id" in changes:
         await _check_account_link(session, actor, Role(user.role), user.customer_id)
     end_sessions = changes.get("is_active") is False
+    if end_sessions or (user.role != Role.ADMIN and "role" in changes):
+        await revoke_keys_created_by(session, user.id)
     if body.password is not None:
         check_password_policy(body.password, min_length)
         user.password_hash = await hasher.hash(body.password)
@@ -282,6 +299,8 @@ async def create_api_key(
     session: AsyncSession, actor: Actor, body: ApiKeyCreate
 ) -> tuple[ApiKey, str]:
     """A new key and its secret, which is returned this once and stored only as a hash."""
+    if body.expires_at is not None and body.expires_at <= utcnow():
+        raise invalid("body", "expires_at", msg="must be in the future")
     secret = new_secret(API_KEY_PREFIX)
     key = ApiKey(
         organization_id=actor.organization_id,
@@ -290,6 +309,7 @@ async def create_api_key(
         prefix=secret[:12],
         key_hash=digest(secret),
         created_by=actor.user_id,
+        expires_at=body.expires_at,
     )
     session.add(key)
     await session.flush()
@@ -311,12 +331,23 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID)
         await session.flush()
 
 
+async def revoke_keys_created_by(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Revoke the live keys an admin made: they must not outlive the admin's authority."""
+    await session.execute(
+        update(ApiKey)
+        .where(ApiKey.created_by == user_id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
 async def authenticate_api_key(session: AsyncSession, secret: str) -> ApiKey:
     """The live key with this secret, its last-used time refreshed at most once a minute."""
     key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == digest(secret)))
     if key is None or key.revoked_at is not None:
         raise Unauthorized("invalid API key")
     now = utcnow()
+    if key.expires_at is not None and key.expires_at <= now:
+        raise Unauthorized("API key expired")
     if key.last_used_at is None or now - key.last_used_at > API_KEY_TOUCH_INTERVAL:
         key.last_used_at = now
         await session.flush()
