@@ -80,8 +80,14 @@ class TokenPair(BaseModel):
     user: UserRead
 
 
-class RegisterResponse(TokenPair):
-    organization_id: uuid.UUID
+class RegisterAccepted(BaseModel):
+    """The same answer whether or not the email already had an account."""
+
+    status: str = "accepted"
+    detail: str = (
+        "If this email was not registered yet, the organisation and its admin now exist: "
+        "sign in with this email and password. If it was, nothing changed."
+    )
 
 
 class ApiKeyCreate(Input):

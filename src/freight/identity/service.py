@@ -70,11 +70,18 @@ async def _flush_user(session: AsyncSession) -> None:
 
 async def register(
     session: AsyncSession, hasher: PasswordHasher, body: RegisterRequest, min_length: int
-) -> User:
-    """Create an organisation and its first admin."""
+) -> User | None:
+    """Create an organisation and its first admin, or nothing if the email is taken.
+
+    The caller answers both cases alike (and the password is hashed in both), so
+    registering cannot tell anyone whether an email has an account.
+    """
     check_password_policy(body.password, min_length)
     email = normalise_email(body.email)
-    await _ensure_email_free(session, email)
+    password_hash = await hasher.hash(body.password)
+    taken = await session.scalar(select(func.count()).where(User.email == email))
+    if taken:
+        return None
     org = Organization(name=body.organization_name)
     session.add(org)
     await session.flush()
@@ -83,10 +90,14 @@ async def register(
         email=email,
         full_name=body.full_name,
         role=Role.ADMIN,
-        password_hash=await hasher.hash(body.password),
+        password_hash=password_hash,
     )
     session.add(user)
-    await _flush_user(session)
+    try:
+        await session.flush()
+    except IntegrityError:  # taken by a concurrent registration: the same answer
+        await session.rollback()
+        return None
     return user
 
 
