@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from freight.cli import app as cli
 from freight.db import utcnow
+from freight.identity import sessions
 from freight.identity.models import UserSession
 from freight.settings import Settings, get_settings
 from tests.helpers import Session, add_user, assert_problem, login
@@ -98,3 +99,17 @@ async def test_idle_time_applies_to_web_sessions_only(
         await db.execute(update(UserSession).values(last_seen_at=long_ago))
         await db.commit()
     assert await me(client, admin) == 200
+
+
+async def test_an_active_web_session_is_touched_often_enough_never_to_look_idle(
+    app: FastAPI, admin: Session
+) -> None:
+    idle = timedelta(minutes=1)
+    async with app.state.ctx.sessions() as db:
+        row = await sessions.start(db, admin.id, sessions.SessionKind.WEB)
+        row.last_seen_at = utcnow() - timedelta(seconds=50)
+        await db.commit()
+        # 50 s of an allowed 60: the call is let through and pushes the idle clock back.
+        assert await sessions.check(db, row.id, admin.id, idle) is True
+        await db.commit()
+        assert utcnow() - row.last_seen_at < timedelta(seconds=5)

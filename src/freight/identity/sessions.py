@@ -19,7 +19,8 @@ from freight.db import utcnow
 from freight.errors import Unauthorized
 from freight.identity.models import UserSession
 
-# last_seen_at is written at most this often, so a busy session does not write per call.
+# last_seen_at is written at most this often (or a quarter of the idle limit, if shorter),
+# so a busy session does not write on every call and an active one never looks idle.
 TOUCH_INTERVAL = timedelta(minutes=1)
 
 
@@ -50,7 +51,7 @@ async def check(
     if row.kind == SessionKind.WEB and now - row.last_seen_at > idle:
         # Nothing to write: last_seen_at stays old, so every later call is refused too.
         raise Unauthorized("session timed out; sign in again")
-    if now - row.last_seen_at < TOUCH_INTERVAL:
+    if now - row.last_seen_at < min(TOUCH_INTERVAL, idle / 4):
         return False
     row.last_seen_at = now
     await session.flush()
