@@ -228,7 +228,7 @@ async def user_names(
             User.id.in_(wanted), User.organization_id == actor.organization_id
         )
     )
-    return {user_id: name for user_id, name in rows.tuples()}
+    return {user_id: name for user_id, name in rows}
 
 
 async def _check_account_link(
