@@ -68,7 +68,12 @@ async def setup(base: str, shipments: int) -> tuple[dict[str, str], list[str]]:
             },
         )
         reg.raise_for_status()
-        auth = {"Authorization": f"Bearer {reg.json()['access_token']}"}
+        signed_in = await http.post(
+            "/api/auth/login",
+            json={"email": "bench@fanout.example", "password": "bench-password-123"},
+        )
+        signed_in.raise_for_status()
+        auth = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
         account = (
             await http.post(
                 "/api/customers",

@@ -77,11 +77,9 @@ async def seed(base_url: str, drivers: int) -> list[tuple[str, str]]:
     """One organisation, and per client a driver with an IN_TRANSIT load: (token, start)."""
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         org = {"organization_name": "Bench Haulage", "full_name": "Bench Admin"}
-        admin = await _post(
-            client,
-            "/api/auth/register",
-            {**org, "email": "bench@acme.example", "password": PASSWORD},
-        )
+        credentials = {"email": "bench@acme.example", "password": PASSWORD}
+        await _post(client, "/api/auth/register", {**org, **credentials})
+        admin = await _post(client, "/api/auth/login", credentials)
         client.headers["Authorization"] = f"Bearer {admin['access_token']}"
         account = await _post(
             client, "/api/customers", {"name": "Prairie Foods", "billing_email": "ap@p.example"}

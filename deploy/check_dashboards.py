@@ -183,6 +183,11 @@ def _traffic(base: str) -> None:
             },
         )
         resp.raise_for_status()
+        resp = http.post(
+            "/api/auth/login",
+            json={"email": "check@example.com", "password": "correct-horse-battery"},
+        )
+        resp.raise_for_status()
         auth = {"Authorization": f"Bearer {resp.json()['access_token']}"}
         http.post("/api/drivers", headers=auth, json={"full_name": "D", "status": "available"})
         for _ in range(3):

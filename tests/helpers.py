@@ -43,13 +43,13 @@ def _session(body: dict[str, Any]) -> Session:
 
 
 async def register(client: AsyncClient, org: str, email: str) -> Session:
-    """Register a new organisation and return its signed-in admin."""
+    """Register a new organisation and return its admin, signed in."""
     resp = await client.post(
         "/api/auth/register",
         json={"organization_name": org, "email": email, "password": PASSWORD, "full_name": "Ada"},
     )
-    assert resp.status_code == 201, resp.text
-    return _session(resp.json())
+    assert resp.status_code == 202, resp.text
+    return await login(client, email)
 
 
 async def login(client: AsyncClient, email: str, password: str = PASSWORD) -> Session:

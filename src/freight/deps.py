@@ -14,8 +14,9 @@ from freight.context import AppContext
 from freight.errors import Forbidden, Unauthorized
 from freight.fleet import service as fleet
 from freight.identity import service as identity
+from freight.identity import sessions
 from freight.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from freight.security.web_sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, csrf_matches
+from freight.security.web_sessions import CSRF_HEADER
 
 
 async def get_context(request: Request) -> AppContext:
@@ -43,9 +44,20 @@ def principal_key(user_id: uuid.UUID | str) -> str:
 
 
 async def principal(
-    ctx: AppContext, session: AsyncSession, user_id: uuid.UUID, org_id: uuid.UUID
+    ctx: AppContext,
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    org_id: uuid.UUID,
+    session_id: uuid.UUID,
 ) -> Actor:
-    """The active user a token names, as an Actor; cached so a read needs no database."""
+    """The active user a token names, as an Actor, while its session is live.
+
+    The session row is read on every call, never cached, so sign-out, a password change
+    (also from the CLI, which cannot reach this process's cache) and the idle timeout
+    take effect on the next request. The user's access facts are cached.
+    """
+    if await sessions.check(session, session_id, user_id, ctx.web.idle):
+        await session.commit()  # keeps last_seen_at; this unit of work ends here
     cached = await ctx.cache.get(principal_key(user_id))
     if cached is None:
         user = await identity.active_user(session, user_id, org_id)
@@ -86,14 +98,16 @@ async def current_actor(request: Request, ctx: Context, session: SessionDep) -> 
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("expected 'Authorization: Bearer <token>'")
         claims = ctx.tokens.verify_access(token.strip())
-        actor = await principal(ctx, session, claims.user_id, claims.organization_id)
-    elif session_cookie := request.cookies.get(SESSION_COOKIE):
-        # The web app's own calls: the session cookie, and the CSRF token repeated in a
-        # header on every call (another site can send the cookie but not the token).
-        if not csrf_matches(request.cookies.get(CSRF_COOKIE), request.headers.get(CSRF_HEADER)):
+        actor = await principal(
+            ctx, session, claims.user_id, claims.organization_id, claims.session_id
+        )
+    elif request.cookies.get(ctx.web.session_cookie):
+        # The web app's own calls: the session cookie, and the session's CSRF token
+        # repeated in a header on every call (another site can send the cookie, not the token).
+        web = ctx.web.claims_in(request.cookies)
+        if not ctx.web.csrf_ok(request.cookies, request.headers.get(CSRF_HEADER)):
             raise Unauthorized("a session cookie needs the X-CSRF-Token header")
-        web = ctx.web.read(session_cookie)
-        actor = await principal(ctx, session, web.user_id, web.organization_id)
+        actor = await principal(ctx, session, web.user_id, web.organization_id, web.session_id)
     else:
         raise Unauthorized()
     await ctx.limits.hit(ctx.limits.api, actor.principal)

@@ -120,6 +120,8 @@ class Settings(BaseSettings):
 
     # Web app (server-rendered pages under /app, public tracking under /track)
     web_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # A web session with no request for this long is over (server-side, whatever the cookie).
+    web_session_idle_minutes: int = Field(default=60, ge=1, le=24 * 60 * 30)
     # Secure cookies are sent over HTTPS only (browsers also accept them on localhost).
     web_secure_cookies: bool = True
     # Where `npm ci` put the browser libraries (socket.io-client, Leaflet).

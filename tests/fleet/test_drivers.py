@@ -57,10 +57,30 @@ async def test_customer_sees_their_loads_driver_masked_and_no_other(
     stranger = await add_user(client, admin, "customer", "other@initech.example")
     dee = await add_driver(client, admin, "dee@acme.example")
     assert_problem(await client.get(f"/api/drivers/{dee.id}", headers=buyer.auth), 404)
+    truck = await client.post(
+        "/api/vehicles",
+        headers=admin.auth,
+        json={
+            "number": "IL-4821",
+            "kind": "tractor",
+            "equipment_type": "dry_van",
+            "capacity_kg": 20000,
+        },
+    )
+    linked = await client.patch(
+        f"/api/drivers/{dee.id}", headers=admin.auth, json={"vehicle_id": truck.json()["id"]}
+    )
+    assert linked.status_code == 200, linked.text
     load = await book_load(client, admin, account)
     await assign(client, admin, load["id"], dee)
     seen = (await client.get(f"/api/drivers/{dee.id}", headers=buyer.auth)).json()
-    assert seen["phone"] == "****0142" and seen["license_number"] == "****5678"
+    # A customer gets the minimal view only: no home, position, hours, licence or user id.
+    assert seen == {
+        "id": str(dee.id),
+        "full_name": "Driver dee",
+        "phone": "****0142",
+        "vehicle_number": "IL-4821",
+    }
     assert_problem(await client.get(f"/api/drivers/{dee.id}", headers=stranger.auth), 404)
 
 

@@ -21,19 +21,27 @@ async def test_register_creates_an_organisation_and_its_admin(client: AsyncClien
     assert me.status_code == 200 and me.json()["id"] == str(admin.id)
 
 
-async def test_register_refuses_a_taken_email_case_insensitively(
+async def test_register_answers_alike_whether_or_not_the_email_is_taken(
     client: AsyncClient, admin: Session
 ) -> None:
-    resp = await client.post(
-        "/api/auth/register",
-        json={
-            "organization_name": "Copy",
-            "email": "ADMIN@acme.example",
-            "password": PASSWORD,
-            "full_name": "X",
-        },
+    def body(email: str) -> dict[str, str]:
+        return {"organization_name": "Copy", "email": email, "password": "x" * 12, "full_name": "X"}
+
+    taken = await client.post("/api/auth/register", json=body("ADMIN@acme.example"))
+    free = await client.post("/api/auth/register", json=body("new@copy.example"))
+    assert taken.status_code == free.status_code == 202
+    assert taken.json() == free.json()
+    assert "access_token" not in taken.text
+    # The taken email's account is untouched; the free one now exists.
+    assert (await client.get("/api/auth/me", headers=admin.auth)).json()["role"] == "admin"
+    stolen = await client.post(
+        "/api/auth/login", json={"email": "admin@acme.example", "password": "x" * 12}
     )
-    assert_problem(resp, 409, "conflict")
+    assert_problem(stolen, 401)
+    fresh = await client.post(
+        "/api/auth/login", json={"email": "new@copy.example", "password": "x" * 12}
+    )
+    assert fresh.status_code == 200
 
 
 async def test_register_refuses_a_short_password_naming_the_field(client: AsyncClient) -> None:
@@ -96,6 +104,7 @@ def _forge(settings: Settings, admin: Session, **changes: object) -> dict[str, o
         "sub": str(admin.id),
         "org": str(admin.organization_id),
         "role": "admin",
+        "sid": jwt.decode(admin.access_token, options={"verify_signature": False})["sid"],
         "typ": "access",
         "iss": "freight",
         "iat": now,

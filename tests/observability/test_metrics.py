@@ -12,7 +12,7 @@ from httpx import ASGITransport, AsyncClient
 from freight.app import create_app
 from freight.settings import Settings
 from tests.conftest import base_settings
-from tests.helpers import Session
+from tests.helpers import Session, login
 from tests.observability.helpers import names, value
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -112,7 +112,9 @@ async def test_shipments_by_status_counts_rows(clean_db: str, tmp_path: Path) ->
                     "full_name": "Ada",
                 },
             )
-            auth = {"Authorization": f"Bearer {resp.json()['access_token']}"}
+            assert resp.status_code == 202, resp.text
+            signed_in = await login(http, "a@acme.example")
+            auth = signed_in.auth
             driver = await http.post(
                 "/api/drivers",
                 headers=auth,

@@ -56,7 +56,7 @@ def form_value(html: str, name: str = "csrf_token") -> str:
 
 def csrf(http: BrowserLike) -> str:
     """The session's CSRF token, as a page would repeat it."""
-    return http.kept["freight_csrf"]
+    return http.kept["__Host-freight_csrf"]
 
 
 @asynccontextmanager

@@ -124,6 +124,9 @@ async def test_an_api_key_secret_is_shown_once_works_and_stops_when_revoked(
     await page.goto(f"{world.url}/app/admin/api-keys")
     assert secret not in await page.content()
     await expect(page.locator("#api-keys")).to_contain_text(secret[:12])
+    row = page.locator("#api-keys tbody tr").first
+    await expect(row.locator("td").nth(2)).to_have_text(world.admin.user["full_name"])
+    await expect(row.locator("td").nth(3)).to_have_text("Never")  # no expiry was set
     await check_page(page, "admin-keys-desktop")
 
     await page.get_by_role("button", name="Revoke Telematics feed").click()

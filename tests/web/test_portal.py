@@ -11,7 +11,7 @@ from playwright.async_api import Page, expect
 from tests.fleet_helpers import assign, book_load, move, tiny_png
 from tests.helpers import Session, add_customer, add_user, register
 from tests.realtime.conftest import LiveServer
-from tests.web.clients import BrowserLike, form_value, signed_in
+from tests.web.clients import BrowserLike, csrf, form_value, signed_in
 from tests.web.conftest import OpenPage, World, check_page, loaded_width, sign_in
 
 RATES = {"currency": "USD", "per_km_cents": {"dry_van": 150, "reefer": 190}}
@@ -229,7 +229,7 @@ async def test_other_accounts_and_organisations_get_404_and_drivers_403(world: W
                 assert (
                     await outsider.get(f"/app/shipments/{load['id']}/{part}")
                 ).status_code == 404
-            token = outsider.kept["freight_csrf"]
+            token = csrf(outsider)
             cancel = await outsider.post(
                 f"/app/shipments/{load['id']}/cancel", data={"csrf_token": token, "reason": "x"}
             )
@@ -281,7 +281,7 @@ async def test_a_customer_cancels_a_pending_shipment_with_a_reason(
         assert "Cancel shipment" not in shown.text
         refused = await http.post(
             f"/app/shipments/{load['id']}/cancel",
-            data={"csrf_token": http.kept["freight_csrf"], "reason": "Too late"},
+            data={"csrf_token": csrf(http), "reason": "Too late"},
         )
         assert refused.status_code == 409 and "only while the shipment is PENDING" in refused.text
 

@@ -27,6 +27,7 @@ from freight.fleet.schemas import (
     DriverCreate,
     DriverLoads,
     DriverPage,
+    DriverPublic,
     DriverRead,
     DriverUpdate,
     VehicleCreate,
@@ -82,9 +83,14 @@ async def my_loads(actor: DriverUser, session: SessionDep) -> DriverLoads:
 
 
 @drivers.get("/{driver_id}")
-async def get_driver(driver_id: uuid.UUID, actor: CurrentUser, session: SessionDep) -> DriverRead:
-    """One driver (staff, or the driver themself)."""
-    return service.driver_view(actor, await service.get_driver(session, actor, driver_id))
+async def get_driver(
+    driver_id: uuid.UUID, actor: CurrentUser, session: SessionDep
+) -> DriverRead | DriverPublic:
+    """One driver (staff, or the driver themself); a customer gets the minimal view."""
+    driver = await service.get_driver(session, actor, driver_id)
+    if actor.role == Role.CUSTOMER:
+        return await service.customer_driver_view(session, driver)
+    return service.driver_view(actor, driver)
 
 
 @drivers.patch("/{driver_id}")

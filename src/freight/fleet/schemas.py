@@ -73,6 +73,15 @@ class DriverRead(BaseModel):
     created_at: datetime
 
 
+class DriverPublic(BaseModel):
+    """What a customer may know of the driver carrying their load, and nothing more."""
+
+    id: uuid.UUID
+    full_name: str
+    phone: str | None = Field(description="masked: the last four digits only")
+    vehicle_number: str | None = Field(description="the plate of the driver's vehicle")
+
+
 class DriverPage(BaseModel):
     items: list[DriverRead]
     next_cursor: str | None

@@ -14,7 +14,14 @@ from freight.access import Actor, Role, get_scoped, scoped
 from freight.db import utcnow
 from freight.errors import Conflict, Forbidden, NotFound, invalid
 from freight.fleet.models import Driver, Vehicle
-from freight.fleet.schemas import DriverCreate, DriverRead, DriverUpdate, VehicleCreate, VehicleRead
+from freight.fleet.schemas import (
+    DriverCreate,
+    DriverPublic,
+    DriverRead,
+    DriverUpdate,
+    VehicleCreate,
+    VehicleRead,
+)
 from freight.identity.models import User
 from freight.pagination import page_newest_first
 from freight.shipments.lifecycle import ACTIVE
@@ -40,6 +47,18 @@ def driver_view(actor: Actor, driver: Driver) -> DriverRead:
         read.phone = mask(read.phone)
         read.license_number = mask(read.license_number)
     return read
+
+
+async def customer_driver_view(session: AsyncSession, driver: Driver) -> DriverPublic:
+    """The minimal view a customer gets of their load's driver: name, masked phone, plate."""
+    plate = (
+        await session.scalar(select(Vehicle.number).where(Vehicle.id == driver.vehicle_id))
+        if driver.vehicle_id
+        else None
+    )
+    return DriverPublic(
+        id=driver.id, full_name=driver.full_name, phone=mask(driver.phone), vehicle_number=plate
+    )
 
 
 def vehicle_view(actor: Actor, vehicle: Vehicle) -> VehicleRead:

@@ -26,8 +26,8 @@ from freight.identity.schemas import (
     ApiKeyRead,
     LoginRequest,
     RefreshRequest,
+    RegisterAccepted,
     RegisterRequest,
-    RegisterResponse,
     TokenPair,
     UserCreate,
     UserPage,
@@ -49,16 +49,19 @@ def _pair(issued: service.IssuedTokens) -> TokenPair:
     )
 
 
-@auth.post("/register", status_code=status.HTTP_201_CREATED)
+@auth.post("/register", status_code=status.HTTP_202_ACCEPTED)
 async def register(
     body: RegisterRequest, request: Request, session: SessionDep, ctx: Context
-) -> RegisterResponse:
-    """Create an organisation and its first admin, signed in."""
+) -> RegisterAccepted:
+    """Create an organisation and its first admin; the answer never says if the email was taken.
+
+    The new admin signs in with ``/api/auth/login``. (Once Freight sends email, the
+    owner of the address will confirm it by a link before the account exists.)
+    """
     await ctx.limits.hit(ctx.limits.login, "register", client_address(request))
-    user = await service.register(session, ctx.passwords, body, ctx.settings.password_min_length)
-    issued = await service.issue_tokens(session, ctx.tokens, user)
+    await service.register(session, ctx.passwords, body, ctx.settings.password_min_length)
     await session.commit()
-    return RegisterResponse(**_pair(issued).model_dump(), organization_id=user.organization_id)
+    return RegisterAccepted()
 
 
 @auth.post("/login")

@@ -69,3 +69,22 @@ class ApiKey(TenantMixin, Base):
     )
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    # None: the key does not expire.
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class UserSession(IdMixin, Base):
+    """One sign-in (a web session or an API login); the id travels in its cookie or tokens.
+
+    A token or cookie is honoured only while its row is live, so ending the row (logout,
+    password change, deactivation, idle timeout) ends the credential at once.
+    """
+
+    __tablename__ = "user_sessions"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # "web" or "api"
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from freight.access import Role
 from freight.schema import Input
@@ -80,13 +80,22 @@ class TokenPair(BaseModel):
     user: UserRead
 
 
-class RegisterResponse(TokenPair):
-    organization_id: uuid.UUID
+class RegisterAccepted(BaseModel):
+    """The same answer whether or not the email already had an account."""
+
+    status: str = "accepted"
+    detail: str = (
+        "If this email was not registered yet, the organisation and its admin now exist: "
+        "sign in with this email and password. If it was, nothing changed."
+    )
 
 
 class ApiKeyCreate(Input):
     name: Name
     role: Role
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="when the key stops working; none: it does not expire"
+    )
 
 
 class ApiKeyRead(BaseModel):
@@ -97,6 +106,10 @@ class ApiKeyRead(BaseModel):
     role: Role
     prefix: str
     created_at: datetime
+    created_by: uuid.UUID | None = Field(
+        description="the admin who made it; their deactivation or demotion revokes it"
+    )
+    expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from freight.access import Actor, Role, get_scoped, scoped
 from freight.db import utcnow
 from freight.errors import Conflict, Unauthorized, invalid
+from freight.identity import sessions
 from freight.identity.models import ApiKey, Organization, RefreshToken, User
 from freight.identity.schemas import ApiKeyCreate, RegisterRequest, UserCreate, UserUpdate
 from freight.pagination import page_newest_first
@@ -69,11 +70,18 @@ async def _flush_user(session: AsyncSession) -> None:
 
 async def register(
     session: AsyncSession, hasher: PasswordHasher, body: RegisterRequest, min_length: int
-) -> User:
-    """Create an organisation and its first admin."""
+) -> User | None:
+    """Create an organisation and its first admin, or nothing if the email is taken.
+
+    The caller answers both cases alike (and the password is hashed in both), so
+    registering cannot tell anyone whether an email has an account.
+    """
     check_password_policy(body.password, min_length)
     email = normalise_email(body.email)
-    await _ensure_email_free(session, email)
+    password_hash = await hasher.hash(body.password)
+    taken = await session.scalar(select(func.count()).where(User.email == email))
+    if taken:
+        return None
     org = Organization(name=body.organization_name)
     session.add(org)
     await session.flush()
@@ -82,10 +90,14 @@ async def register(
         email=email,
         full_name=body.full_name,
         role=Role.ADMIN,
-        password_hash=await hasher.hash(body.password),
+        password_hash=password_hash,
     )
     session.add(user)
-    await _flush_user(session)
+    try:
+        await session.flush()
+    except IntegrityError:  # taken by a concurrent registration: the same answer
+        await session.rollback()
+        return None
     return user
 
 
@@ -104,19 +116,25 @@ async def authenticate(
 async def issue_tokens(
     session: AsyncSession, tokens: TokenService, user: User, family_id: uuid.UUID | None = None
 ) -> IssuedTokens:
-    """A new access token and a refresh token in ``family_id`` (a new family by default)."""
+    """A new access token and a refresh token in ``family_id`` (a new login by default).
+
+    A login's refresh family is its server-side session: the family id is the session id
+    that the access tokens carry, so ending the session ends them too.
+    """
+    if family_id is None:
+        family_id = (await sessions.start(session, user.id, sessions.SessionKind.API)).id
     refresh = new_secret(REFRESH_PREFIX)
     session.add(
         RefreshToken(
             user_id=user.id,
-            family_id=family_id or uuid.uuid4(),
+            family_id=family_id,
             token_hash=digest(refresh),
             expires_at=utcnow() + tokens.refresh_ttl,
         )
     )
     await session.flush()
     return IssuedTokens(
-        access_token=tokens.issue_access(user.id, user.organization_id, user.role),
+        access_token=tokens.issue_access(user.id, user.organization_id, user.role, family_id),
         refresh_token=refresh,
         expires_in=int(tokens.access_ttl.total_seconds()),
         user=user,
@@ -124,7 +142,8 @@ async def issue_tokens(
 
 
 async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
-    """Revoke every live token of one login."""
+    """Revoke every live token of one login, and end its session."""
+    await sessions.end_login(session, family_id)
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
@@ -159,6 +178,7 @@ async def rotate(session: AsyncSession, tokens: TokenService, refresh_token: str
     user = await session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("account disabled")
+    await sessions.check(session, row.family_id, user.id, idle=timedelta.max)
     return await issue_tokens(session, tokens, user, row.family_id)
 
 
@@ -194,6 +214,21 @@ async def list_users(
 async def get_user(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> User:
     """One user of the caller's organisation."""
     return await get_scoped(session, User, actor, user_id)
+
+
+async def user_names(
+    session: AsyncSession, actor: Actor, user_ids: set[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    """Full names of these users of the caller's organisation, by id."""
+    wanted = {u for u in user_ids if u is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(User.id, User.full_name).where(
+            User.id.in_(wanted), User.organization_id == actor.organization_id
+        )
+    )
+    return {user_id: name for user_id, name in rows}
 
 
 async def _check_account_link(
@@ -251,11 +286,14 @@ async def update_user(
     if "role" in changes or "customer_id" in changes:
         await _check_account_link(session, actor, Role(user.role), user.customer_id)
     end_sessions = changes.get("is_active") is False
+    if end_sessions or (user.role != Role.ADMIN and "role" in changes):
+        await revoke_keys_created_by(session, user.id)
     if body.password is not None:
         check_password_policy(body.password, min_length)
         user.password_hash = await hasher.hash(body.password)
         end_sessions = True
     if end_sessions:
+        await sessions.end_all(session, user.id)
         await session.execute(
             update(RefreshToken)
             .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
@@ -272,6 +310,8 @@ async def create_api_key(
     session: AsyncSession, actor: Actor, body: ApiKeyCreate
 ) -> tuple[ApiKey, str]:
     """A new key and its secret, which is returned this once and stored only as a hash."""
+    if body.expires_at is not None and body.expires_at <= utcnow():
+        raise invalid("body", "expires_at", msg="must be in the future")
     secret = new_secret(API_KEY_PREFIX)
     key = ApiKey(
         organization_id=actor.organization_id,
@@ -280,6 +320,7 @@ async def create_api_key(
         prefix=secret[:12],
         key_hash=digest(secret),
         created_by=actor.user_id,
+        expires_at=body.expires_at,
     )
     session.add(key)
     await session.flush()
@@ -301,12 +342,23 @@ async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID)
         await session.flush()
 
 
+async def revoke_keys_created_by(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Revoke the live keys an admin made: they must not outlive the admin's authority."""
+    await session.execute(
+        update(ApiKey)
+        .where(ApiKey.created_by == user_id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
 async def authenticate_api_key(session: AsyncSession, secret: str) -> ApiKey:
     """The live key with this secret, its last-used time refreshed at most once a minute."""
     key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == digest(secret)))
     if key is None or key.revoked_at is not None:
         raise Unauthorized("invalid API key")
     now = utcnow()
+    if key.expires_at is not None and key.expires_at <= now:
+        raise Unauthorized("API key expired")
     if key.last_used_at is None or now - key.last_used_at > API_KEY_TOUCH_INTERVAL:
         key.last_used_at = now
         await session.flush()

@@ -26,16 +26,12 @@ from freight.errors import DomainError, NotFound, Unauthorized
 from freight.events import Event
 from freight.fleet import service as fleet
 from freight.identity import service as identity
+from freight.identity import sessions
 from freight.observability.instrumentation import observe_delivery_lag
 from freight.observability.metrics import WS_CONNECTIONS, WS_CONNECTS, WS_DISCONNECTS, WS_MESSAGES
 from freight.realtime.bridge import LocalBridge, RedisBridge, envelopes, live_item
 from freight.realtime.streams import Cursor, Envelope, Stream
-from freight.security.web_sessions import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
-    cookies_from_environ,
-    csrf_matches,
-)
+from freight.security.web_sessions import cookies_from_environ
 from freight.settings import Settings
 from freight.shipments import service as shipments
 
@@ -125,8 +121,11 @@ class Gateway:
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         try:
-            user_id, org_id = self._authenticate(environ, auth)
+            user_id, org_id, session_id = self._authenticate(environ, auth)
             async with self.ctx.sessions() as session:
+                # An ended, timed-out or foreign session cannot open a socket.
+                if await sessions.check(session, session_id, user_id, self.ctx.web.idle):
+                    await session.commit()
                 user = await identity.active_user(session, user_id, org_id)
                 role = Role(user.role)
                 driver_id = (
@@ -157,22 +156,24 @@ class Gateway:
         WS_CONNECTS.inc()
         self._tasks.append(asyncio.create_task(self._idle_check(sid)))
 
-    def _authenticate(self, environ: dict[str, Any], auth: Any) -> tuple[uuid.UUID, uuid.UUID]:
-        """User and organisation from ``auth.token``, or from the web app's session cookie
-        with ``auth.csrf`` (so another site's page cannot ride a signed-in browser)."""
+    def _authenticate(
+        self, environ: dict[str, Any], auth: Any
+    ) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
+        """User, organisation and session from ``auth.token``, or from the web app's session
+        cookie with ``auth.csrf`` (so another site's page cannot ride a signed-in browser)."""
         auth = auth if isinstance(auth, dict) else {}
         token = auth.get("token")
         if isinstance(token, str) and token:
             claims = self.ctx.tokens.verify_access(token)
-            return claims.user_id, claims.organization_id
+            return claims.user_id, claims.organization_id, claims.session_id
         cookies = cookies_from_environ(environ)
-        if not cookies.get(SESSION_COOKIE):
+        if not cookies.get(self.ctx.web.session_cookie):
             raise Unauthorized("no token")
+        web = self.ctx.web.claims_in(cookies)
         csrf = auth.get("csrf")
-        if not csrf_matches(cookies.get(CSRF_COOKIE), csrf if isinstance(csrf, str) else None):
+        if not self.ctx.web.csrf_ok(cookies, csrf if isinstance(csrf, str) else None):
             raise Unauthorized("a session cookie needs the CSRF token")
-        web = self.ctx.web.read(cookies[SESSION_COOKIE])
-        return web.user_id, web.organization_id
+        return web.user_id, web.organization_id, web.session_id
 
     async def on_disconnect(self, sid: str, *_: Any) -> None:
         actor = self.actors.pop(sid, None)

@@ -27,6 +27,8 @@ class AccessClaims:
     organization_id: uuid.UUID
     role: str
     expires_at: datetime
+    # The server-side session (the login) this token belongs to; it dies with it.
+    session_id: uuid.UUID
 
 
 class TokenService:
@@ -39,13 +41,16 @@ class TokenService:
         self.refresh_ttl = timedelta(days=settings.refresh_token_days)
         self._verified: dict[str, AccessClaims] = {}
 
-    def issue_access(self, user_id: uuid.UUID, organization_id: uuid.UUID, role: str) -> str:
-        """A signed access token for this user."""
+    def issue_access(
+        self, user_id: uuid.UUID, organization_id: uuid.UUID, role: str, session_id: uuid.UUID
+    ) -> str:
+        """A signed access token for this user's session ``session_id``."""
         now = utcnow()
         claims = {
             "sub": str(user_id),
             "org": str(organization_id),
             "role": role,
+            "sid": str(session_id),
             "typ": ACCESS,
             "iss": self._issuer,
             "iat": now,
@@ -58,7 +63,8 @@ class TokenService:
         """Decode and check an access token; anything wrong is 401.
 
         A token that verified once is remembered until it expires: its signature cannot
-        change, and whether its user may still act is checked on every call elsewhere.
+        change, and whether its user and its session may still act is checked on every
+        call elsewhere (``deps.principal``).
         """
         known = self._verified.get(token)
         if known is not None:
@@ -79,7 +85,7 @@ class TokenService:
                 self._key,
                 algorithms=[ALGORITHM],
                 issuer=self._issuer,
-                options={"require": ["exp", "iat", "sub", "org", "role", "typ"]},
+                options={"require": ["exp", "iat", "sub", "org", "role", "typ", "sid"]},
             )
         except jwt.ExpiredSignatureError:
             raise Unauthorized("token expired") from None
@@ -93,6 +99,7 @@ class TokenService:
                 organization_id=uuid.UUID(claims["org"]),
                 role=str(claims["role"]),
                 expires_at=datetime.fromtimestamp(claims["exp"], tz=utcnow().tzinfo),
+                session_id=uuid.UUID(claims["sid"]),
             )
         except (ValueError, TypeError):
             raise Unauthorized("invalid token") from None

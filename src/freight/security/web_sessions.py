@@ -1,21 +1,29 @@
-"""Browser sessions: a signed, expiring cookie, and CSRF protection by double submit.
+"""Browser sessions: a signed cookie naming a server-side session, and CSRF protection.
 
-The session cookie is a JWT (``typ: web``) naming the user and organisation; it is
-HttpOnly, SameSite=Lax and Secure, and expires after ``web_session_hours``. Whether
-the user may still act is checked on every request (a deactivated user is out at
-once), exactly as for API tokens.
+The session cookie is a JWT (``typ: web``) naming the user, the organisation and the
+server-side session (``sid``, a row of ``user_sessions``); it is HttpOnly,
+SameSite=Lax and Secure, and expires after ``web_session_hours``. Whether the user
+and that session may still act is checked on every request (``deps.principal``):
+sign-out, a password change, a deactivation or ``web_session_idle_minutes`` without a
+request end it server-side, so a copied cookie dies with it.
 
-CSRF: a random token lives in its own HttpOnly, SameSite=Strict cookie, and every
-unsafe request made with the session cookie must repeat it, in the ``csrf_token``
-form field or the ``X-CSRF-Token`` header. A page learns it from its
-``<meta name="csrf-token">``; another site can neither read it nor set it.
+CSRF: a signed-in request must repeat the session's CSRF token, an HMAC of its
+``sid`` under the secret key, in the ``csrf_token`` form field or the
+``X-CSRF-Token`` header. Before sign-in (the sign-in form), a random token in its own
+HttpOnly, SameSite=Strict cookie is repeated instead (double submit). A page learns
+its token from ``<meta name="csrf-token">``; another site can neither read it nor set
+it. With Secure cookies the names carry the ``__Host-`` prefix, so no subdomain or
+plain-HTTP page can plant either cookie.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from http.cookies import SimpleCookie
@@ -27,8 +35,9 @@ from freight.db import utcnow
 from freight.errors import Forbidden, Unauthorized
 from freight.settings import Settings
 
-SESSION_COOKIE = "freight_session"
-CSRF_COOKIE = "freight_csrf"
+SESSION_NAME = "freight_session"
+CSRF_NAME = "freight_csrf"
+HOST_PREFIX = "__Host-"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 WEB = "web"
@@ -37,10 +46,11 @@ ALGORITHM = "HS256"
 
 @dataclass(frozen=True, slots=True)
 class WebClaims:
-    """Who a session cookie belongs to."""
+    """Who a session cookie belongs to, and which server-side session it names."""
 
     user_id: uuid.UUID
     organization_id: uuid.UUID
+    session_id: uuid.UUID
     name: str = ""
 
 
@@ -51,18 +61,28 @@ class WebSessions:
         self._key = settings.secret_key.get_secret_value()
         self._issuer = settings.jwt_issuer
         self._ttl = timedelta(hours=settings.web_session_hours)
+        self.idle = timedelta(minutes=settings.web_session_idle_minutes)
         self._secure = settings.web_secure_cookies
+        prefix = HOST_PREFIX if self._secure else ""  # browsers refuse __Host- without Secure
+        self.session_cookie = prefix + SESSION_NAME
+        self.csrf_cookie = prefix + CSRF_NAME
 
     # --- the session ----------------------------------------------------------------
 
     def start(
-        self, response: Response, user_id: uuid.UUID, organization_id: uuid.UUID, name: str
+        self,
+        response: Response,
+        user_id: uuid.UUID,
+        organization_id: uuid.UUID,
+        name: str,
+        session_id: uuid.UUID,
     ) -> None:
-        """Sign the user in on this response (and give them a fresh CSRF token)."""
+        """Sign the user in on this response, with the CSRF token bound to the session."""
         now = utcnow()
         claims = {
             "sub": str(user_id),
             "org": str(organization_id),
+            "sid": str(session_id),
             "name": name,
             "typ": WEB,
             "iss": self._issuer,
@@ -71,7 +91,7 @@ class WebSessions:
         }
         value = jwt.encode(claims, self._key, algorithm=ALGORITHM)
         response.set_cookie(
-            SESSION_COOKIE,
+            self.session_cookie,
             value,
             max_age=int(self._ttl.total_seconds()),
             httponly=True,
@@ -79,11 +99,12 @@ class WebSessions:
             samesite="lax",
             path="/",
         )
-        self.set_csrf(response, new_csrf_token())
+        # The cookie only mirrors the token for clients that read it; the server derives it.
+        self.set_csrf(response, self.csrf_for(session_id))
 
     def end(self, response: Response) -> None:
-        """Sign out: drop both cookies."""
-        for name in (SESSION_COOKIE, CSRF_COOKIE):
+        """Sign out in the browser: drop both cookies (the server ends the session row)."""
+        for name in (self.session_cookie, self.csrf_cookie):
             response.delete_cookie(name, path="/", secure=self._secure, httponly=True)
 
     def read(self, value: str | None) -> WebClaims:
@@ -96,24 +117,50 @@ class WebSessions:
                 self._key,
                 algorithms=[ALGORITHM],
                 issuer=self._issuer,
-                options={"require": ["exp", "iat", "sub", "org", "typ"]},
+                options={"require": ["exp", "iat", "sub", "org", "sid", "typ"]},
             )
             if claims["typ"] != WEB:
                 raise Unauthorized("invalid session")
             return WebClaims(
-                uuid.UUID(claims["sub"]), uuid.UUID(claims["org"]), str(claims.get("name", ""))
+                uuid.UUID(claims["sub"]),
+                uuid.UUID(claims["org"]),
+                uuid.UUID(claims["sid"]),
+                str(claims.get("name", "")),
             )
         except jwt.ExpiredSignatureError:
             raise Unauthorized("session expired") from None
         except (jwt.InvalidTokenError, ValueError, TypeError):
             raise Unauthorized("invalid session") from None
 
+    def claims_in(self, cookies: Mapping[str, str]) -> WebClaims:
+        """The claims of the session cookie among ``cookies``; 401 when absent or invalid."""
+        return self.read(cookies.get(self.session_cookie))
+
     # --- CSRF ---------------------------------------------------------------------------
+
+    def csrf_for(self, session_id: uuid.UUID) -> str:
+        """The CSRF token of one session: an HMAC of its id, so it cannot outlive or leave it."""
+        mac = hmac.new(self._key.encode(), b"csrf:" + session_id.bytes, hashlib.sha256)
+        return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+
+    def expected_csrf(self, cookies: Mapping[str, str]) -> str | None:
+        """The token a request must repeat: its session's, or before sign-in its CSRF cookie's."""
+        try:
+            return self.csrf_for(self.claims_in(cookies).session_id)
+        except Unauthorized:
+            return cookies.get(self.csrf_cookie) or None
+
+    def csrf_ok(self, cookies: Mapping[str, str], presented: str | None) -> bool:
+        """True when ``presented`` is the token this request must repeat (constant-time)."""
+        expected = self.expected_csrf(cookies)
+        if not expected or not presented:
+            return False
+        return hmac.compare_digest(expected.encode(), presented.encode())
 
     def set_csrf(self, response: Response, token: str) -> None:
         """Store the CSRF token in its cookie."""
         response.set_cookie(
-            CSRF_COOKIE,
+            self.csrf_cookie,
             token,
             max_age=int(self._ttl.total_seconds()),
             httponly=True,
@@ -124,16 +171,24 @@ class WebSessions:
 
 
 def new_csrf_token() -> str:
-    """A fresh unguessable CSRF token."""
+    """A fresh unguessable CSRF token (for forms shown before sign-in)."""
     return secrets.token_urlsafe(32)
 
 
+def web_sessions_of(request: Request) -> WebSessions:
+    """The running app's web sessions."""
+    web: WebSessions = request.app.state.ctx.web
+    return web
+
+
 def csrf_token_for(request: Request) -> str:
-    """The CSRF token for the page being rendered: the cookie's, or a new one.
+    """The CSRF token for the page being rendered: its session's, the cookie's, or a new one.
 
     A new one is remembered on ``request.state`` so the response can set the cookie.
     """
-    existing = getattr(request.state, "csrf_token", None) or request.cookies.get(CSRF_COOKIE)
+    existing = getattr(request.state, "csrf_token", None) or web_sessions_of(request).expected_csrf(
+        request.cookies
+    )
     if existing:
         return str(existing)
     token = new_csrf_token()
@@ -142,20 +197,13 @@ def csrf_token_for(request: Request) -> str:
     return token
 
 
-def csrf_matches(cookie: str | None, presented: str | None) -> bool:
-    """True when the presented token equals the cookie's (constant-time)."""
-    if not cookie or not presented:
-        return False
-    return hmac.compare_digest(cookie.encode(), presented.encode())
-
-
 def check_csrf(request: Request, presented: str | None) -> None:
-    """403 unless the request repeats its CSRF cookie."""
-    if not csrf_matches(request.cookies.get(CSRF_COOKIE), presented):
+    """403 unless the request repeats the CSRF token of its session (or sign-in form)."""
+    if not web_sessions_of(request).csrf_ok(request.cookies, presented):
         raise Forbidden("missing or wrong CSRF token; reload the page and try again")
 
 
-def cookies_from_environ(environ: dict[str, object]) -> dict[str, str]:
+def cookies_from_environ(environ: Mapping[str, object]) -> dict[str, str]:
     """The cookies of a raw ASGI/WSGI environ (socket.io hands us one at connect)."""
     raw = environ.get("HTTP_COOKIE")
     if not isinstance(raw, str):

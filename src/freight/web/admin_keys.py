@@ -49,12 +49,14 @@ async def _keys_page(
     cursor: str | None = None,
 ) -> Response:
     keys, next_cursor = await identity.list_api_keys(session, actor, 100, cursor)
+    creators = await identity.user_names(session, actor, {k.created_by for k in keys})
     return renderer(request)(
         request,
         "admin_keys.html",
         actor=actor,
         status_code=status_code,
         keys=keys,
+        creators=creators,
         next_cursor=next_cursor,
         roles=ROLES,
         errors=errors or {},

@@ -19,7 +19,8 @@ from freight.access import Actor, Role
 from freight.deps import Context, SessionDep, client_address, principal
 from freight.errors import DomainError, Forbidden, Unauthorized
 from freight.identity import service as identity
-from freight.security.web_sessions import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, check_csrf
+from freight.identity import sessions
+from freight.security.web_sessions import CSRF_FIELD, CSRF_HEADER, check_csrf
 from freight.web.templating import HOME, renderer
 
 router = APIRouter(include_in_schema=False)
@@ -36,8 +37,10 @@ class SignInRequired(Exception):
 async def web_actor(request: Request, ctx: Context, session: SessionDep) -> Actor:
     """The caller signed in with the session cookie (else: off to the sign-in form)."""
     try:
-        claims = ctx.web.read(request.cookies.get(SESSION_COOKIE))
-        actor = await principal(ctx, session, claims.user_id, claims.organization_id)
+        claims = ctx.web.claims_in(request.cookies)
+        actor = await principal(
+            ctx, session, claims.user_id, claims.organization_id, claims.session_id
+        )
     except Unauthorized:
         raise SignInRequired(request.url.path) from None
     await ctx.limits.hit(ctx.limits.api, actor.principal)
@@ -148,15 +151,23 @@ async def login(request: Request, form: CsrfForm, ctx: Context, session: Session
         return render(
             request, "login.html", status_code=status, next=next_path, email=email, error=message
         )
+    web_session = await sessions.start(session, user.id, sessions.SessionKind.WEB)
     await session.commit()
     response = see_other(safe_next(next_path, HOME[Role(user.role)]))
-    ctx.web.start(response, user.id, user.organization_id, user.full_name)
+    ctx.web.start(response, user.id, user.organization_id, user.full_name, web_session.id)
     return response
 
 
 @router.post("/app/logout")
-async def logout(form: CsrfForm, ctx: Context) -> Response:
-    """End the session."""
+async def logout(request: Request, form: CsrfForm, ctx: Context, session: SessionDep) -> Response:
+    """End the session server-side (a copy of the cookie dies too), then drop the cookies."""
+    try:
+        claims = ctx.web.claims_in(request.cookies)
+    except Unauthorized:
+        pass  # no valid cookie: nothing to end server-side
+    else:
+        await sessions.end(session, claims.session_id, claims.user_id)
+        await session.commit()
     response = see_other("/app/login")
     ctx.web.end(response)
     return response
