@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import func, select
 
-from freight.billing.models import IdempotencyRecord, Payment
+from freight.billing.models import Payment
+from freight.idempotency import IdempotencyRecord
 from tests.billing.conftest import Org, issued_invoice, pay
 from tests.billing.stripe_standin import StandIn
 from tests.helpers import assert_problem
