@@ -15,6 +15,7 @@ from freight.db import create_engine, create_session_factory
 from freight.security.encryption import (
     EncryptionError,
     Keyring,
+    column_context,
     configure_keyring,
     keyring_from_settings,
 )
@@ -40,7 +41,7 @@ async def test_the_database_never_holds_the_plaintext(
     assert resp.json()["phone"] == PHONE
     raw = await _raw_phone(app)
     assert PHONE not in raw and "5550199" not in raw.replace(" ", "")
-    assert raw.startswith("v1:dev:")
+    assert raw.startswith("v2:dev:")
     assert (await client.get(f"/api/users/{driver.id}", headers=admin.auth)).json()[
         "phone"
     ] == PHONE
@@ -81,8 +82,8 @@ async def test_rotation_re_encrypts_under_the_new_key(
             await session.commit()
         assert counts["users.phone"] == 1
         new_raw = await _raw_phone(app)
-        assert new_raw.startswith("v1:k2:") and new_raw != old_raw
-        assert ring.decrypt(new_raw) == PHONE
+        assert new_raw.startswith("v2:k2:") and new_raw != old_raw
+        assert ring.decrypt(new_raw, column_context("users", "phone", admin.id)) == PHONE
         async with create_session_factory(engine)() as session:
             assert (await rotate_keys(session, ring))["users.phone"] == 0  # idempotent
     finally:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
@@ -83,3 +86,90 @@ async def test_models_match_the_migrations(fresh_engine: AsyncEngine) -> None:
             lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
         )
     assert diff == []
+
+
+BEFORE_BOUND = "7c1d2e9a4b10"  # the revision before field encryption was bound to rows
+
+
+async def _raw(engine: AsyncEngine, sql: str) -> list[Any]:
+    async with engine.connect() as conn:
+        return list((await conn.execute(text(sql))).all())
+
+
+async def test_bound_secrets_migrate_up_and_down_with_data(
+    fresh_engine: AsyncEngine, tmp_path: Path
+) -> None:
+    from freight.security.encryption import column_context, current_keyring
+    from tests.conftest import base_settings
+    from tests.fleet_helpers import add_driver, add_vehicle
+    from tests.helpers import login, register, running_client
+
+    await runner.upgrade(fresh_engine)
+    url = fresh_engine.url.render_as_string(hide_password=False)
+    async with running_client(base_settings(url, tmp_path)) as client:
+        admin = await register(client, "Acme Haulage", "admin@acme.example")
+        await client.patch(f"/api/users/{admin.id}", headers=admin.auth, json={"phone": "+1 555"})
+        driver = await add_driver(client, admin, "dee@acme.example")
+        vehicle = await add_vehicle(client, admin, vin="1HGCM82633A004352")
+        account = await client.post(
+            "/api/customers",
+            headers=admin.auth,
+            json={
+                "name": "Globex",
+                "billing_email": "ap@globex.example",
+                "phone": "+1 312 555 0100",
+                "billing_address": "1 Main St\nSpringfield",
+            },
+        )
+        customer = account.json()
+    ring = current_keyring()
+
+    # Down: what the previous code expects (v1, customers' fields in clear, no scope).
+    await runner.downgrade(fresh_engine, BEFORE_BOUND)
+    [(phone, address)] = await _raw(fresh_engine, "SELECT phone, billing_address FROM customers")
+    assert (phone, address) == ("+1 312 555 0100", "1 Main St\nSpringfield")
+    [(user_phone,)] = await _raw(fresh_engine, "SELECT phone FROM users WHERE phone IS NOT NULL")
+    assert user_phone.startswith("v1:") and ring.decrypt(user_phone) == "+1 555"
+    [(licence,)] = await _raw(fresh_engine, "SELECT license_number FROM drivers")
+    assert ring.decrypt(licence) == "D400-1234-5678"
+    async with fresh_engine.begin() as conn:
+        org = (await conn.execute(text("SELECT id FROM organizations"))).scalar_one()
+        await conn.execute(
+            text(
+                "INSERT INTO idempotency_records (id, organization_id, key, route, request_hash,"
+                " status_code, response_body, created_at) VALUES (:id, :org, 'k-1',"
+                " 'POST /api/payments', 'h', 201, :body, CURRENT_TIMESTAMP)"
+            ),
+            {
+                "id": uuid.uuid4() if PG_URL else uuid.uuid4().hex,
+                "org": org,
+                "body": '{"id": "x", "client_secret": "pi_1_secret_2"}',
+            },
+        )
+
+    # Up again: every value bound to its row, nothing secret left in the records.
+    await runner.upgrade(fresh_engine)
+    [(phone, address)] = await _raw(fresh_engine, "SELECT phone, billing_address FROM customers")
+    where = ("customers", customer["id"])
+    assert phone.startswith("v2:") and "555" not in phone and "Main" not in address
+    assert ring.decrypt(phone, column_context(where[0], "phone", uuid.UUID(where[1]))) == (
+        "+1 312 555 0100"
+    )
+    [(user_phone,)] = await _raw(fresh_engine, "SELECT phone FROM users WHERE phone IS NOT NULL")
+    assert ring.decrypt(user_phone, column_context("users", "phone", admin.id)) == "+1 555"
+    [(key, scope, body)] = await _raw(
+        fresh_engine, "SELECT key, scope, response_body FROM idempotency_records"
+    )
+    assert key == hashlib.sha256(b"k-1").hexdigest() and scope == "legacy"
+    assert "pi_1_secret" not in str(body)
+    async with running_client(base_settings(url, tmp_path)) as client:
+        admin = await login(client, "admin@acme.example")
+        read = (await client.get(f"/api/customers/{customer['id']}", headers=admin.auth)).json()
+        assert (read["phone"], read["billing_address"]) == (
+            "+1 312 555 0100",
+            "1 Main St\nSpringfield",
+        )
+        got = await client.get(f"/api/drivers/{driver.id}", headers=admin.auth)
+        assert got.json()["license_number"] == "D400-1234-5678"
+        got = await client.get(f"/api/vehicles/{vehicle['id']}", headers=admin.auth)
+        assert got.json()["vin"] == "1HGCM82633A004352"

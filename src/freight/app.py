@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import socketio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
@@ -29,6 +29,7 @@ from freight.observability.instrumentation import (
 from freight.observability.logging import configure_logging
 from freight.observability.middleware import RequestContextMiddleware
 from freight.realtime.gateway import Gateway
+from freight.schema import no_card_numbers_in_query
 from freight.security.encryption import configure_keyring, keyring_from_settings
 from freight.settings import Settings, get_settings
 from freight.shipments import api as shipments_api
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Operations platform for trucking and freight companies",
         lifespan=lifespan,
+        dependencies=[Depends(no_card_numbers_in_query)],
     )
     install_error_handlers(app)
     app.include_router(health.router)

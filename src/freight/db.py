@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator, Uuid
 
+import freight.security.sealed_rows  # noqa: F401  (encrypts EncryptedString columns per row)
 from freight.observability.instrumentation import TimedQueuePool, instrument_engine
 from freight.settings import Settings
 

@@ -1,7 +1,6 @@
 """Imports every domain's models so ``Base.metadata`` is complete (for Alembic and tests)."""
 
 from freight.billing.models import (
-    IdempotencyRecord,
     Invoice,
     InvoiceCounter,
     InvoicedShipment,
@@ -15,6 +14,7 @@ from freight.billing.models import (
 from freight.dispatch.models import DispatchPlan, ProofOfDelivery
 from freight.events import Event
 from freight.fleet.models import Driver, Vehicle
+from freight.idempotency import IdempotencyRecord
 from freight.identity.models import ApiKey, Organization, RefreshToken, User
 from freight.messaging.models import Message, ReadPointer
 from freight.shipments.models import Customer, Shipment, Stop

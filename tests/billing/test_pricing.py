@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from freight.billing.money import detention_cents, detention_minutes, looks_like_pan, share, times
+from freight.billing.money import detention_cents, detention_minutes, share, times
+from freight.security.pan import looks_like_pan
 from tests.billing.conftest import Org, deliver, invoice, set_stop_times
 from tests.helpers import assert_problem
 

@@ -35,7 +35,7 @@ async def test_personal_data_is_encrypted_at_rest(
         ).one()
         vin = (await conn.execute(text("SELECT vin FROM vehicles"))).scalar_one()
     for raw, plain in ((phone, "555 0142"), (licence, "1234-5678"), (vin, VIN)):
-        assert plain not in raw and raw.startswith("v1:")
+        assert plain not in raw and raw.startswith("v2:")
 
 
 async def test_driver_sees_themself_in_full_but_no_other_driver(

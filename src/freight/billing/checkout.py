@@ -14,8 +14,8 @@ from typing import Any
 
 import anyio
 
+from freight import idempotency as idem
 from freight.access import Actor
-from freight.billing import idempotency as idem
 from freight.billing import payments
 from freight.billing.models import Payment, Refund
 from freight.billing.providers import stripe as provider
@@ -52,13 +52,12 @@ def _down() -> ProviderDown:
 
 async def pay(ctx: AppContext, actor: Actor, key: str, body: PaymentCreate) -> Answer:
     """``POST /api/payments`` with its ``Idempotency-Key``: one payment per key, ever."""
-    org = actor.organization_id
     digest = idem.request_hash(body.model_dump(mode="json"))
     deadline = time.monotonic() + ctx.settings.idempotency_wait_s
     cards = ctx.settings.stripe_secret_key is not None
     while True:
         async with ctx.sessions() as session:
-            record = await idem.claim(session, org, key, PAY_ROUTE, digest)
+            record = await idem.claim(session, actor, key, PAY_ROUTE, digest)
             if record is not None:  # ours: do the work in the same transaction
                 payment = await payments.reserve(session, actor, body, cards)
                 record.resource_id = payment.id
@@ -71,11 +70,13 @@ async def pay(ctx: AppContext, actor: Actor, key: str, body: PaymentCreate) -> A
                     return answer
                 await ctx.commit(session)
                 return await _charge(ctx, actor, record.id, payment, body.payment_method)
-            existing = await idem.find(session, org, key, PAY_ROUTE)
+            existing = await idem.find(session, actor, key, PAY_ROUTE)
             if existing is not None:
                 idem.check_same_request(existing, digest)
                 done = idem.stored(existing)
                 if done is not None:
+                    if done.resource_id is not None:  # still theirs to see?
+                        await payments.get(session, actor, done.resource_id)
                     return Answer(done.status_code, done.body, replayed=True)
                 resumable = existing.resource_id is not None and idem.lease_expired(
                     existing, ctx.settings.idempotency_lock_s
@@ -134,22 +135,42 @@ async def _charge(
         raise _down() from None
     async with ctx.sessions() as session:
         settled = await payments.settle_charge(session, actor, payment.id, result)
-        answer = Answer(201, _payment_body(settled))
-        await idem.complete(session, record_id, answer.status_code, answer.body)
+        body = _payment_body(settled)
+        await idem.complete(session, record_id, 201, body)  # no client_secret: never stored
         await ctx.commit(session)
     PAYMENTS.labels(settled.method, settled.status).inc()
-    return answer
+    if settled.status == "pending" and result.client_secret:
+        body = {**body, "client_secret": result.client_secret}  # this answer only
+    return Answer(201, body)
 
 
 async def refund(
-    ctx: AppContext, actor: Actor, payment_id: uuid.UUID, body: RefundCreate
-) -> RefundRead:
-    """Refund part or all of a payment; card refunds go through the provider."""
+    ctx: AppContext,
+    actor: Actor,
+    payment_id: uuid.UUID,
+    body: RefundCreate,
+    key: str | None = None,
+) -> Answer:
+    """Refund part or all of a payment; card refunds go through the provider.
+
+    With an ``Idempotency-Key`` a retry returns the first refund instead of a second one.
+    """
     async with ctx.sessions() as session:
+        once = await idem.once(
+            session,
+            actor,
+            key,
+            f"POST /api/payments/{payment_id}/refund",
+            body.model_dump(mode="json"),
+            lambda _: payments.get(session, actor, payment_id),
+        )
+        if once.replay is not None:
+            return Answer(once.replay.status_code, once.replay.body, replayed=True)
         payment, pending = await payments.reserve_refund(
             session, actor, payment_id, body.amount_cents, body.reason
         )
         await ctx.commit(session)
+    record_id = None if once.record is None else once.record.id
     if pending.status == "pending" and payment.provider_ref is not None:
         try:
             async with provider.gateway(ctx.settings) as gateway:
@@ -160,13 +181,25 @@ async def refund(
                     metadata={"refund_id": str(pending.id), "payment_id": str(payment.id)},
                 )
         except provider.ProviderUnavailable:
-            raise _down() from None  # stays pending; the provider's webhook settles it
+            # It stays pending and the provider's webhook settles it: a retry with the
+            # key answers with this pending refund, never a second one.
+            await _refund_answer(ctx, record_id, pending.id, payment.id)
+            raise _down() from None
         async with ctx.sessions() as session:
             pending = await payments.settle_refund(session, actor, pending.id, result)
             await ctx.commit(session)
+    return await _refund_answer(ctx, record_id, pending.id, payment.id)
+
+
+async def _refund_answer(
+    ctx: AppContext, record_id: uuid.UUID | None, refund_id: uuid.UUID, payment_id: uuid.UUID
+) -> Answer:
+    """The refund with its payment as they stand, stored for the key's replays."""
     async with ctx.sessions() as session:
-        current = await session.get_one(Refund, pending.id)
-        after = await session.get_one(Payment, payment.id)
-        read = RefundRead.model_validate(current)
-        read.payment = PaymentRead.model_validate(after)
-    return read
+        read = RefundRead.model_validate(await session.get_one(Refund, refund_id))
+        read.payment = PaymentRead.model_validate(await session.get_one(Payment, payment_id))
+        body = read.model_dump(mode="json")
+        if record_id is not None:
+            await idem.complete(session, record_id, 201, body, refund_id)
+            await session.commit()
+    return Answer(201, body)

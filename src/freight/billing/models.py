@@ -1,4 +1,4 @@
-"""Billing tables: rates, frozen prices, invoices and lines, payments, refunds, idempotency.
+"""Billing tables: rates, frozen prices, invoices and lines, payments, refunds, webhook events.
 
 Money is integer minor units (``*_cents``) beside an ISO 4217 currency, never a float.
 Percentages are basis points (``*_bp``: 2450 = 24.50 %), so no float enters a total.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -151,7 +150,6 @@ class Payment(TenantMixin, Base):
     reference: Mapped[str | None] = mapped_column(String(100), default=None)
     provider: Mapped[str | None] = mapped_column(String(16), default=None)
     provider_ref: Mapped[str | None] = mapped_column(String(100), default=None)
-    client_secret: Mapped[str | None] = mapped_column(String(200), default=None)
     card_brand: Mapped[str | None] = mapped_column(String(20), default=None)
     card_last4: Mapped[str | None] = mapped_column(String(4), default=None)
     failure_reason: Mapped[str | None] = mapped_column(String(200), default=None)
@@ -173,28 +171,6 @@ class Refund(TenantMixin, Base):
     provider_ref: Mapped[str | None] = mapped_column(String(100), default=None)
     created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
     settled_at: Mapped[datetime | None] = mapped_column(default=None)
-
-
-class IdempotencyRecord(TenantMixin, Base):
-    """The first response to a request with an ``Idempotency-Key``, for its replays.
-
-    ``status_code`` is null while the first request is still being processed.
-    """
-
-    __tablename__ = "idempotency_records"
-    __table_args__ = (
-        Index("uq_idempotency_records_key", "organization_id", "key", "route", unique=True),
-    )
-
-    key: Mapped[str] = mapped_column(String(255))
-    route: Mapped[str] = mapped_column(String(100))
-    request_hash: Mapped[str] = mapped_column(String(64))
-    resource_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
-    # The owner's lease: another request may resume the work once it has expired.
-    locked_at: Mapped[datetime | None] = mapped_column(default=None)
-    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
-    response_body: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
-    completed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ProviderEvent(Base):

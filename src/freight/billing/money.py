@@ -9,7 +9,6 @@ quantities are decimals, so no binary float ever enters an amount.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -56,26 +55,3 @@ def format_cents(amount_cents: int, currency: str) -> str:
     sign = "-" if amount_cents < 0 else ""
     whole, cents = divmod(abs(amount_cents), 100)
     return f"{currency} {sign}{whole:,}.{cents:02d}"
-
-
-# 13-19 digits, optionally grouped by spaces or dashes: the shape of a card number (PAN).
-_PAN_SHAPE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def looks_like_pan(text: str) -> bool:
-    """True when ``text`` holds something shaped like a card number that passes Luhn."""
-    for match in _PAN_SHAPE.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if 13 <= len(digits) <= 19 and _luhn_ok(digits):
-            return True
-    return False

@@ -143,11 +143,9 @@ async def settle_charge(
     payment.card_brand = result.brand or payment.card_brand
     payment.card_last4 = result.last4 or payment.card_last4
     if result.outcome == "succeeded":
-        payment.client_secret = None
         await _succeed(session, actor, invoice, payment)
     elif result.outcome == "failed":
         payment.status, payment.settled_at = "failed", utcnow()
-        payment.client_secret = None
         payment.failure_reason = result.failure_reason or "declined"
         await session.flush()
         await events.record(
@@ -157,8 +155,7 @@ async def settle_charge(
             "payment.failed",
             _event_data(payment, reason=payment.failure_reason),
         )
-    else:
-        payment.client_secret = result.client_secret
+    else:  # pending: the client_secret goes to the caller only (checkout), never stored
         await session.flush()
     return payment
 

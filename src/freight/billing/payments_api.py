@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel
 
+from freight import idempotency as idem
 from freight.access import Actor, Role
 from freight.billing import checkout, payments, webhooks
-from freight.billing import idempotency as idem
 from freight.billing.providers.stripe import InvalidSignature, verify_event
 from freight.billing.schemas import (
     PaymentCreate,
@@ -88,11 +88,21 @@ async def refund_payment(
     actor: Admin,
     session: SessionDep,
     ctx: Context,
+    response: Response,
     body: RefundCreate | None = None,
+    idempotency_key: idem.KeyHeader = None,
 ) -> RefundRead:
-    """Refund all (default) or part of a payment; never more than was paid."""
+    """Refund all (default) or part of a payment; never more than was paid.
+
+    With ``Idempotency-Key`` a retry returns the first refund instead of making another.
+    """
+    key = idem.optional_key(idempotency_key)
     await session.commit()  # end the sign-in's unit of work: the refund runs its own
-    return await checkout.refund(ctx, actor, payment_id, body or RefundCreate())
+    answer = await checkout.refund(ctx, actor, payment_id, body or RefundCreate(), key)
+    if answer.replayed:
+        response.status_code = answer.status_code
+        response.headers[idem.REPLAYED] = "true"
+    return RefundRead.model_validate(answer.body)
 
 
 @router.post("/api/webhooks/stripe")

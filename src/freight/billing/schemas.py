@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from freight.billing.money import looks_like_pan
 from freight.schema import Input
 from freight.shipments.schemas import Cents, Currency, EquipmentType, Lat, Lng
 
@@ -17,34 +16,6 @@ PositiveCents = Annotated[int, Field(gt=0, le=10**12)]
 InvoiceStatus = Literal["draft", "issued", "partially_paid", "paid", "void"]
 Method = Literal["card", "check", "ach", "wire"]
 PaymentStatus = Literal["pending", "succeeded", "failed", "refunded"]
-NO_PAN = "card numbers are never accepted; pay with a payment method token (pm_...)"
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _reject_pans(value: Any) -> None:
-    """Refuse a request holding anything shaped like a card number, wherever it sits.
-
-    Ids are skipped: a UUID's all-digit groups can pass Luhn by chance (about one
-    invoice id in a few hundred did, refusing a legitimate payment).
-    """
-    if isinstance(value, str) and not _is_uuid(value) and looks_like_pan(value):
-        raise ValueError(NO_PAN)
-    if isinstance(value, int) and not isinstance(value, bool) and looks_like_pan(str(value)):
-        raise ValueError(NO_PAN)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _reject_pans(key)
-            _reject_pans(item)
-    if isinstance(value, list | tuple):
-        for item in value:
-            _reject_pans(item)
 
 
 class RateCardIn(Input):
@@ -183,12 +154,6 @@ class PaymentCreate(Input):
         default=None, description="cheque number, ACH trace or wire reference"
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_card_numbers(cls, data: Any) -> Any:
-        _reject_pans(data)
-        return data
-
 
 class PaymentRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -226,12 +191,6 @@ class RefundCreate(Input):
         default=None, description="default: everything not yet refunded"
     )
     reason: Annotated[str, StringConstraints(max_length=300)] | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_card_numbers(cls, data: Any) -> Any:
-        _reject_pans(data)
-        return data
 
 
 class RefundRead(BaseModel):

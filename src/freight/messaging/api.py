@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response, status
 
+from freight import idempotency as idem
 from freight.db import utcnow
 from freight.deps import DEFAULT_LIMIT, Context, CurrentUser, Cursor, Limit, SessionDep
 from freight.messaging import service
@@ -51,14 +52,32 @@ async def post_message(
     session: SessionDep,
     ctx: Context,
     response: Response,
+    idempotency_key: idem.KeyHeader = None,
 ) -> MessageRead:
-    """Write to the thread (plain text, stored and returned exactly as sent)."""
-    message = await service.post(
-        session, actor, shipment_id, body.body, ctx.settings.message_max_chars
+    """Write to the thread (plain text, stored and returned exactly as sent).
+
+    With ``Idempotency-Key`` a retry with the same body returns the first message.
+    """
+    once = await idem.once(
+        session,
+        actor,
+        idempotency_key,
+        f"POST /api/shipments/{shipment_id}/messages",
+        body.model_dump(mode="json"),
+        lambda _: service.thread_of(session, actor, shipment_id),
     )
-    await ctx.commit(session)  # publishes message.posted: real-time clients get message:new
-    response.headers["Location"] = f"/api/shipments/{shipment_id}/messages?cursor={message.id - 1}"
-    return MessageRead.model_validate(message)
+    if once.replay is not None:
+        idem.mark_replayed(response, once.replay)
+        read = MessageRead.model_validate(once.replay.body)
+    else:
+        message = await service.post(
+            session, actor, shipment_id, body.body, ctx.settings.message_max_chars
+        )
+        read = MessageRead.model_validate(message)
+        await once.done(session, 201, read.model_dump(mode="json"), shipment_id)
+        await ctx.commit(session)  # publishes message.posted: clients get message:new
+    response.headers["Location"] = f"/api/shipments/{shipment_id}/messages?cursor={read.id - 1}"
+    return read
 
 
 @router.post("/{shipment_id}/messages/read")

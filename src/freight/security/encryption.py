@@ -1,8 +1,12 @@
 """Field encryption: AES-256-GCM with a key-id prefix so keys can rotate.
 
-Stored form: ``v1:<key id>:<base64(nonce || ciphertext || tag)>``. The keyring is
-configured once at start-up (``configure_keyring``); reads accept any known key,
-writes always use the active one. ``freight keys rotate`` re-encrypts old rows.
+Stored form: ``v2:<key id>:<base64(nonce || ciphertext || tag)>`` for a column value,
+whose associated data binds it to its key id, table, column and row id: a ciphertext
+copied into another row or column (or another tenant's row) fails authentication
+instead of decrypting there. ``v1`` values (associated data: the key id only) are
+other sealed blobs, such as a web form's one-time secret. The keyring is configured
+once at start-up (``configure_keyring``); reads accept any known key, writes always
+use the active one. ``freight keys rotate`` re-encrypts old rows.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from sqlalchemy.types import TypeDecorator
 
 from freight.settings import Settings
 
-VERSION = "v1"
+VERSION = "v1"  # a blob bound to its key id only
+BOUND = "v2"  # a column value, bound to its table, column and row too
 NONCE_BYTES = 12
 DEV_KEY_ID = "dev"
 
@@ -37,27 +42,30 @@ class Keyring:
     keys: dict[str, bytes]
     active_id: str
 
-    def encrypt(self, plaintext: str) -> str:
-        """Encrypt with the active key."""
+    def encrypt(self, plaintext: str, context: str | None = None) -> str:
+        """Encrypt with the active key; ``context`` (a column's place) binds the value to it."""
         nonce = os.urandom(NONCE_BYTES)
+        version = VERSION if context is None else BOUND
         sealed = AESGCM(self.keys[self.active_id]).encrypt(
-            nonce, plaintext.encode(), self.active_id.encode()
+            nonce, plaintext.encode(), _associated(self.active_id, context)
         )
-        return f"{VERSION}:{self.active_id}:{base64.b64encode(nonce + sealed).decode()}"
+        return f"{version}:{self.active_id}:{base64.b64encode(nonce + sealed).decode()}"
 
-    def decrypt(self, stored: str) -> str:
-        """Decrypt a value written with any known key."""
+    def decrypt(self, stored: str, context: str | None = None) -> str:
+        """Decrypt a value written with any known key, for the same ``context`` only."""
         try:
             version, key_id, payload = stored.split(":", 2)
             key = self.keys[key_id]
         except (ValueError, KeyError):
             raise EncryptionError("value was not written with a known key") from None
-        if version != VERSION:
-            raise EncryptionError(f"unknown format {version}")
-        raw = base64.b64decode(payload)
+        if version != (VERSION if context is None else BOUND):
+            raise EncryptionError(f"unexpected format {version}")
         try:
-            plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], key_id.encode())
-        except InvalidTag:
+            raw = base64.b64decode(payload)
+            plain = AESGCM(key).decrypt(
+                raw[:NONCE_BYTES], raw[NONCE_BYTES:], _associated(key_id, context)
+            )
+        except (InvalidTag, ValueError):
             raise EncryptionError("value failed authentication") from None
         return plain.decode()
 
@@ -66,6 +74,15 @@ class Keyring:
         """The key id a stored value was written with."""
         parts = stored.split(":", 2)
         return parts[1] if len(parts) == 3 else None
+
+
+def _associated(key_id: str, context: str | None) -> bytes:
+    return key_id.encode() if context is None else f"{key_id}|{context}".encode()
+
+
+def column_context(table: str, column: str, row_id: object) -> str:
+    """The associated data of one stored value: where it lives."""
+    return f"{table}.{column}:{row_id}"
 
 
 def keyring_from_settings(settings: Settings) -> Keyring:
@@ -106,14 +123,30 @@ def current_keyring() -> Keyring:
     return _keyring
 
 
+class Sealed(str):
+    """A ciphertext as the column holds it (as opposed to a plaintext value)."""
+
+    __slots__ = ()
+
+
 class EncryptedString(TypeDecorator[str]):
-    """A text column stored encrypted; the database never sees the plaintext."""
+    """A text column stored encrypted; the database never sees the plaintext.
+
+    The type alone cannot know the row (its id is the associated data), so the ORM
+    events in ``security.sealed_rows`` encrypt before a flush and decrypt on load: the
+    column only ever carries ``Sealed`` values, and a plain string written by a Core
+    statement (which would bypass the binding) is refused rather than stored.
+    """
 
     impl = Text
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else current_keyring().encrypt(value)
+        if value is None:
+            return None
+        if not isinstance(value, Sealed):
+            raise EncryptionError("encrypted columns are written through the ORM only")
+        return str(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else current_keyring().decrypt(value)
+        return None if value is None else Sealed(value)

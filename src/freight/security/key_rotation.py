@@ -6,7 +6,7 @@ from sqlalchemy import Column, Table, Text, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.db import Base
-from freight.security.encryption import EncryptedString, Keyring
+from freight.security.encryption import EncryptedString, Keyring, column_context
 
 BATCH = 500
 
@@ -32,7 +32,8 @@ async def rotate_keys(session: AsyncSession, keyring: Keyring) -> dict[str, int]
         for ident, stored in rows:
             if Keyring.key_id_of(stored) == keyring.active_id:
                 continue
-            fresh = keyring.encrypt(keyring.decrypt(stored))
+            context = column_context(table.name, column.name, ident)
+            fresh = keyring.encrypt(keyring.decrypt(stored, context), context)
             await session.execute(
                 update(table).where(pk == ident).values({column.name: type_coerce(fresh, Text)})
             )

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, 
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from freight import idempotency as idem
 from freight.access import Actor, Role
 from freight.context import AppContext
 from freight.deps import (
@@ -98,11 +99,31 @@ async def list_customers(
 
 
 @customer_router.post("", status_code=status.HTTP_201_CREATED)
-async def create_customer(body: CustomerCreate, actor: Staff, session: SessionDep) -> CustomerRead:
-    """Open a shipper account."""
+async def create_customer(
+    body: CustomerCreate,
+    actor: Staff,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: idem.KeyHeader = None,
+) -> CustomerRead:
+    """Open a shipper account (``Idempotency-Key``: a retry returns the first one)."""
+    once = await idem.once(
+        session,
+        actor,
+        idempotency_key,
+        "POST /api/customers",
+        body.model_dump(mode="json"),
+        lambda ident: customers.get(session, actor, ident),
+    )
+    if once.replay is not None:
+        idem.mark_replayed(response, once.replay)
+        return CustomerRead.model_validate(once.replay.body)
     customer = await customers.create(session, actor, body)
+    await session.flush()
+    read = CustomerRead.model_validate(customer)
+    await once.done(session, 201, read.model_dump(mode="json"), customer.id)
     await session.commit()
-    return CustomerRead.model_validate(customer)
+    return read
 
 
 @customer_router.get("/{customer_id}")
@@ -151,12 +172,37 @@ Filters = Annotated[queries.ShipmentFilters, Depends(list_filters)]
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_shipment(
-    body: ShipmentCreate, actor: Booker, session: SessionDep, ctx: Context, response: Response
+    body: ShipmentCreate,
+    actor: Booker,
+    session: SessionDep,
+    ctx: Context,
+    response: Response,
+    idempotency_key: idem.KeyHeader = None,
 ) -> ShipmentRead:
-    """Book a shipment (customers for their own account)."""
-    shipment = await service.create(session, actor, body, ctx.settings.road_factor)
-    response.headers["Location"] = f"/api/shipments/{shipment.id}"
-    return await committed(ctx, session, shipment, response)
+    """Book a shipment (customers for their own account).
+
+    With ``Idempotency-Key`` a retry with the same body returns the first booking.
+    """
+    once = await idem.once(
+        session,
+        actor,
+        idempotency_key,
+        "POST /api/shipments",
+        body.model_dump(mode="json"),
+        lambda ident: service.get_visible(session, actor, ident),
+    )
+    if once.replay is not None:
+        idem.mark_replayed(response, once.replay)
+        read = ShipmentRead.model_validate(once.replay.body)
+    else:
+        shipment = await service.create(session, actor, body, ctx.settings.road_factor)
+        await session.flush()
+        read = ShipmentRead.model_validate(shipment)
+        await once.done(session, 201, read.model_dump(mode="json"), shipment.id)
+        await ctx.commit(session)
+    response.headers["Location"] = f"/api/shipments/{read.id}"
+    _with_etag(response, read.version)
+    return read
 
 
 @router.get("", response_model=ShipmentPage)

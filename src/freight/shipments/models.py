@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from freight.db import Base, IdMixin, TenantMixin, utcnow
+from freight.security.encryption import EncryptedString
 
 EQUIPMENT_TYPES = (
     "dry_van",
@@ -28,8 +29,8 @@ class Customer(TenantMixin, Base):
 
     name: Mapped[str] = mapped_column(String(200))
     billing_email: Mapped[str] = mapped_column(String(320))
-    phone: Mapped[str | None] = mapped_column(String(40), default=None)
-    billing_address: Mapped[str | None] = mapped_column(Text, default=None)
+    phone: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
+    billing_address: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
     payment_terms_days: Mapped[int] = mapped_column(default=30)
     credit_limit_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from sqlalchemy import exists
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from freight import idempotency as idem
 from freight.access import Actor, Role, scoped
-from freight.billing import idempotency as idem
 from freight.billing import invoices
 from freight.billing.models import InvoicedShipment
 from freight.billing.schemas import InvoiceCreate, VoidRequest

@@ -24,10 +24,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from freight import idempotency as idem
 from freight.access import Actor, Role, scoped
 from freight.billing import api as billing_api
 from freight.billing import checkout, ledger, payments
-from freight.billing import idempotency as idem
 from freight.billing.models import Invoice
 from freight.billing.schemas import PaymentCreate
 from freight.context import AppContext
