@@ -13,7 +13,7 @@ column, and forgets idempotency records (their keys are hashed; the old code can
 find them).
 
 Revision ID: 3b5e8d21c7f4
-Revises: 7c1d2e9a4b10
+Revises: 5e55101d2301
 Create Date: 2026-12-01 23:30:00.000000
 """
 
@@ -26,7 +26,7 @@ from alembic import op
 from freight.security.encryption import column_context, current_keyring
 
 revision: str = "3b5e8d21c7f4"
-down_revision: str | None = "7c1d2e9a4b10"
+down_revision: str | None = "5e55101d2301"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
