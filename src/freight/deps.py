@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -14,6 +15,7 @@ from freight.context import AppContext
 from freight.errors import Forbidden, Unauthorized
 from freight.fleet import service as fleet
 from freight.identity import service as identity
+from freight.observability.middleware import unless_server_error
 from freight.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from freight.security.web_sessions import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, csrf_matches
 
@@ -27,9 +29,18 @@ async def get_context(request: Request) -> AppContext:
 Context = Annotated[AppContext, Depends(get_context)]
 
 
-async def get_session(ctx: Context) -> AsyncIterator[AsyncSession]:
-    """One session per request; the route commits, closing rolls back anything uncommitted."""
-    async with ctx.sessions() as session:
+# Methods whose requests only read: their sessions begin deferred (no lock on SQLite).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_session(request: Request, ctx: Context) -> AsyncIterator[AsyncSession]:
+    """One session per request; the route commits, closing rolls back anything uncommitted.
+
+    A read-only request gets a read-only session, so it never queues for (or holds) the
+    embedded database's write lock; other methods take the lock when they begin.
+    """
+    factory = ctx.read_sessions if request.method in READ_METHODS else ctx.sessions
+    async with factory() as session:
         yield session
 
 
@@ -96,9 +107,18 @@ async def current_actor(request: Request, ctx: Context, session: SessionDep) -> 
         actor = await principal(ctx, session, web.user_id, web.organization_id)
     else:
         raise Unauthorized()
-    await ctx.limits.hit(ctx.limits.api, actor.principal)
+    await count_api_call(request, ctx, actor)
     request.state.actor = actor
     return actor
+
+
+async def count_api_call(request: Request, ctx: AppContext, actor: Actor) -> None:
+    """Refuse (429) a caller whose API window is full; count this call unless it fails 5xx."""
+    await ctx.limits.check(ctx.limits.api, actor.principal)
+    unless_server_error(
+        request.scope.setdefault("state", {}),
+        partial(ctx.limits.record, ctx.limits.api, actor.principal),
+    )
 
 
 CurrentUser = Annotated[Actor, Depends(current_actor)]

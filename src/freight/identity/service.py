@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, Role, get_scoped, scoped
-from freight.db import utcnow
+from freight.db import end_read, utcnow
 from freight.errors import Conflict, Unauthorized, invalid
 from freight.identity.models import ApiKey, Organization, RefreshToken, User
 from freight.identity.schemas import ApiKeyCreate, RegisterRequest, UserCreate, UserUpdate
@@ -72,6 +72,8 @@ async def register(
 ) -> User:
     """Create an organisation and its first admin."""
     check_password_policy(body.password, min_length)
+    # Hashed before the first statement: the transaction (the SQLite write lock) is short.
+    password_hash = await hasher.hash(body.password)
     email = normalise_email(body.email)
     await _ensure_email_free(session, email)
     org = Organization(name=body.organization_name)
@@ -82,7 +84,7 @@ async def register(
         email=email,
         full_name=body.full_name,
         role=Role.ADMIN,
-        password_hash=await hasher.hash(body.password),
+        password_hash=password_hash,
     )
     session.add(user)
     await _flush_user(session)
@@ -94,6 +96,7 @@ async def authenticate(
 ) -> User:
     """The active user with these credentials, or ``Unauthorized`` (same answer for every miss)."""
     user = await session.scalar(select(User).where(User.email == normalise_email(email)))
+    await end_read(session)  # verify outside any transaction: no lock held while hashing
     ok = await hasher.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         raise Unauthorized("invalid email or password")
@@ -308,6 +311,9 @@ async def authenticate_api_key(session: AsyncSession, secret: str) -> ApiKey:
         raise Unauthorized("invalid API key")
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at > API_KEY_TOUCH_INTERVAL:
+        # A new transaction whose first statement writes: on SQLite it waits for the lock
+        # even in a read-only request, where a read-then-write one would fail at once.
+        await end_read(session)
         key.last_used_at = now
         await session.flush()
     return key
