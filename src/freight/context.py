@@ -9,15 +9,17 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from freight.cache import Cache, MemoryCache, RedisCache
-from freight.db import create_engine, create_session_factory
+from freight.db import create_engine, create_probe_engine, create_session_factory
 from freight.events import EventBus
 from freight.migrations.runner import ensure_schema
 from freight.realtime.live import LiveHub
+from freight.redis_pool import create_redis
 from freight.security.passwords import PasswordHasher
 from freight.security.ratelimit import RateLimits
 from freight.security.tokens import TokenService
 from freight.security.web_sessions import WebSessions
 from freight.settings import Settings
+from freight.slots import Slots
 
 
 @dataclass
@@ -27,6 +29,9 @@ class AppContext:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    read_sessions: async_sessionmaker[AsyncSession]
+    probe_engine: AsyncEngine
+    exports: Slots
     passwords: PasswordHasher
     tokens: TokenService
     limits: RateLimits
@@ -46,7 +51,7 @@ class AppContext:
         except BaseException:
             await engine.dispose()
             raise
-        redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        redis = create_redis(settings)
         cache: Cache = (
             RedisCache(redis) if redis is not None else MemoryCache(settings.cache_max_entries)
         )
@@ -54,6 +59,9 @@ class AppContext:
             settings=settings,
             engine=engine,
             sessions=create_session_factory(engine),
+            read_sessions=create_session_factory(engine, read_only=True),
+            probe_engine=create_probe_engine(settings),
+            exports=Slots(settings.export_concurrency, "exports"),
             passwords=PasswordHasher(settings),
             tokens=TokenService(settings),
             limits=RateLimits(settings, redis),
@@ -75,3 +83,4 @@ class AppContext:
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
+        await self.probe_engine.dispose()

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import NullPool, QueuePool
 from sqlalchemy.types import TypeDecorator, Uuid
 
 import freight.security.sealed_rows  # noqa: F401  (encrypts EncryptedString columns per row)
@@ -89,11 +90,20 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Execution option of connections (and so sessions) whose units of work only read.
+READ_ONLY = "freight_read_only"
+
+
 def _sqlite_begin(conn: Any) -> None:
-    # Take the write lock up front: a deferred transaction that reads, then writes after
-    # another writer committed fails at once with "database is locked" instead of waiting.
-    # IMMEDIATE makes concurrent writers queue on the busy timeout, like row locks would.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read-only unit of work begins deferred: in WAL mode it reads a snapshot and takes
+    # no lock, so a slow or stalled reader blocks nobody. A writing one takes the write
+    # lock up front: a deferred transaction that reads, then writes after another writer
+    # committed fails at once with "database is locked" instead of waiting; IMMEDIATE
+    # makes concurrent writers queue on the busy timeout, like row locks would.
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN DEFERRED")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -102,7 +112,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=settings.db_echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url,
+            echo=settings.db_echo,
+            connect_args={"timeout": 30},
+            pool_timeout=settings.db_pool_timeout_s,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         instrument_engine(engine)
@@ -123,6 +138,50 @@ def create_engine(settings: Settings) -> AsyncEngine:
     return engine
 
 
-def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded objects usable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def create_probe_engine(settings: Settings) -> AsyncEngine:
+    """An engine of its own for the readiness probe: a fresh connection each time, no pool.
+
+    A probe that queued on the app's pool would wait out the pool timeout while every
+    connection is busy and then call a working database "down".
+    """
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return create_async_engine(
+            url, poolclass=NullPool, connect_args={"timeout": settings.ready_timeout_s}
+        )
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+asyncpg")
+    return create_async_engine(
+        url, poolclass=NullPool, connect_args={"timeout": settings.ready_timeout_s}
+    )
+
+
+def create_session_factory(
+    engine: AsyncEngine, *, read_only: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit (``read_only``: that never write).
+
+    A read-only session's transactions begin deferred on SQLite; they must not write, since
+    a deferred transaction that read and then writes cannot wait for the lock.
+    """
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
+
+
+async def end_read(session: AsyncSession) -> None:
+    """End the session's transaction before slow work (hashing, solving) so it holds no lock.
+
+    Only for a unit of work that has written nothing yet; loaded objects stay usable, and
+    the next statement begins a new transaction.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("end_read() with pending changes would commit them")
+    await session.commit()
+
+
+def pool_saturated(engine: AsyncEngine) -> bool:
+    """True when every connection the pool may open is checked out (the next caller waits)."""
+    pool = engine.pool
+    if not isinstance(pool, QueuePool):
+        return False
+    return pool.checkedout() >= pool.size() + max(int(getattr(pool, "_max_overflow", 0)), 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -15,6 +16,7 @@ from freight.errors import Forbidden, Unauthorized
 from freight.fleet import service as fleet
 from freight.identity import service as identity
 from freight.identity import sessions
+from freight.observability.middleware import unless_server_error
 from freight.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from freight.security.web_sessions import CSRF_HEADER
 
@@ -28,9 +30,18 @@ async def get_context(request: Request) -> AppContext:
 Context = Annotated[AppContext, Depends(get_context)]
 
 
-async def get_session(ctx: Context) -> AsyncIterator[AsyncSession]:
-    """One session per request; the route commits, closing rolls back anything uncommitted."""
-    async with ctx.sessions() as session:
+# Methods whose requests only read: their sessions begin deferred (no lock on SQLite).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_session(request: Request, ctx: Context) -> AsyncIterator[AsyncSession]:
+    """One session per request; the route commits, closing rolls back anything uncommitted.
+
+    A read-only request gets a read-only session, so it never queues for (or holds) the
+    embedded database's write lock; other methods take the lock when they begin.
+    """
+    factory = ctx.read_sessions if request.method in READ_METHODS else ctx.sessions
+    async with factory() as session:
         yield session
 
 
@@ -110,9 +121,18 @@ async def current_actor(request: Request, ctx: Context, session: SessionDep) -> 
         actor = await principal(ctx, session, web.user_id, web.organization_id, web.session_id)
     else:
         raise Unauthorized()
-    await ctx.limits.hit(ctx.limits.api, actor.principal)
+    await count_api_call(request, ctx, actor)
     request.state.actor = actor
     return actor
+
+
+async def count_api_call(request: Request, ctx: AppContext, actor: Actor) -> None:
+    """Refuse (429) a caller whose API window is full; count this call unless it fails 5xx."""
+    await ctx.limits.check(ctx.limits.api, actor.principal)
+    unless_server_error(
+        request.scope.setdefault("state", {}),
+        partial(ctx.limits.record, ctx.limits.api, actor.principal),
+    )
 
 
 CurrentUser = Annotated[Actor, Depends(current_actor)]

@@ -6,13 +6,17 @@ from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from freight.dependency_errors import DEPENDENCY_ERRORS, unavailable
+
 PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger("freight.errors")
 
 
 class DomainError(Exception):
@@ -74,6 +78,18 @@ class ValidationFailed(DomainError):
 def invalid(*loc: str | int, msg: str) -> ValidationFailed:
     """A 422 naming one field, e.g. ``invalid("body", "customer_id", msg="no such customer")``."""
     return ValidationFailed(f"{loc[-1]}: {msg}", errors=[{"loc": list(loc), "msg": msg}])
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency is busy or down: try again after ``Retry-After`` seconds."""
+
+    status, code = 503, "service_unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after_s: int = 5) -> None:
+        super().__init__(
+            detail or "a service this request needs is unavailable; retry shortly",
+            headers={"Retry-After": str(max(1, retry_after_s))},
+        )
 
 
 class RateLimited(DomainError):
@@ -149,6 +165,29 @@ async def handle_http_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, code, detail, headers=getattr(exc, "headers", None))
 
 
+async def handle_dependency_error(_: Request, exc: Exception) -> JSONResponse:
+    """A database or Redis that is down, locked or out of connections as a 503 to retry.
+
+    Any other error of those libraries is a defect: re-raised for the last-resort 500.
+    """
+    response = dependency_problem(exc)
+    if response is None:
+        raise exc
+    return response
+
+
+def dependency_problem(exc: BaseException) -> JSONResponse | None:
+    """The 503 problem+json (with ``Retry-After``) for an unavailable dependency, else None."""
+    found = unavailable(exc)
+    if found is None:
+        return None
+    log.warning("dependency.unavailable", dependency=found.dependency, error=type(exc).__name__)
+    error = ServiceUnavailable(
+        f"{found.dependency} {found.state}; retry shortly", retry_after_s=found.retry_after_s
+    )
+    return problem(error.status, error.code, error.detail, headers=error.headers)
+
+
 async def _stale_write(_: Request, exc: Exception) -> JSONResponse:
     # The version check in the UPDATE found another writer got there first.
     return problem(
@@ -159,6 +198,8 @@ async def _stale_write(_: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Map every expected error to problem+json; unexpected ones are handled by middleware."""
     app.add_exception_handler(DomainError, handle_domain_error)
+    for kind in DEPENDENCY_ERRORS:
+        app.add_exception_handler(kind, handle_dependency_error)
     app.add_exception_handler(StaleDataError, _stale_write)
     app.add_exception_handler(RequestValidationError, handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, handle_http_error)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
+import structlog
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from freight import __version__
+from freight.context import AppContext
+from freight.db import pool_saturated
 from freight.deps import Context
 from freight.observability.scrape import set_dependency
 
+log = structlog.get_logger("freight.health")
 router = APIRouter(prefix="/api", tags=["operations"])
 
 
@@ -27,14 +32,8 @@ async def health(ctx: Context) -> dict[str, object]:
 
 @router.get("/ready", response_model=None)
 async def ready(ctx: Context) -> JSONResponse:
-    """Every dependency answers; 503 naming the ones that do not."""
-    checks: dict[str, str] = {}
-    try:
-        async with ctx.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception:  # any failure means not ready; the reason goes to the log, not the client
-        checks["database"] = "down"
+    """Every dependency answers; 503 naming the ones that do not ("busy" is still ready)."""
+    checks: dict[str, str] = {"database": await database_state(ctx)}
     if ctx.redis is not None:
         try:
             await ctx.redis.ping()
@@ -42,7 +41,26 @@ async def ready(ctx: Context) -> JSONResponse:
         except Exception:
             checks["redis"] = "down"
     for name, state in checks.items():
-        set_dependency(name, state == "ok")
-    down = [name for name, state in checks.items() if state != "ok"]
-    body = {"status": "ok" if not down else "unavailable", "checks": checks, "down": down}
+        set_dependency(name, state != "down")
+    down = [name for name, state in checks.items() if state == "down"]
+    busy = [name for name, state in checks.items() if state == "busy"]
+    status = "unavailable" if down else "busy" if busy else "ok"
+    body = {"status": status, "checks": checks, "down": down}
     return JSONResponse(body, status_code=503 if down else 200)
+
+
+async def database_state(ctx: AppContext) -> str:
+    """``ok``, ``busy`` (it answers, but every pooled connection is in use) or ``down``.
+
+    The probe opens a connection of its own with a short timeout: queueing on a saturated
+    pool would wait out the pool timeout and call a working database down, and a load
+    balancer would then take every instance out at once. A busy instance stays in.
+    """
+    try:
+        async with asyncio.timeout(ctx.settings.ready_timeout_s):
+            async with ctx.probe_engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+    except Exception:  # any failure means not ready; the reason goes to the log, not the client
+        log.warning("ready.database_down", exc_info=True)
+        return "down"
+    return "busy" if pool_saturated(ctx.engine) else "ok"

@@ -32,13 +32,20 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_max_overflow: int = Field(default=5, ge=0, le=200)
-    db_pool_timeout_s: float = Field(default=10.0, gt=0)
+    # How long a request waits for a pooled connection before it is answered 503: short,
+    # since a person (or a retrying client) is waiting, and a long queue only grows.
+    db_pool_timeout_s: float = Field(default=3.0, gt=0)
     db_echo: bool = False
     # Test each pooled connection before use (a round trip per checkout); off by default.
     db_pool_pre_ping: bool = False
     db_pool_recycle_s: int = Field(default=1800, ge=60)
     auto_migrate: bool | None = None
     redis_url: str | None = None
+    redis_pool_size: int = Field(default=100, ge=1, le=10_000)
+    # How long a call waits for a free Redis connection when all are in use.
+    redis_pool_timeout_s: float = Field(default=2.0, gt=0)
+    # The readiness probe's own connection must answer within this time.
+    ready_timeout_s: float = Field(default=2.0, gt=0, le=60)
 
     # Tokens
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
@@ -66,6 +73,9 @@ class Settings(BaseSettings):
     cache_ttl_s: int = Field(default=300, ge=1)
     cache_max_entries: int = Field(default=10_000, ge=10)
     rate_limit_tracking: str = "60/minute"
+    # Exports streaming at once per process, and how long one send may wait on a client.
+    export_concurrency: int = Field(default=4, ge=1, le=1000)
+    export_send_timeout_s: float = Field(default=30.0, gt=0)
 
     # Dispatch and proof of delivery
     average_speed_kmh: float = Field(default=65.0, gt=0, le=130)

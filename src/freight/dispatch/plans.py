@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, get_scoped, scoped
-from freight.db import utcnow
+from freight.db import end_read, utcnow
 from freight.dispatch import assignment
 from freight.dispatch.assignment import Planning, driver_candidate, load_candidate
 from freight.dispatch.models import DispatchPlan
@@ -70,6 +70,9 @@ async def create_plan(
             unplaced.append(str(d.id))
         else:
             candidates.append(candidate)
+    # Solve outside any transaction: the board was read, no lock is held while solving,
+    # and the plan is stored in a transaction of its own (apply re-checks every pair).
+    await end_read(session)
     plan = await anyio.to_thread.run_sync(
         propose, candidates, load_candidates, params, limiter=_limiter()
     )

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, Role, get_scoped, scoped
-from freight.db import utcnow
+from freight.db import end_read, utcnow
 from freight.errors import Conflict, Unauthorized, invalid
 from freight.identity import sessions
 from freight.identity.models import ApiKey, Organization, RefreshToken, User
@@ -77,6 +77,8 @@ async def register(
     registering cannot tell anyone whether an email has an account.
     """
     check_password_policy(body.password, min_length)
+    # Hashed before the first statement: the transaction (the SQLite write lock) is short.
+    password_hash = await hasher.hash(body.password)
     email = normalise_email(body.email)
     password_hash = await hasher.hash(body.password)
     taken = await session.scalar(select(func.count()).where(User.email == email))
@@ -106,6 +108,7 @@ async def authenticate(
 ) -> User:
     """The active user with these credentials, or ``Unauthorized`` (same answer for every miss)."""
     user = await session.scalar(select(User).where(User.email == normalise_email(email)))
+    await end_read(session)  # verify outside any transaction: no lock held while hashing
     ok = await hasher.verify(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         raise Unauthorized("invalid email or password")
@@ -360,6 +363,9 @@ async def authenticate_api_key(session: AsyncSession, secret: str) -> ApiKey:
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthorized("API key expired")
     if key.last_used_at is None or now - key.last_used_at > API_KEY_TOUCH_INTERVAL:
+        # A new transaction whose first statement writes: on SQLite it waits for the lock
+        # even in a read-only request, where a read-then-write one would fail at once.
+        await end_read(session)
         key.last_used_at = now
         await session.flush()
     return key

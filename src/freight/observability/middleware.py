@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from freight.errors import problem
+from freight.errors import dependency_problem, problem
 
 log = structlog.get_logger("freight.http")
 REQUEST_ID_HEADER = b"x-request-id"
@@ -22,6 +23,24 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+# Request-state key of a callback run when the answer is not a server error (e.g. counting
+# the call against the caller's rate limit: a failure of ours must not use up their quota).
+UNLESS_SERVER_ERROR = "unless_server_error"
+
+
+def unless_server_error(scope_state: dict[str, object], fn: Callable[[], Awaitable[None]]) -> None:
+    """Run ``fn`` just before the response starts, unless its status is 5xx."""
+    scope_state[UNLESS_SERVER_ERROR] = fn
+
+
+async def _run_unless_server_error(scope: Scope, status: int) -> None:
+    fn = scope.get("state", {}).pop(UNLESS_SERVER_ERROR, None)
+    if fn is None or status >= 500:
+        return
+    try:
+        await fn()
+    except Exception:  # counting after the fact must not turn an answer into an error
+        log.warning("request.after_count_failed", exc_info=True)
 
 
 class RequestContextMiddleware:
@@ -47,6 +66,8 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 status = message["status"]
+                # Before the client can see the answer, so its next call sees the count.
+                await _run_unless_server_error(scope, status)
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER, request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
@@ -57,11 +78,11 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
-        except Exception:
+        except Exception as exc:
             log.exception("request.failed", method=scope["method"], path=scope["path"])
             if response_started:
                 raise
-            response = problem(
+            response = dependency_problem(exc) or problem(
                 500,
                 "internal_error",
                 "an unexpected error occurred; quote the request id when reporting it",

@@ -227,11 +227,10 @@ async def export_shipments(
     filters: Filters,
     format: Literal["csv", "json"] = "csv",
 ) -> StreamingResponse:
-    """Every matching shipment as CSV or JSON, streamed."""
-    body = export.stream(ctx.sessions, actor, filters, format)
-    media = "text/csv" if format == "csv" else "application/json"
-    headers = {"Content-Disposition": f'attachment; filename="shipments.{format}"'}
-    return StreamingResponse(body, media_type=media, headers=headers)
+    """Every matching shipment as CSV or JSON, streamed (503 when too many are running)."""
+    return await export.open_export(
+        ctx.read_sessions, ctx.exports, actor, filters, format, ctx.settings.export_send_timeout_s
+    )
 
 
 @router.get("/{shipment_id}", response_model=ShipmentRead)

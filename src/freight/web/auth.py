@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from freight.access import Actor, Role
-from freight.deps import Context, SessionDep, client_address, principal
+from freight.deps import Context, SessionDep, client_address, count_api_call, principal
 from freight.errors import DomainError, Forbidden, Unauthorized
 from freight.identity import service as identity
 from freight.identity import sessions
@@ -43,7 +43,7 @@ async def web_actor(request: Request, ctx: Context, session: SessionDep) -> Acto
         )
     except Unauthorized:
         raise SignInRequired(request.url.path) from None
-    await ctx.limits.hit(ctx.limits.api, actor.principal)
+    await count_api_call(request, ctx, actor)
     request.state.actor = actor
     request.state.user_name = claims.name
     return actor
