@@ -20,6 +20,7 @@ EquipmentType = Literal[
 ]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Notes = Annotated[str, StringConstraints(max_length=2000)]
+CURRENCY_HELP = "the organisation's, from its rates: omit it (any other currency is refused)"
 
 
 class CustomerCreate(Input):
@@ -89,8 +90,10 @@ class ShipmentFields(Input):
     commodity: Annotated[str, StringConstraints(max_length=200)] | None = None
     hazmat: bool = False
     declared_value_cents: Cents | None = None
-    price_cents: Cents | None = None
-    currency: Currency = "USD"
+    price_cents: Cents | None = Field(
+        default=None, description="staff only: a price set by hand; omitted, the quote is frozen"
+    )
+    currency: Currency | None = Field(default=None, description=CURRENCY_HELP)
     notes: Notes | None = None
     stops: Annotated[list[StopIn], Field(min_length=2, max_length=25)]
 
@@ -102,9 +105,28 @@ class ShipmentCreate(ShipmentFields):
 
 
 class ShipmentReplace(ShipmentFields):
-    """PUT: every editable field; ``status`` is a transition."""
+    """PUT: the whole description of the load; ``status`` is a transition.
 
-    status: Status | None = None
+    An omitted optional field takes its default (``notes``, ``pieces``, ... become null,
+    ``hazmat`` false), except ``price_cents``, ``currency`` and ``status``, which an omitted
+    value leaves as they are.
+    """
+
+    price_cents: Cents | None = Field(
+        default=None,
+        description=(
+            "omitted: the price is kept (re-quoted when the stops or equipment change, kept "
+            "when it was set by hand). Staff only: a number sets the price by hand, null "
+            "clears it (priced from the rates when invoiced). Customers omit it or repeat it."
+        ),
+    )
+    currency: Currency | None = Field(default=None, description=CURRENCY_HELP)
+    status: Status | None = Field(default=None, description="omitted or null: no move")
+
+    def changes(self) -> dict[str, Any]:
+        """The edit this PUT asks for, with the fields it leaves alone when omitted left out."""
+        kept_when_omitted = {"price_cents", "currency", "status"} - self.model_fields_set
+        return self.model_dump(exclude=kept_when_omitted)
 
 
 class ShipmentUpdate(Input):
