@@ -134,6 +134,17 @@ async def test_a_put_resets_the_optional_description_it_omits(
     assert after["price_cents"] == load["price_cents"]
 
 
+@pytest.mark.parametrize("field", ["weight_kg", "equipment_type", "hazmat", "stops"])
+async def test_a_patch_cannot_null_a_field_every_load_has(
+    client: AsyncClient, org: Org, field: str
+) -> None:
+    load = await book_load(client, org.dispatcher, org.account_a)
+    url = f"/api/shipments/{load['id']}"
+    resp = await client.patch(url, headers=org.dispatcher.auth, json={field: None})
+    _errors_at(resp, "body", field)  # was a 500 from the NOT NULL column (stops: ignored)
+    assert (await client.get(url, headers=org.admin.auth)).json()["version"] == 1
+
+
 async def test_the_openapi_says_what_an_omitted_field_means(client: AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     put = spec["paths"]["/api/shipments/{shipment_id}"]["put"]

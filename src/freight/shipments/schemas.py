@@ -6,7 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from freight.schema import Input
 from freight.shipments.lifecycle import Status
@@ -130,7 +138,7 @@ class ShipmentReplace(ShipmentFields):
 
 
 class ShipmentUpdate(Input):
-    """PATCH: only the fields sent change; ``status`` is a transition."""
+    """PATCH: only the fields sent change (null clears an optional one); ``status`` moves."""
 
     equipment_type: EquipmentType | None = None
     weight_kg: Annotated[float, Field(ge=0, le=100_000)] | None = None
@@ -142,7 +150,15 @@ class ShipmentUpdate(Input):
     currency: Currency | None = None
     notes: Notes | None = None
     stops: Annotated[list[StopIn], Field(min_length=2, max_length=25)] | None = None
-    status: Status | None = None
+    status: Status | None = Field(default=None, description="omitted or null: no move")
+
+    @field_validator("equipment_type", "weight_kg", "hazmat", "stops")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Omitted means unchanged; an explicit null would blank a field every load has.
+        if value is None:
+            raise ValueError("cannot be null; omit the field to leave it unchanged")
+        return value
 
 
 class ShipmentRead(BaseModel):
