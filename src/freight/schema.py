@@ -1,15 +1,27 @@
-"""The base of every request body: text must be text a database can store, and no card numbers."""
+"""The base of every request body: text a database can store, numbers numbers, no card numbers."""
 
 from __future__ import annotations
 
-from typing import Any
+import types
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Request
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Strict, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from freight.errors import invalid
 from freight.security.pan import MESSAGE as NO_PAN
 from freight.security.pan import holds_pan, looks_like_pan
+
+# A JSON number and nothing else (no boolean, no numeric string), checked inside pydantic's
+# core: for bodies only devices send, where a Python call per field would cost (GPS batches).
+JsonNumber = Annotated[float, Strict()]
+# Finds a boolean where a number belongs, anywhere inside one field's value.
+BoolCheck = Callable[[Any], bool]
+NUMBERS = (int, float, Decimal)
+_CHECKS: dict[tuple[type[BaseModel], str], BoolCheck | None] = {}
 
 
 def _has_nul(value: Any) -> bool:
@@ -20,18 +32,63 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _is_bool(value: Any) -> bool:
+    return type(value) is bool
+
+
+def bool_check(annotation: Any) -> BoolCheck | None:
+    """A check for booleans given where ``annotation`` wants a number (None: none can be)."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return bool_check(args[0])
+    if origin is Union or origin is types.UnionType:
+        if any(arm is bool or arm is Any for arm in args):
+            return None  # the field takes a boolean as itself
+        checks = [check for arm in args if (check := bool_check(arm)) is not None]
+        return (lambda v: any(check(v) for check in checks)) if checks else None
+    if isinstance(annotation, type) and issubclass(annotation, NUMBERS):
+        return None if issubclass(annotation, bool) else _is_bool
+    if isinstance(origin, type) and issubclass(origin, Mapping) and len(args) == 2:
+        values = bool_check(args[1])
+        if values is not None:
+            return lambda v: isinstance(v, dict) and any(map(values, v.values()))
+    elif isinstance(origin, type) and issubclass(origin, Sequence | set | frozenset) and args:
+        items = bool_check(args[0])
+        if items is not None:
+            return lambda v: isinstance(v, list) and any(map(items, v))
+    return None
+
+
+def _check_for(model: type[BaseModel], field: str) -> BoolCheck | None:
+    """The field's check, worked out on first use (annotations are resolved by then)."""
+    key = (model, field)
+    if key not in _CHECKS:
+        info = model.model_fields.get(field)
+        _CHECKS[key] = None if info is None else bool_check(info.annotation)
+    return _CHECKS[key]
+
+
 class Input(BaseModel):
     """A request body. NUL characters and card numbers are refused by field name.
 
     The card guard runs on the raw value of every field (text, numbers, lists and
     mappings), so no schema can forget it: messages, notes, references, names alike.
+    A boolean is refused where a number belongs: lax validation would read ``true`` as 1
+    (``amount_cents: true`` paid one cent). Numeric strings stay accepted, because the web
+    forms send every value as text; a real boolean field still takes ``true``/``false``.
     """
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_card_numbers(cls, value: Any) -> Any:
+    def _no_card_numbers_or_bool_numbers(cls, value: Any, info: ValidationInfo) -> Any:
         if holds_pan(value):
             raise ValueError(NO_PAN)
+        if isinstance(value, bool | list | dict) and info.field_name is not None:
+            check = _check_for(cls, info.field_name)
+            if check is not None and check(value):
+                raise PydanticCustomError(
+                    "number_type", "Input should be a number, not true or false"
+                )
         return value
 
     @field_validator("*", mode="after")

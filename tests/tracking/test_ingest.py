@@ -139,6 +139,15 @@ async def test_batches_are_limited_to_500(client: AsyncClient, road: Road) -> No
     assert_problem(await post_fixes(client, road.driver.auth, []), 422)
 
 
+async def test_a_boolean_is_not_a_coordinate_or_a_speed(client: AsyncClient, road: Road) -> None:
+    for field in ("lat", "speed_kmh", "accuracy_m"):
+        one = fix(*north_of(CHICAGO, 10), ago(5)) | {field: True}
+        problem = assert_problem(await post_fixes(client, road.driver.auth, [one]), 422)
+        assert problem["errors"][0]["loc"] == ["body", "positions", 0, field]
+    track = await client.get(f"/api/shipments/{road.load_id}/positions", headers=road.admin.auth)
+    assert track.json()["items"] == []
+
+
 async def test_track_pages_and_since(client: AsyncClient, admin: Session, road: Road) -> None:
     await move(client, road.driver, road.load_id, "PICKED_UP")
     times = [ago(30 - i) for i in range(5)]

@@ -109,11 +109,6 @@ async def create(
     except NotFound:
         raise invalid("body", "customer_id", msg="no such customer") from None
     shipments = await _shipments(session, org, customer.id, shipment_ids)
-    currencies = {s.currency for s in shipments}
-    if len(currencies) > 1:
-        raise invalid(
-            "body", "shipment_ids", msg="the shipments are priced in different currencies"
-        )
     taken = (
         await session.execute(
             select(Shipment.reference, Invoice.number)
@@ -133,6 +128,12 @@ async def create(
             )
         ).scalars()
     }
+    items.check_quotes(shipments, frozen)
+    currencies = {items.currency_for(s, card) for s in shipments}
+    if len(currencies) > 1:
+        raise invalid(
+            "body", "shipment_ids", msg="the shipments are priced in different currencies"
+        )
     lines: list[Line] = []
     for shipment in shipments:
         lines += items.freight_for(shipment, frozen.get(shipment.id), card)

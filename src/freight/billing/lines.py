@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from freight.billing.basis import quote_matches
 from freight.billing.models import RateCard, ShipmentPrice
 from freight.billing.money import detention_cents, detention_minutes
 from freight.billing.rates import Freight, Line, freight_charge, freight_lines
 from freight.errors import Conflict
 from freight.shipments.models import Shipment
+
+STALE_QUOTE = (
+    "its frozen quote was computed for another route, equipment or currency than the "
+    "shipment now has, so it cannot be billed from it"
+)
+
+
+def billed_from_quote(shipment: Shipment, frozen: ShipmentPrice | None) -> bool:
+    """Whether the invoice bills the frozen quote (not a hand-set or an open price)."""
+    return frozen is not None and frozen.price_cents == shipment.price_cents
+
+
+def check_quotes(shipments: Sequence[Shipment], frozen: Mapping[uuid.UUID, ShipmentPrice]) -> None:
+    """409 naming each shipment whose frozen quote was made for another route or equipment."""
+    stale = [
+        (i, s.reference)
+        for i, s in enumerate(shipments)
+        if (quote := frozen.get(s.id)) is not None
+        and billed_from_quote(s, quote)
+        and not quote_matches(s, quote)
+    ]
+    if stale:
+        errors = [{"loc": ["body", "shipment_ids", i], "msg": STALE_QUOTE} for i, _ in stale]
+        raise Conflict(f"{', '.join(ref for _, ref in stale)}: {STALE_QUOTE}", errors=errors)
+
+
+def currency_for(shipment: Shipment, card: RateCard | None) -> str:
+    """The currency a shipment is billed in: its price's, or today's rates' for an open one."""
+    if shipment.price_cents is None and card is not None:
+        return card.currency
+    return shipment.currency
 
 
 def freight_for(
@@ -17,7 +51,7 @@ def freight_for(
     """Linehaul and fuel from the frozen quote, one agreed-price line, or today's rates."""
     label = shipment.reference
     if shipment.price_cents is not None:
-        if frozen is not None and frozen.price_cents == shipment.price_cents:
+        if frozen is not None and billed_from_quote(shipment, frozen):
             charge = Freight(
                 frozen.distance_km,
                 frozen.per_km_cents,

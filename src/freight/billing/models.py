@@ -53,6 +53,9 @@ class ShipmentPrice(TenantMixin, Base):
     detention_free_minutes: Mapped[int] = mapped_column(Integer)
     detention_hourly_cents: Mapped[int] = mapped_column(BigInteger)
     price_cents: Mapped[int] = mapped_column(BigInteger)
+    # sha256 of what the quote was computed from (``freight.billing.basis``); NULL for
+    # quotes frozen before it was recorded.
+    basis: Mapped[str | None] = mapped_column(String(64), default=None)
 
     # Lets the price be added with a shipment not yet flushed (inserts follow the FK).
     shipment: Mapped[Shipment] = relationship(lazy="raise")

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor
+from freight.billing.basis import basis_of
 from freight.billing.models import RateCard, ShipmentPrice
 from freight.billing.money import km, share, times
 from freight.billing.schemas import QuoteRequest, RateCardIn
@@ -160,13 +161,17 @@ async def quote(
     return card, charge, freight_lines(charge, body.equipment_type)
 
 
-async def freeze_price(session: AsyncSession, shipment: Shipment) -> None:
+async def freeze_price(
+    session: AsyncSession, shipment: Shipment, card: RateCard | None = None
+) -> None:
     """Fix a new shipment's price from its quote (call before the shipment is added).
 
-    Nothing is frozen when the organisation has no rates, none for the equipment, or
-    rates in another currency than the booking's: the price stays open.
+    ``card`` is the organisation's (looked up when not given). Nothing is frozen when it
+    has no rates, none for the equipment, or rates in another currency than the
+    booking's: the price stays open. The quote remembers its basis (route, equipment,
+    currency), so an edit can re-quote it and an invoice can refuse a stale one.
     """
-    card = await card_for(session, shipment.organization_id)
+    card = card or await card_for(session, shipment.organization_id)
     if (
         card is None
         or card.currency != shipment.currency
@@ -189,5 +194,6 @@ async def freeze_price(session: AsyncSession, shipment: Shipment) -> None:
             detention_free_minutes=card.detention_free_minutes,
             detention_hourly_cents=card.detention_hourly_cents,
             price_cents=charge.price_cents,
+            basis=basis_of(shipment),
         )
     )

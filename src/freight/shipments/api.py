@@ -272,8 +272,17 @@ async def replace_shipment(
     if_match: IfMatch,
     response: Response,
 ) -> ShipmentRead:
-    """Replace the editable fields; a ``status`` is a transition."""
-    changes = body.model_dump(exclude={"status"} if body.status is None else set())
+    """Replace the load's description; a ``status`` is a transition.
+
+    For staff and customers alike, every optional field the body omits takes its default
+    (`notes`, `pieces`, `commodity`, `declared_value_cents` become null, `hazmat` false),
+    except these, which an omitted value leaves alone: `price_cents` (kept; re-quoted from
+    the rates when the stops or equipment change, kept and flagged when set by hand),
+    `currency` (always the organisation's) and `status` (no move). Only staff may set or
+    clear the price (null); a customer omits it or repeats the current one. PATCH changes
+    only the fields it sends.
+    """
+    changes = body.changes()
     return await _edit(shipment_id, changes, actor, session, ctx, if_match, response)
 
 

@@ -6,7 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from freight.schema import Input
 from freight.shipments.lifecycle import Status
@@ -20,6 +28,7 @@ EquipmentType = Literal[
 ]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Notes = Annotated[str, StringConstraints(max_length=2000)]
+CURRENCY_HELP = "the organisation's, from its rates: omit it (any other currency is refused)"
 
 
 class CustomerCreate(Input):
@@ -89,8 +98,10 @@ class ShipmentFields(Input):
     commodity: Annotated[str, StringConstraints(max_length=200)] | None = None
     hazmat: bool = False
     declared_value_cents: Cents | None = None
-    price_cents: Cents | None = None
-    currency: Currency = "USD"
+    price_cents: Cents | None = Field(
+        default=None, description="staff only: a price set by hand; omitted, the quote is frozen"
+    )
+    currency: Currency | None = Field(default=None, description=CURRENCY_HELP)
     notes: Notes | None = None
     stops: Annotated[list[StopIn], Field(min_length=2, max_length=25)]
 
@@ -102,13 +113,32 @@ class ShipmentCreate(ShipmentFields):
 
 
 class ShipmentReplace(ShipmentFields):
-    """PUT: every editable field; ``status`` is a transition."""
+    """PUT: the whole description of the load; ``status`` is a transition.
 
-    status: Status | None = None
+    An omitted optional field takes its default (``notes``, ``pieces``, ... become null,
+    ``hazmat`` false), except ``price_cents``, ``currency`` and ``status``, which an omitted
+    value leaves as they are.
+    """
+
+    price_cents: Cents | None = Field(
+        default=None,
+        description=(
+            "omitted: the price is kept (re-quoted when the stops or equipment change, kept "
+            "when it was set by hand). Staff only: a number sets the price by hand, null "
+            "clears it (priced from the rates when invoiced). Customers omit it or repeat it."
+        ),
+    )
+    currency: Currency | None = Field(default=None, description=CURRENCY_HELP)
+    status: Status | None = Field(default=None, description="omitted or null: no move")
+
+    def changes(self) -> dict[str, Any]:
+        """The edit this PUT asks for, with the fields it leaves alone when omitted left out."""
+        kept_when_omitted = {"price_cents", "currency", "status"} - self.model_fields_set
+        return self.model_dump(exclude=kept_when_omitted)
 
 
 class ShipmentUpdate(Input):
-    """PATCH: only the fields sent change; ``status`` is a transition."""
+    """PATCH: only the fields sent change (null clears an optional one); ``status`` moves."""
 
     equipment_type: EquipmentType | None = None
     weight_kg: Annotated[float, Field(ge=0, le=100_000)] | None = None
@@ -120,7 +150,15 @@ class ShipmentUpdate(Input):
     currency: Currency | None = None
     notes: Notes | None = None
     stops: Annotated[list[StopIn], Field(min_length=2, max_length=25)] | None = None
-    status: Status | None = None
+    status: Status | None = Field(default=None, description="omitted or null: no move")
+
+    @field_validator("equipment_type", "weight_kg", "hazmat", "stops")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Omitted means unchanged; an explicit null would blank a field every load has.
+        if value is None:
+            raise ValueError("cannot be null; omit the field to leave it unchanged")
+        return value
 
 
 class ShipmentRead(BaseModel):

@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +36,9 @@ from freight.shipments.models import Shipment, Stop
 from freight.shipments.queries import visible
 from freight.shipments.schemas import ShipmentCreate, StopIn
 
+if TYPE_CHECKING:
+    from freight.billing.repricing import Requote
+
 # Moves with an event type of their own; the others are ``shipment.status_changed``.
 EVENT_TYPES = {
     "assign": "shipment.assigned",
@@ -45,6 +48,7 @@ EVENT_TYPES = {
 }
 # Moves after which the driver no longer holds the load.
 RELEASES_DRIVER = frozenset({Status.PENDING, Status.CANCELLED, Status.DELIVERED})
+CURRENCY_RULE = "the currency is the organisation's, from its rates"
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to read aloud
 EDITABLE = (
     "equipment_type",
@@ -54,9 +58,8 @@ EDITABLE = (
     "hazmat",
     "declared_value_cents",
     "price_cents",
-    "currency",
     "notes",
-)
+)  # the currency is not among them: it is the organisation's, from its rates
 
 
 def new_reference() -> str:
@@ -153,6 +156,12 @@ async def create(
     else:
         customer_id = await customers.require_in_org(session, actor, body.customer_id)
     validate_stops(body.stops)
+    from freight.billing import rates, repricing  # billing builds on shipments, not the other way
+
+    card = await rates.card_for(session, actor.organization_id)
+    currency = card.currency if card is not None else repricing.DEFAULT_CURRENCY
+    if body.currency not in (None, currency):
+        raise invalid("body", "currency", msg=f"{CURRENCY_RULE}: {currency}")
     reference = new_reference()
     while await session.scalar(select(Shipment.id).where(Shipment.reference == reference)):
         reference = new_reference()
@@ -161,13 +170,12 @@ async def create(
         customer_id=customer_id,
         reference=reference,
         status=Status.PENDING,
+        currency=currency,
         **body.model_dump(include=set(EDITABLE)),
     )
     _set_stops(shipment, body.stops, road_factor)
     if shipment.price_cents is None:
-        from freight.billing import rates  # billing builds on shipments, not the other way
-
-        await rates.freeze_price(session, shipment)  # the quote becomes the booked price
+        await rates.freeze_price(session, shipment, card)  # the quote becomes the booked price
     session.add(shipment)
     await session.flush()
     await events.record(
@@ -206,19 +214,28 @@ async def update(
     road_factor: float,
     if_match: int | None = None,
 ) -> Shipment:
-    """Edit details; a ``status`` among the changes is a transition through the state machine."""
+    """Edit details; a ``status`` among the changes is a transition through the state machine.
+
+    An edit to what the price was computed from re-quotes it, keeps a hand-set price
+    (flagged as ``pricing: override_kept``), or is refused (``freight.billing.repricing``).
+    """
     shipment = await get_visible(session, actor, shipment_id)
     check_version(shipment, if_match)
     target = changes.pop("status", None)
     stops = changes.pop("stops", None)
+    currency = changes.pop("currency", None)
     if stops is not None and _same_stops(shipment.stops, stops):
         stops = None  # a PUT repeating the stops does not change them
     fields = {k: v for k, v in changes.items() if k in EDITABLE and getattr(shipment, k) != v}
-    if fields or stops is not None:
+    new_currency = currency not in (None, shipment.currency)
+    if fields or stops is not None or new_currency:
         if actor.role == Role.CUSTOMER and shipment.status != Status.PENDING:
             raise Conflict("customers can edit a shipment only while it is PENDING")
         if shipment.status in FINAL:
             raise Conflict(f"a {shipment.status} shipment can no longer be edited")
+        if new_currency:
+            msg = f"{CURRENCY_RULE}: {shipment.currency}"
+            raise Conflict(f"currency: {msg}", errors=[{"loc": ["body", "currency"], "msg": msg}])
         if "price_cents" in fields and actor.role == Role.CUSTOMER:
             raise invalid("body", "price_cents", msg="customers cannot set a price")
         diff = {k: [_jsonable(getattr(shipment, k)), _jsonable(v)] for k, v in fields.items()}
@@ -228,6 +245,9 @@ async def update(
                 raise Conflict("stops can change only before pickup")
             stop_models = [StopIn.model_validate(s) for s in stops]
             validate_stops(stop_models)
+        requote = await _requote(session, shipment, fields, stop_models, road_factor)
+        before = {"price_cents": shipment.price_cents, "currency": shipment.currency}
+        if stop_models is not None:
             shipment.stops.clear()
             await session.flush()  # old stops go before new ones take their sequence numbers
             diff["stops"] = [len(stop_models)]
@@ -235,18 +255,48 @@ async def update(
             setattr(shipment, key, value)
         if stop_models is not None:
             _set_stops(shipment, stop_models, road_factor)
+        data: dict[str, Any] = {"changes": diff}
+        if requote is not None:
+            from freight.billing import repricing
+
+            repricing.apply(shipment, requote)
+            for key, old in before.items():
+                if getattr(shipment, key) != old:
+                    diff[key] = [old, getattr(shipment, key)]
+            data["pricing"] = requote.action
         shipment.updated_at = utcnow()  # any edit is a new version
         await events.record(
             session,
             actor,
             shipment.organization_id,
             "shipment.updated",
-            {"changes": diff},
+            data,
             shipment_id=shipment.id,
         )
     if target is not None and target != shipment.status:
         await _apply_move(session, actor, shipment, Status(target), via=None)
     return shipment
+
+
+async def _requote(
+    session: AsyncSession,
+    shipment: Shipment,
+    fields: dict[str, Any],
+    stops: list[StopIn] | None,
+    road_factor: float,
+) -> Requote | None:
+    """What the edit does to the price, decided before anything changes (it may refuse)."""
+    if "price_cents" in fields:
+        return None  # staff set (or cleared) the price in this very edit: their word stands
+    from freight.billing import repricing  # billing builds on shipments, not the other way
+
+    return await repricing.plan(
+        session,
+        shipment,
+        fields.get("equipment_type", shipment.equipment_type),
+        stops if stops is not None else shipment.stops,
+        route_km(stops, road_factor) if stops is not None else shipment.distance_km,
+    )
 
 
 async def transition(

@@ -8,19 +8,22 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from freight.schema import JsonNumber
+
 MAX_BATCH = 500
 
 
 class PositionIn(BaseModel):
     """One fix as a device reports it. Coordinates are range-checked by the filters, which
-    count a bad fix as dropped instead of refusing the whole batch."""
+    count a bad fix as dropped instead of refusing the whole batch; a value that is not a
+    JSON number at all (``true``, ``"41.9"``) refuses the batch with 422."""
 
-    lat: float
-    lng: float
+    lat: JsonNumber
+    lng: JsonNumber
     recorded_at: AwareDatetime
-    speed_kmh: float | None = None
-    heading: float | None = Field(default=None, description="degrees clockwise from north")
-    accuracy_m: float | None = Field(default=None, description="horizontal accuracy, metres")
+    speed_kmh: JsonNumber | None = None
+    heading: JsonNumber | None = Field(default=None, description="degrees clockwise from north")
+    accuracy_m: JsonNumber | None = Field(default=None, description="horizontal accuracy, metres")
 
 
 class PositionBatch(BaseModel):
