@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     db_pool_recycle_s: int = Field(default=1800, ge=60)
     auto_migrate: bool | None = None
     redis_url: str | None = None
+    # Redis is optional at run time: short timeouts, then a circuit breaker (redis_guard.py).
+    redis_timeout_s: float = Field(default=0.5, gt=0, le=10)
+    redis_pool_size: int = Field(default=100, ge=1, le=10_000)
+    redis_pool_timeout_s: float = Field(default=1.0, gt=0, le=60)
+    redis_health_check_interval_s: int = Field(default=15, ge=0, le=3600)
+    redis_breaker_cooldown_s: float = Field(default=5.0, gt=0, le=300)
 
     # Tokens
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
