@@ -31,9 +31,9 @@ CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
 STATES = (CLOSED, OPEN, HALF_OPEN)
 BREAKER_STATE = Gauge(
     "freight_redis_breaker_state",
-    "1 for the Redis circuit breaker's current state in this process",
+    "Processes whose Redis circuit breaker is in this state",
     ["state"],
-    multiprocess_mode="livemax",
+    multiprocess_mode="livesum",
 )
 BREAKER_TRANSITIONS = Counter(
     "freight_redis_breaker_transitions_total", "Redis circuit breaker state changes", ["to"]

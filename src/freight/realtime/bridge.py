@@ -135,18 +135,27 @@ class RedisBridge:
                 await self._task
 
     async def _listen(self) -> None:
+        failures = 0
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
                     self._ready.set()
+                    if failures:
+                        log.info("realtime.bridge_resubscribed", after_failures=failures)
+                    failures = 0
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             await self._deliver(json.loads(message["data"]))
             except asyncio.CancelledError:
                 raise
-            except Exception:  # keep listening through Redis restarts
-                log.exception("realtime.bridge_failed")
+            except Exception as exc:  # keep listening through Redis restarts
+                # One traceback per outage, then a line per retry (a dead Redis is no bug).
+                if failures == 0:
+                    log.exception("realtime.bridge_failed")
+                else:
+                    log.warning("realtime.bridge_retrying", error=type(exc).__name__)
+                failures += 1
                 await asyncio.sleep(1)
 
 
