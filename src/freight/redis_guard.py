@@ -9,6 +9,7 @@ what "unavailable" means for them (a cache miss, an in-process count, a 503).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -58,8 +59,11 @@ class RedisUnavailable(DomainError):
 
     status, code = 503, "dependency_unavailable"
 
-    def __init__(self, detail: str = "a backing service is unavailable; try again shortly") -> None:
-        super().__init__(detail, headers={"Retry-After": "5"})
+    def __init__(self, retry_after_s: int = 5) -> None:
+        super().__init__(
+            "a backing service is unavailable; try again shortly",
+            headers={"Retry-After": str(retry_after_s)},
+        )
 
 
 class RedisGuard:
@@ -85,7 +89,7 @@ class RedisGuard:
         if self.state != CLOSED:
             if not self.available:
                 BREAKER_REJECTED.inc()
-                raise RedisUnavailable()
+                raise RedisUnavailable(self._retry_after)
             # Only this call probes; the others keep failing fast until it is answered.
             probe = self._probing = True
             self._move(HALF_OPEN)
@@ -96,7 +100,7 @@ class RedisGuard:
             if self.state != OPEN:
                 log.warning("redis.breaker_open", error=type(exc).__name__)
             self._move(OPEN)
-            raise RedisUnavailable() from exc
+            raise RedisUnavailable(self._retry_after) from exc
         finally:
             if probe:
                 self._probing = False
@@ -104,6 +108,11 @@ class RedisGuard:
             log.info("redis.breaker_closed")
             self._move(CLOSED)
         return result
+
+    @property
+    def _retry_after(self) -> int:
+        """Seconds a client should wait: the cool-down, at least one."""
+        return max(1, math.ceil(self.cooldown_s))
 
     def _move(self, state: str) -> None:
         if state != self.state:
