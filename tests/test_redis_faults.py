@@ -288,3 +288,24 @@ async def test_lockouts_survive_a_restart_of_a_redis_with_append_only_persistenc
     finally:
         if redis_server.proc is not None:
             redis_server.kill()
+
+
+async def test_an_invalidation_redis_missed_is_not_served_once_it_is_back(
+    clean_db: str, tmp_path: Path, redis_server: PrivateRedis
+) -> None:
+    """A user deactivated while Redis was frozen stays out after it thaws (no stale entry)."""
+    settings = fault_settings(clean_db, tmp_path, redis_server.url)
+    async with serving(settings) as a:
+        w = await world(a.http)
+        assert (await a.http.get("/api/auth/me", headers=w.buyer.auth)).status_code == 200
+        redis_server.freeze()
+        off = await a.http.patch(
+            f"/api/users/{w.buyer.id}", headers=w.admin.auth, json={"is_active": False}
+        )
+        assert off.status_code == 200, off.text
+        assert (await a.http.get("/api/auth/me", headers=w.buyer.auth)).status_code == 401
+        redis_server.thaw()
+        await asyncio.sleep(settings.redis_breaker_cooldown_s)
+        for _ in range(3):
+            me = await a.http.get("/api/auth/me", headers=w.buyer.auth)
+            assert me.status_code == 401, me.text
