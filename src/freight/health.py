@@ -27,7 +27,7 @@ async def health(ctx: Context) -> dict[str, object]:
 
 @router.get("/ready", response_model=None)
 async def ready(ctx: Context) -> JSONResponse:
-    """Every dependency answers; 503 naming the ones that do not."""
+    """Every dependency answers; 503 naming the ones the API cannot work without."""
     checks: dict[str, str] = {}
     try:
         async with ctx.engine.connect() as conn:
@@ -43,6 +43,10 @@ async def ready(ctx: Context) -> JSONResponse:
             checks["redis"] = "down"
     for name, state in checks.items():
         set_dependency(name, state == "ok")
-    down = [name for name, state in checks.items() if state != "ok"]
-    body = {"status": "ok" if not down else "unavailable", "checks": checks, "down": down}
+    failing = [name for name, state in checks.items() if state != "ok"]
+    # Redis is shared by every process and the API works without it (degraded): saying
+    # "not ready" would take every instance out of rotation at once, an outage.
+    down = [name for name in failing if name != "redis"]
+    status = "unavailable" if down else "degraded" if failing else "ok"
+    body = {"status": status, "checks": checks, "down": down, "degraded": failing[len(down) :]}
     return JSONResponse(body, status_code=503 if down else 200)
