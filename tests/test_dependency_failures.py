@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from freight.app import create_app
 from freight.dependency_errors import unavailable
-from freight.redis_pool import create_redis
+from freight.redis_guard import redis_client
 from freight.settings import Settings
 from tests.conftest import REDIS_URL, base_settings
 from tests.helpers import Session, assert_problem, register
@@ -127,8 +127,8 @@ async def test_a_held_sqlite_write_lock_is_503_while_reads_go_on(
 )
 async def test_a_full_redis_pool_waits_then_fails_as_busy(tmp_path: Path) -> None:
     settings = base_settings("sqlite://", tmp_path, redis_pool_size=1, redis_pool_timeout_s=0.3)
-    redis = create_redis(settings)
-    assert redis is not None
+    assert settings.redis_url is not None
+    redis = redis_client(settings, settings.redis_url)
     try:
         held = await redis.connection_pool.get_connection()
         started = time.monotonic()

@@ -1,18 +1,29 @@
-"""One cache interface: in-process (LRU with TTL) or Redis, with hit/miss/eviction counts."""
+"""One cache interface: in-process (LRU with TTL) or Redis, with hit/miss/eviction counts.
+
+A cache is never the only copy: with Redis unreachable a read is a miss and a write or
+an invalidation is skipped (every entry has a lifetime, and the breaker keeps each
+skipped call to microseconds once it is open).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import structlog
 from redis.asyncio import Redis
 
 from freight.observability.metrics import CACHE_EVICTIONS, CACHE_HITS, CACHE_MISSES
+from freight.redis_guard import RedisGuard, RedisUnavailable
+
+log = structlog.get_logger("freight.cache")
 
 KEY_PREFIX = "freight:cache:"
+MAX_PENDING = 100_000  # beyond this, missed invalidations rely on the entries' lifetime
 
 
 @dataclass
@@ -87,13 +98,32 @@ class MemoryCache:
 class RedisCache:
     """JSON values in Redis, shared by every process (so an invalidation reaches them all)."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, guard: RedisGuard | None = None) -> None:
         self.redis = redis
+        self.guard = guard or RedisGuard(5.0)
         self.stats = CacheStats()
+        # Invalidations Redis missed: retried first thing once it answers again, and
+        # read as misses meanwhile, so a frozen Redis cannot serve a dropped entry later.
+        self._pending: set[str] = set()
+
+    async def _retry_pending(self) -> None:
+        """Send the invalidations Redis missed (a no-op while the breaker is open)."""
+        if not self._pending or not self.guard.available:
+            return
+        names = list(self._pending)
+        try:
+            await self.guard.call(lambda: self.redis.delete(*names))
+        except RedisUnavailable:
+            return
+        self._pending.difference_update(names)
 
     async def get(self, key: str) -> Any | None:
-        """The cached value, or None."""
-        raw = await self.redis.get(KEY_PREFIX + key)
+        """The cached value, or None (also when Redis cannot be reached)."""
+        await self._retry_pending()
+        if KEY_PREFIX + key in self._pending:
+            raw = None
+        else:
+            raw = await self._get(key)
         if raw is None:
             self.stats.misses += 1
             CACHE_MISSES.labels("redis").inc()
@@ -102,9 +132,21 @@ class RedisCache:
         CACHE_HITS.labels("redis").inc()
         return json.loads(raw)
 
+    async def _get(self, key: str) -> bytes | str | None:
+        """The raw value, or None when absent or Redis cannot be reached."""
+        try:
+            raw: bytes | str | None = await self.guard.call(
+                lambda: self.redis.get(KEY_PREFIX + key)
+            )
+        except RedisUnavailable:
+            return None
+        return raw
+
     async def set(self, key: str, value: Any, ttl_s: int) -> None:
-        """Store a JSON-serialisable value with an expiry."""
-        await self.redis.set(KEY_PREFIX + key, json.dumps(value, default=str), ex=ttl_s)
+        """Store a JSON-serialisable value with an expiry (skipped when Redis is away)."""
+        raw = json.dumps(value, default=str)
+        with contextlib.suppress(RedisUnavailable):
+            await self.guard.call(lambda: self.redis.set(KEY_PREFIX + key, raw, ex=ttl_s))
 
     async def set_many(self, items: dict[str, Any], ttl_s: int) -> None:
         """Store several values with one expiry, in one round trip."""
@@ -113,16 +155,35 @@ class RedisCache:
         pipe = self.redis.pipeline(transaction=False)
         for key, value in items.items():
             pipe.set(KEY_PREFIX + key, json.dumps(value, default=str), ex=ttl_s)
-        await pipe.execute()
+        with contextlib.suppress(RedisUnavailable):
+            await self.guard.call(pipe.execute)
 
     async def delete(self, *keys: str) -> None:
-        """Forget these keys everywhere."""
-        if keys:
-            await self.redis.delete(*(KEY_PREFIX + k for k in keys))
+        """Forget these keys everywhere.
+
+        When Redis is away the entries are gone with it, or (a frozen Redis) they expire
+        within the cache lifetime; the write that asked for this has committed already.
+        """
+        if not keys:
+            return
+        names = [KEY_PREFIX + k for k in keys]
+        try:
+            await self.guard.call(lambda: self.redis.delete(*names))
+        except RedisUnavailable:
+            log.warning("cache.invalidation_deferred", keys=len(keys))
+            if len(self._pending) < MAX_PENDING:
+                self._pending.update(names)
 
     async def entries(self) -> int:
         """Approximate entry count (keys under the cache prefix; evictions are Redis's own)."""
-        count = 0
-        async for _ in self.redis.scan_iter(match=KEY_PREFIX + "*", count=1000):
-            count += 1
-        return count
+
+        async def count() -> int:
+            found = 0
+            async for _ in self.redis.scan_iter(match=KEY_PREFIX + "*", count=1000):
+                found += 1
+            return found
+
+        try:
+            return await self.guard.call(count)
+        except RedisUnavailable:
+            return 0

@@ -13,7 +13,7 @@ from freight.db import create_engine, create_probe_engine, create_session_factor
 from freight.events import EventBus
 from freight.migrations.runner import ensure_schema
 from freight.realtime.live import LiveHub
-from freight.redis_pool import create_redis
+from freight.redis_guard import RedisGuard, redis_client
 from freight.security.passwords import PasswordHasher
 from freight.security.ratelimit import RateLimits
 from freight.security.tokens import TokenService
@@ -40,6 +40,7 @@ class AppContext:
     live: LiveHub
     web: WebSessions
     redis: Redis | None = None
+    redis_guard: RedisGuard = field(default_factory=lambda: RedisGuard(5.0))
     started_at: float = field(default_factory=time.monotonic)
 
     @classmethod
@@ -51,9 +52,13 @@ class AppContext:
         except BaseException:
             await engine.dispose()
             raise
-        redis = create_redis(settings)
+        redis = redis_client(settings, settings.redis_url) if settings.redis_url else None
+        # One breaker for every use of this client: a dead Redis is noticed once.
+        guard = RedisGuard(settings.redis_breaker_cooldown_s)
         cache: Cache = (
-            RedisCache(redis) if redis is not None else MemoryCache(settings.cache_max_entries)
+            RedisCache(redis, guard)
+            if redis is not None
+            else MemoryCache(settings.cache_max_entries)
         )
         return cls(
             settings=settings,
@@ -64,12 +69,13 @@ class AppContext:
             exports=Slots(settings.export_concurrency, "exports"),
             passwords=PasswordHasher(settings),
             tokens=TokenService(settings),
-            limits=RateLimits(settings, redis),
+            limits=RateLimits(settings, redis, guard),
             cache=cache,
             bus=EventBus(),
             live=LiveHub(),
             web=WebSessions(settings),
             redis=redis,
+            redis_guard=guard,
         )
 
     async def commit(self, session: AsyncSession) -> None:

@@ -32,7 +32,10 @@ async def health(ctx: Context) -> dict[str, object]:
 
 @router.get("/ready", response_model=None)
 async def ready(ctx: Context) -> JSONResponse:
-    """Every dependency answers; 503 naming the ones that do not ("busy" is still ready)."""
+    """Every dependency answers; 503 naming the ones the API cannot work without.
+
+    "busy" (a saturated pool) is still ready, and so is a Redis outage ("degraded").
+    """
     checks: dict[str, str] = {"database": await database_state(ctx)}
     if ctx.redis is not None:
         try:
@@ -42,10 +45,13 @@ async def ready(ctx: Context) -> JSONResponse:
             checks["redis"] = "down"
     for name, state in checks.items():
         set_dependency(name, state != "down")
-    down = [name for name, state in checks.items() if state == "down"]
+    # Redis is shared by every process and the API works without it (degraded): saying
+    # "not ready" would take every instance out of rotation at once, an outage.
+    down = [name for name, state in checks.items() if state == "down" and name != "redis"]
+    degraded = [name for name, state in checks.items() if state == "down" and name not in down]
     busy = [name for name, state in checks.items() if state == "busy"]
-    status = "unavailable" if down else "busy" if busy else "ok"
-    body = {"status": status, "checks": checks, "down": down}
+    status = "unavailable" if down else "degraded" if degraded else "busy" if busy else "ok"
+    body = {"status": status, "checks": checks, "down": down, "degraded": degraded}
     return JSONResponse(body, status_code=503 if down else 200)
 
 

@@ -41,9 +41,12 @@ class Settings(BaseSettings):
     db_pool_recycle_s: int = Field(default=1800, ge=60)
     auto_migrate: bool | None = None
     redis_url: str | None = None
+    # Redis is optional at run time: short timeouts, then a circuit breaker (redis_guard.py).
+    redis_timeout_s: float = Field(default=0.5, gt=0, le=10)
     redis_pool_size: int = Field(default=100, ge=1, le=10_000)
-    # How long a call waits for a free Redis connection when all are in use.
-    redis_pool_timeout_s: float = Field(default=2.0, gt=0)
+    redis_pool_timeout_s: float = Field(default=1.0, gt=0, le=60)
+    redis_health_check_interval_s: int = Field(default=15, ge=0, le=3600)
+    redis_breaker_cooldown_s: float = Field(default=5.0, gt=0, le=300)
     # The readiness probe's own connection must answer within this time.
     ready_timeout_s: float = Field(default=2.0, gt=0, le=60)
 

@@ -71,14 +71,11 @@ async def login(
     """Exchange email and password for a token pair; repeated failures are rate-limited."""
     by_email = ("login-email", service.normalise_email(body.email))
     by_address = ("login-address", client_address(request))
-    await ctx.limits.check(ctx.limits.login, *by_email)
-    await ctx.limits.check(ctx.limits.login, *by_address)
-    try:
-        user = await service.authenticate(session, ctx.passwords, body.email, body.password)
-    except Unauthorized:
-        await ctx.limits.record(ctx.limits.login, *by_email)
-        await ctx.limits.record(ctx.limits.login, *by_address)
-        raise
+    # The attempt takes its slots before the password is checked (parallel guesses
+    # cannot all pass a check made before any was counted); a success gives them back.
+    await ctx.limits.begin_login(by_email, by_address)
+    user = await service.authenticate(session, ctx.passwords, body.email, body.password)
+    await ctx.limits.login_succeeded(by_email, by_address)
     issued = await service.issue_tokens(session, ctx.tokens, user)
     await session.commit()
     return _pair(issued)

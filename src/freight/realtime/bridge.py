@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from sqlalchemy.orm import object_session
 
 from freight.events import Event
+from freight.redis_guard import RedisGuard, RedisUnavailable
 
 log = structlog.get_logger("freight.realtime")
 CHANNEL = "freight:realtime"
@@ -88,18 +89,31 @@ class LocalBridge:
 
 
 class RedisBridge:
-    """Several processes: publish on a Redis channel that every process (this one too) reads."""
+    """Several processes: publish on a Redis channel that every process (this one too) reads.
 
-    def __init__(self, redis: Redis, deliver: Deliver) -> None:
+    A publish that Redis cannot take (down, frozen, breaker open) is delivered to this
+    process's own subscribers at once instead, so the committing request never waits
+    on Redis beyond its timeout and the local half of the fan-out keeps working; the
+    other processes' subscribers get the event by replay (their clients' catch-up).
+    """
+
+    def __init__(self, redis: Redis, deliver: Deliver, guard: RedisGuard | None = None) -> None:
         self._redis = redis
         self._deliver = deliver
+        self._guard = guard or RedisGuard(5.0)
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
     async def publish(self, items: list[dict[str, Any]]) -> None:
-        """Send to every process."""
-        if items:
-            await self._redis.publish(CHANNEL, json.dumps(items, default=str))
+        """Send to every process, or to this one alone when Redis cannot be reached."""
+        if not items:
+            return
+        data = json.dumps(items, default=str)
+        try:
+            await self._guard.call(lambda: self._redis.publish(CHANNEL, data))
+        except RedisUnavailable:
+            log.warning("realtime.publish_local_only", items=len(items))
+            await self._deliver(items)
 
     async def start(self) -> None:
         """Start reading the channel; wait briefly for the subscription, never fail on it.
@@ -121,18 +135,27 @@ class RedisBridge:
                 await self._task
 
     async def _listen(self) -> None:
+        failures = 0
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(CHANNEL)
                     self._ready.set()
+                    if failures:
+                        log.info("realtime.bridge_resubscribed", after_failures=failures)
+                    failures = 0
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
                             await self._deliver(json.loads(message["data"]))
             except asyncio.CancelledError:
                 raise
-            except Exception:  # keep listening through Redis restarts
-                log.exception("realtime.bridge_failed")
+            except Exception as exc:  # keep listening through Redis restarts
+                # One traceback per outage, then a line per retry (a dead Redis is no bug).
+                if failures == 0:
+                    log.exception("realtime.bridge_failed")
+                else:
+                    log.warning("realtime.bridge_retrying", error=type(exc).__name__)
+                failures += 1
                 await asyncio.sleep(1)
 
 

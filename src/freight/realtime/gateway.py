@@ -100,7 +100,9 @@ class Gateway:
         """Wire into the app: committed events, live updates, the coalescing loop."""
         self._ctx = ctx
         self._bridge = (
-            RedisBridge(ctx.redis, self.deliver) if ctx.redis else LocalBridge(self.deliver)
+            RedisBridge(ctx.redis, self.deliver, ctx.redis_guard)
+            if ctx.redis
+            else LocalBridge(self.deliver)
         )
         await self._bridge.start()
         ctx.bus.subscribe(self.on_committed)

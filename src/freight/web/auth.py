@@ -137,14 +137,10 @@ async def login(request: Request, form: CsrfForm, ctx: Context, session: Session
     by_email = ("login-email", identity.normalise_email(email))
     by_address = ("login-address", client_address(request))
     try:
-        await ctx.limits.check(ctx.limits.login, *by_email)
-        await ctx.limits.check(ctx.limits.login, *by_address)
-        try:
-            user = await identity.authenticate(session, ctx.passwords, email, password)
-        except Unauthorized:
-            await ctx.limits.record(ctx.limits.login, *by_email)
-            await ctx.limits.record(ctx.limits.login, *by_address)
-            raise
+        # Counted before the check, given back on success (as the API's login).
+        await ctx.limits.begin_login(by_email, by_address)
+        user = await identity.authenticate(session, ctx.passwords, email, password)
+        await ctx.limits.login_succeeded(by_email, by_address)
     except DomainError as exc:
         status = 401 if isinstance(exc, Unauthorized) else exc.status
         message = "Wrong email or password." if status == 401 else exc.detail
