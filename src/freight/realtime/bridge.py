@@ -25,39 +25,55 @@ CHANNEL = "freight:realtime"
 Deliver = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
-def _shipment_state(event: Event) -> tuple[str | None, int | None]:
-    """Status and version of the event's shipment as committed (from the session, no SQL)."""
+def _shipment_of(event: Event) -> Any:
+    """The event's shipment as committed, if its session holds it (no SQL)."""
     from freight.shipments.models import Shipment
 
     session = object_session(event)
     if session is None or event.shipment_id is None:
-        return None, None
+        return None
     shipment = session.identity_map.get(session.identity_key(Shipment, event.shipment_id))
-    if isinstance(shipment, Shipment):
-        return shipment.status, shipment.version
-    return None, None
+    return shipment if isinstance(shipment, Shipment) else None
+
+
+def access_of(shipment: Any) -> dict[str, str | None]:
+    """Who may see a shipment: the facts ``shipments.queries.can_see`` decides on."""
+    return {
+        "org_id": str(shipment.organization_id),
+        "customer_id": str(shipment.customer_id) if shipment.customer_id else None,
+        "driver_id": str(shipment.driver_id) if shipment.driver_id else None,
+    }
 
 
 def envelope(event: Event) -> dict[str, Any] | None:
-    """The socket.io form of a committed event, or None when it is not streamed."""
+    """The socket.io form of a committed event, or None when it is not streamed.
+
+    Every payload carries the shipment's ``seq`` so a client can see a gap; the
+    envelope (not the payload) carries the shipment's access facts when known, so each
+    process checks every delivery against the shipment as of that event.
+    """
     if event.shipment_id is None or event.seq is None:
         return None
     at = event.occurred_at.isoformat()
-    base = {
+    shipment = _shipment_of(event)
+    base: dict[str, Any] = {
         "org": str(event.organization_id),
         "shipment_id": str(event.shipment_id),
         "seq": event.seq,
         "kind": "event",
     }
+    if shipment is not None:
+        base["access"] = access_of(shipment)
     if event.type == "message.posted":
-        return base | {"event": "message:new", "payload": {"event_id": event.id, **event.data}}
-    status, version = _shipment_state(event)
+        payload = {"event_id": event.id, "seq": event.seq, **event.data}
+        return base | {"event": "message:new", "payload": payload}
     payload = {
         "event_id": event.id,
+        "seq": event.seq,
         "shipment_id": str(event.shipment_id),
         "type": event.type,
-        "status": status or event.data.get("to"),
-        "version": version,
+        "status": shipment.status if shipment is not None else event.data.get("to"),
+        "version": shipment.version if shipment is not None else None,
         "changes": event.data,
         "at": at,
     }
@@ -134,6 +150,11 @@ class RedisBridge:
             except Exception:  # keep listening through Redis restarts
                 log.exception("realtime.bridge_failed")
                 await asyncio.sleep(1)
+
+
+def revoke_item(user_id: str, reason: str) -> dict[str, Any]:
+    """A notice that a user's sockets must close, on every process."""
+    return {"kind": "revoke", "user_id": user_id, "reason": reason}
 
 
 def live_item(event: str, shipment_id: uuid.UUID, payload: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ posted form whose CSRF token has been checked.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,6 +19,7 @@ from starlette.datastructures import FormData
 from freight.access import Actor, Role
 from freight.deps import Context, SessionDep, client_address, principal
 from freight.errors import DomainError, Forbidden, Unauthorized
+from freight.events import SessionsEnded
 from freight.identity import service as identity
 from freight.security.web_sessions import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, check_csrf
 from freight.web.templating import HOME, renderer
@@ -155,8 +157,11 @@ async def login(request: Request, form: CsrfForm, ctx: Context, session: Session
 
 
 @router.post("/app/logout")
-async def logout(form: CsrfForm, ctx: Context) -> Response:
-    """End the session."""
+async def logout(request: Request, form: CsrfForm, ctx: Context) -> Response:
+    """End the session (and close the user's live connections)."""
+    with contextlib.suppress(Unauthorized):
+        web = ctx.web.read(request.cookies.get(SESSION_COOKIE))
+        await ctx.bus.notify([SessionsEnded(web.user_id, "logout")])
     response = see_other("/app/login")
     ctx.web.end(response)
     return response

@@ -1,0 +1,77 @@
+"""Who a socket is, re-checked for as long as it stays connected.
+
+A connection keeps the credential it authenticated with (an access token, or the web
+app's session cookie), so the gateway can check it again: at every ``subscribe``
+(then resolved into an actor exactly as a REST call is), on every periodic sweep
+(an expired token closes the connection), and on ``reauth`` with a fresh token.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight.access import Actor
+from freight.context import AppContext
+from freight.deps import principal
+from freight.errors import Unauthorized
+from freight.security.web_sessions import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    cookies_from_environ,
+    csrf_matches,
+)
+
+MAX_TOKEN_CHARS = 4096
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a connection proved: a bearer token, or a session cookie (with CSRF at connect)."""
+
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    token: str | None = None
+    cookie: str | None = None
+
+    def check(self, ctx: AppContext) -> None:
+        """Still valid (signature, expiry); ``Unauthorized`` otherwise."""
+        if self.token is not None:
+            claims = ctx.tokens.verify_access(self.token)
+        else:
+            claims = ctx.web.read(self.cookie)  # type: ignore[assignment]
+        if (claims.user_id, claims.organization_id) != (self.user_id, self.organization_id):
+            raise Unauthorized("credential changed")
+
+    async def resolve(self, ctx: AppContext, session: AsyncSession) -> Actor:
+        """The caller as REST resolves it now: the credential, then the active user."""
+        self.check(ctx)
+        return await principal(ctx, session, self.user_id, self.organization_id)
+
+
+def from_token(ctx: AppContext, token: Any) -> Credential:
+    """A credential from a bearer access token (``auth.token`` or ``reauth``)."""
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
+        raise Unauthorized("no token")
+    claims = ctx.tokens.verify_access(token)
+    return Credential(claims.user_id, claims.organization_id, token=token)
+
+
+def from_handshake(ctx: AppContext, environ: dict[str, Any], auth: Any) -> Credential:
+    """``auth.token``, or the web app's session cookie with ``auth.csrf`` (so another
+    site's page cannot ride a signed-in browser)."""
+    auth = auth if isinstance(auth, dict) else {}
+    token = auth.get("token")
+    if isinstance(token, str) and token:
+        return from_token(ctx, token)
+    cookies = cookies_from_environ(environ)
+    if not cookies.get(SESSION_COOKIE):
+        raise Unauthorized("no token")
+    csrf = auth.get("csrf")
+    if not csrf_matches(cookies.get(CSRF_COOKIE), csrf if isinstance(csrf, str) else None):
+        raise Unauthorized("a session cookie needs the CSRF token")
+    web = ctx.web.read(cookies[SESSION_COOKIE])
+    return Credential(web.user_id, web.organization_id, cookie=cookies[SESSION_COOKIE])
