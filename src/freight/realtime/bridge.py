@@ -22,6 +22,13 @@ from freight.events import Event
 
 log = structlog.get_logger("freight.realtime")
 CHANNEL = "freight:realtime"
+
+
+def channel_for(redis: Redis) -> str:
+    """The channel of this Redis database: pub/sub ignores database numbers, so two
+    deployments sharing one server (``/1`` and ``/2``) would otherwise hear each other."""
+    db = redis.connection_pool.connection_kwargs.get("db", 0)
+    return f"{CHANNEL}:{db}"
 Deliver = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
@@ -109,13 +116,14 @@ class RedisBridge:
     def __init__(self, redis: Redis, deliver: Deliver) -> None:
         self._redis = redis
         self._deliver = deliver
+        self._channel = channel_for(redis)
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
     async def publish(self, items: list[dict[str, Any]]) -> None:
         """Send to every process."""
         if items:
-            await self._redis.publish(CHANNEL, json.dumps(items, default=str))
+            await self._redis.publish(self._channel, json.dumps(items, default=str))
 
     async def start(self) -> None:
         """Start reading the channel; wait briefly for the subscription, never fail on it.
@@ -140,7 +148,7 @@ class RedisBridge:
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(self._channel)
                     self._ready.set()
                     async for message in pubsub.listen():
                         if message.get("type") == "message":

@@ -318,27 +318,30 @@ class Gateway:
     async def deliver(self, items: list[dict[str, Any]]) -> None:
         """Bridge callback in every process: release events to local subscribers."""
         for item in items:
-            if item.get("kind") == "revoke":
-                await self._end_sessions(str(item["user_id"]), str(item["reason"]))
-                continue
-            observe_delivery_lag(item)
-            if item.get("event") == "shipment:updated":
-                await self._tell_board(item)
-            shipment_id = uuid.UUID(item["shipment_id"])
-            if shipment_id not in self.delivery.streams:
-                continue
-            if item["kind"] == "live":
-                if item["event"] == "shipment:location":
-                    self.locations[shipment_id] = item["payload"]
-                else:
-                    await self.sio.emit(
-                        item["event"],
-                        item["payload"],
-                        room=f"shipment:{shipment_id}",
-                        ignore_queue=True,
-                    )
-                continue
-            await self.delivery.release(shipment_id, item)
+            try:
+                await self._deliver_one(item)
+            except Exception:  # one malformed item (another version's) must not stop the rest
+                log.exception("realtime.delivery_failed", kind=item.get("kind"))
+
+    async def _deliver_one(self, item: dict[str, Any]) -> None:
+        """One item from the bridge: a notice, an event or a live update."""
+        if item.get("kind") == "revoke":
+            await self._end_sessions(str(item["user_id"]), str(item["reason"]))
+            return
+        observe_delivery_lag(item)
+        if item.get("event") == "shipment:updated":
+            await self._tell_board(item)
+        shipment_id = uuid.UUID(item["shipment_id"])
+        if shipment_id not in self.delivery.streams:
+            return
+        if item["kind"] == "live":
+            if item["event"] == "shipment:location":
+                self.locations[shipment_id] = item["payload"]
+            else:
+                room = f"shipment:{shipment_id}"
+                await self.sio.emit(item["event"], item["payload"], room=room, ignore_queue=True)
+            return
+        await self.delivery.release(shipment_id, item)
 
     async def _end_sessions(self, user_id: str, reason: str) -> None:
         self._ended[user_id] += 1
