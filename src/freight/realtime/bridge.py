@@ -29,6 +29,8 @@ def channel_for(redis: Redis) -> str:
     deployments sharing one server (``/1`` and ``/2``) would otherwise hear each other."""
     db = redis.connection_pool.connection_kwargs.get("db", 0)
     return f"{CHANNEL}:{db}"
+
+
 Deliver = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
