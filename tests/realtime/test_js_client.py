@@ -152,13 +152,16 @@ async def test_js_client_gets_coalesced_locations(live: LiveServer) -> None:
 
 async def test_js_client_stays_connected_past_expiry_with_reauth(live: LiveServer) -> None:
     admin, buyer, load = await _load(live)
-    token = short_token(live.settings, buyer.id, buyer.organization_id, "customer", 2)
+    # Long enough for Node to start on a loaded machine, short enough to expire here.
+    token = short_token(live.settings, buyer.id, buyer.organization_id, "customer", 5)
+    expires = asyncio.get_running_loop().time() + 5
     client = await JsClient.start(
-        live.url, token, load["id"], seconds=10, JS_REAUTH_TOKEN=buyer.access_token
+        live.url, token, load["id"], seconds=20, JS_REAUTH_TOKEN=buyer.access_token
     )
     try:
-        assert (await client.wait_for("reauth"))[0] == {"ok": True}
-        await asyncio.sleep(3.5)  # past the first token's expiry and a few sweeps
+        assert (await client.wait_for("reauth", within=10))[0] == {"ok": True}
+        # Past the first token's expiry and a few sweeps.
+        await asyncio.sleep(max(0.0, expires - asyncio.get_running_loop().time()) + 1.0)
         await live.http.patch(
             f"/api/shipments/{load['id']}", headers=admin.auth, json={"notes": "x"}
         )
@@ -172,12 +175,13 @@ async def test_js_client_is_closed_at_expiry_and_reconnects_with_a_fresh_token(
     live: LiveServer,
 ) -> None:
     admin, buyer, load = await _load(live)
-    token = short_token(live.settings, buyer.id, buyer.organization_id, "customer", 2)
+    token = short_token(live.settings, buyer.id, buyer.organization_id, "customer", 5)
     client = await JsClient.start(
-        live.url, token, load["id"], seconds=10, JS_RECONNECT_TOKEN=buyer.access_token
+        live.url, token, load["id"], seconds=20, JS_RECONNECT_TOKEN=buyer.access_token
     )
     try:
-        [reason] = await client.wait_for("disconnect", within=6)
+        assert (await client.wait_for("ack", within=10))[0]["ok"] is True
+        [reason] = await client.wait_for("disconnect", within=10)
         assert reason == "io server disconnect"
         assert any("expired" in e["error"] for e in client.of("error"))
         acks = await client.wait_for("ack", count=2)

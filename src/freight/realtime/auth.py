@@ -8,10 +8,12 @@ app's session cookie), so the gateway can check it again: at every ``subscribe``
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import jwt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor
@@ -34,8 +36,13 @@ class Credential:
 
     user_id: uuid.UUID
     organization_id: uuid.UUID
+    expires_at: float  # epoch seconds, from the verified credential
     token: str | None = None
     cookie: str | None = None
+
+    def expired(self) -> bool:
+        """Past its expiry (the sweep's cheap test: no decoding, no signature check)."""
+        return time.time() >= self.expires_at
 
     def check(self, ctx: AppContext) -> None:
         """Still valid (signature, expiry); ``Unauthorized`` otherwise."""
@@ -57,7 +64,8 @@ def from_token(ctx: AppContext, token: Any) -> Credential:
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
         raise Unauthorized("no token")
     claims = ctx.tokens.verify_access(token)
-    return Credential(claims.user_id, claims.organization_id, token=token)
+    expires_at = claims.expires_at.timestamp()
+    return Credential(claims.user_id, claims.organization_id, expires_at, token=token)
 
 
 def from_handshake(ctx: AppContext, environ: dict[str, Any], auth: Any) -> Credential:
@@ -73,5 +81,7 @@ def from_handshake(ctx: AppContext, environ: dict[str, Any], auth: Any) -> Crede
     csrf = auth.get("csrf")
     if not csrf_matches(cookies.get(CSRF_COOKIE), csrf if isinstance(csrf, str) else None):
         raise Unauthorized("a session cookie needs the CSRF token")
-    web = ctx.web.read(cookies[SESSION_COOKIE])
-    return Credential(web.user_id, web.organization_id, cookie=cookies[SESSION_COOKIE])
+    cookie = cookies[SESSION_COOKIE]
+    web = ctx.web.read(cookie)  # verified here; the expiry is then read without a key
+    expires_at = float(jwt.decode(cookie, options={"verify_signature": False})["exp"])
+    return Credential(web.user_id, web.organization_id, expires_at, cookie=cookie)

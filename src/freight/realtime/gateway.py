@@ -308,7 +308,12 @@ class Gateway:
     async def on_sessions_ended(self, notices: Sequence[SessionsEnded]) -> None:
         """Event-bus notice subscriber: close these users' sockets on every process."""
         assert self._bridge is not None
-        await self._bridge.publish([revoke_item(str(n.user_id), n.reason) for n in notices])
+        items = [revoke_item(str(n.user_id), n.reason) for n in notices]
+        try:
+            await self._bridge.publish(items)
+        except Exception:  # the bridge is down: at least this process closes them
+            log.exception("realtime.notice_publish_failed")
+            await self.deliver(items)
 
     async def on_live(self, event: str, shipment_id: uuid.UUID, payload: dict[str, Any]) -> None:
         """LiveHub sink: non-persistent updates go to every process too."""
@@ -362,10 +367,8 @@ class Gateway:
                 for sid, reason in list(self._doomed.items()):
                     await self.close(sid, reason)
                 for sid, credential in list(self.credentials.items()):
-                    try:
-                        credential.check(self.ctx)
-                    except Unauthorized as exc:
-                        await self.close(sid, f"unauthorized: {exc.detail}; reconnect or reauth")
+                    if credential.expired():
+                        await self.close(sid, "unauthorized: token expired; reconnect or reauth")
                 await self.delivery.catch_up()
             except Exception:  # a database hiccup must not end the loop
                 log.exception("realtime.sweep_failed")
