@@ -38,6 +38,7 @@ from freight.db import Base, utcnow
 
 log = structlog.get_logger("freight.events")
 PENDING_KEY = "freight.pending_events"
+NOTICES_KEY = "freight.pending_notices"
 GENESIS = ""
 
 
@@ -160,19 +161,48 @@ async def timeline(
 Subscriber = Callable[[Sequence[Event]], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class SessionsEnded:
+    """A user's live connections must close: deactivated, role changed, password, logout."""
+
+    user_id: uuid.UUID
+    reason: str
+
+
+NoticeSubscriber = Callable[[Sequence[SessionsEnded]], Awaitable[None]]
+
+
+def end_live_sessions(session: AsyncSession, user_id: uuid.UUID, reason: str) -> None:
+    """Close the user's real-time connections on every process once this unit of work commits.
+
+    The identity layer calls it where a user's access changes; the owner's commit
+    (``AppContext.commit``) hands the notice to the gateway, which closes the sockets
+    of every process through the same bridge as events.
+    """
+    session.info.setdefault(NOTICES_KEY, []).append(SessionsEnded(user_id, reason))
+
+
 class EventBus:
-    """In-process fan-out of committed events to subscribers."""
+    """In-process fan-out of committed events (and access notices) to subscribers."""
 
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
+        self._notice_subscribers: list[NoticeSubscriber] = []
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Call ``subscriber`` with every batch of committed events."""
         self._subscribers.append(subscriber)
 
+    def subscribe_notices(self, subscriber: NoticeSubscriber) -> None:
+        """Call ``subscriber`` with every batch of committed ``SessionsEnded`` notices."""
+        self._notice_subscribers.append(subscriber)
+
     async def publish_pending(self, session: AsyncSession) -> None:
         """Hand the events recorded in this (now committed) session to every subscriber."""
+        notices: list[SessionsEnded] = session.info.pop(NOTICES_KEY, [])
         pending: list[Event] = session.info.pop(PENDING_KEY, [])
+        if notices:
+            await self.notify(notices)
         if not pending:
             return
         for subscriber in self._subscribers:
@@ -181,10 +211,19 @@ class EventBus:
             except Exception:  # one failing subscriber must not lose the others' delivery
                 log.exception("event.subscriber_failed", subscriber=repr(subscriber))
 
+    async def notify(self, notices: Sequence[SessionsEnded]) -> None:
+        """Send access notices now (for callers with nothing to commit, like a web logout)."""
+        for subscriber in self._notice_subscribers:
+            try:
+                await subscriber(notices)
+            except Exception:
+                log.exception("event.notice_subscriber_failed", subscriber=repr(subscriber))
+
 
 def discard_pending(session: AsyncSession) -> None:
-    """Forget events of a rolled-back unit of work."""
+    """Forget events and notices of a rolled-back unit of work."""
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(NOTICES_KEY, None)
 
 
 @dataclass(frozen=True)

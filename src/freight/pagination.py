@@ -17,6 +17,7 @@ from freight.errors import invalid
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+MAX_ROW_ID = 2**63 - 1  # the largest integer id a cursor may name (a 64-bit column)
 
 
 K = TypeVar("K", bound=IdMixin)

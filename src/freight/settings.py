@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     ws_ping_timeout_s: float = Field(default=20.0, gt=0)
     ws_location_interval_ms: int = Field(default=250, ge=10)
     ws_replay_limit: int = Field(default=1000, ge=1)
+    # How often each process re-checks its sockets' credentials (expiry) and compares
+    # each subscriber with the shipment's committed event counter (events never published).
+    ws_check_interval_s: float = Field(default=2.0, gt=0)
 
     # HTTP
     # Keep idle client connections open this long; above a proxy's own idle timeout

@@ -6,9 +6,11 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 import socketio
 import uvicorn
@@ -19,6 +21,7 @@ from freight.app import create_app, with_socketio
 from freight.context import AppContext
 from freight.settings import Settings
 from tests.conftest import base_settings
+from tests.helpers import Session
 
 
 def free_port() -> int:
@@ -43,7 +46,13 @@ class LiveServer:
 
 @pytest.fixture
 def live_settings(clean_db: str, tmp_path: Path) -> Settings:
-    return base_settings(clean_db, tmp_path, ws_idle_timeout_s=30, ws_location_interval_ms=250)
+    return base_settings(
+        clean_db,
+        tmp_path,
+        ws_idle_timeout_s=30,
+        ws_location_interval_ms=250,
+        ws_check_interval_s=0.2,
+    )
 
 
 async def start_server(
@@ -87,9 +96,14 @@ class Listener:
 
     client: socketio.AsyncClient
     received: list[tuple[str, Any]] = field(default_factory=list)
+    disconnected: asyncio.Event = field(default_factory=asyncio.Event)
 
     def of(self, event: str) -> list[Any]:
         return [data for name, data in self.received if name == event]
+
+    async def wait_closed(self, within: float = 3.0) -> None:
+        """The server closed the connection."""
+        await asyncio.wait_for(self.disconnected.wait(), within)
 
     async def wait_for(self, event: str, count: int = 1, within: float = 3.0) -> list[Any]:
         deadline = asyncio.get_running_loop().time() + within
@@ -112,6 +126,7 @@ async def connect(url: str, token: str | None) -> Listener:
         "error",
     ):
         client.on(name, (lambda n: lambda data: listener.received.append((n, data)))(name))
+    client.on("disconnect", lambda *_: listener.disconnected.set())
     refusals: list[Any] = []
     client.on("connect_error", refusals.append)
     auth = {"token": token} if token is not None else None
@@ -120,3 +135,12 @@ async def connect(url: str, token: str | None) -> Listener:
     except socketio.exceptions.ConnectionError as exc:
         raise socketio.exceptions.ConnectionError(f"{exc}: {refusals}") from None
     return listener
+
+
+def short_token(settings: Settings, who: Session, seconds: int) -> str:
+    """``who``'s access token (same user, role and server-side session), expiring in ``seconds``."""
+    key = settings.secret_key.get_secret_value()
+    claims = jwt.decode(who.access_token, key, algorithms=["HS256"], issuer="freight")
+    now = datetime.now(UTC)
+    claims.update(iat=now, exp=now + timedelta(seconds=seconds))
+    return jwt.encode(claims, key, "HS256")

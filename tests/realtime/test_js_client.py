@@ -14,7 +14,7 @@ import pytest
 
 from tests.fleet_helpers import book_load
 from tests.helpers import add_customer, add_user, register
-from tests.realtime.conftest import LiveServer
+from tests.realtime.conftest import LiveServer, short_token
 
 SCRIPT = Path(__file__).with_name("js_client.mjs")
 ROOT = Path(__file__).parents[2]
@@ -34,8 +34,8 @@ class JsClient:
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def start(cls, *args: str, seconds: float = 6) -> JsClient:
-        env = {**os.environ, "JS_CLIENT_SECONDS": str(seconds)}
+    async def start(cls, *args: str, seconds: float = 6, **extra_env: str) -> JsClient:
+        env = {**os.environ, "JS_CLIENT_SECONDS": str(seconds), **extra_env}
         proc = await asyncio.create_subprocess_exec(
             "node",
             str(SCRIPT),
@@ -146,5 +146,49 @@ async def test_js_client_gets_coalesced_locations(live: LiveServer) -> None:
         positions = client.of("shipment:location")
         assert 1 <= len(positions) <= 3, positions
         assert positions[-1]["lat"] == pytest.approx(35.24)
+    finally:
+        await client.close()
+
+
+async def test_js_client_stays_connected_past_expiry_with_reauth(live: LiveServer) -> None:
+    admin, buyer, load = await _load(live)
+    # Long enough for Node to start on a loaded machine, short enough to expire here.
+    token = short_token(live.settings, buyer, 5)
+    expires = asyncio.get_running_loop().time() + 5
+    client = await JsClient.start(
+        live.url, token, load["id"], seconds=20, JS_REAUTH_TOKEN=buyer.access_token
+    )
+    try:
+        assert (await client.wait_for("reauth", within=10))[0] == {"ok": True}
+        # Past the first token's expiry and a few sweeps.
+        await asyncio.sleep(max(0.0, expires - asyncio.get_running_loop().time()) + 1.0)
+        await live.http.patch(
+            f"/api/shipments/{load['id']}", headers=admin.auth, json={"notes": "x"}
+        )
+        await client.wait_for("shipment:updated")
+        assert client.of("disconnect") == []
+    finally:
+        await client.close()
+
+
+async def test_js_client_is_closed_at_expiry_and_reconnects_with_a_fresh_token(
+    live: LiveServer,
+) -> None:
+    admin, buyer, load = await _load(live)
+    token = short_token(live.settings, buyer, 5)
+    client = await JsClient.start(
+        live.url, token, load["id"], seconds=20, JS_RECONNECT_TOKEN=buyer.access_token
+    )
+    try:
+        assert (await client.wait_for("ack", within=10))[0]["ok"] is True
+        [reason] = await client.wait_for("disconnect", within=10)
+        assert reason == "io server disconnect"
+        assert any("expired" in e["error"] for e in client.of("error"))
+        acks = await client.wait_for("ack", count=2)
+        assert acks[1]["ok"] is True
+        await live.http.patch(
+            f"/api/shipments/{load['id']}", headers=admin.auth, json={"notes": "y"}
+        )
+        await client.wait_for("shipment:updated")
     finally:
         await client.close()

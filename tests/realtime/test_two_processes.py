@@ -55,7 +55,7 @@ async def two_servers(clean_db: str, tmp_path: Path) -> AsyncIterator[tuple[str,
     try:
         async with httpx.AsyncClient() as http:
             for url in urls:
-                for _ in range(200):
+                for _ in range(1200):  # up to a minute: start-up is slow on a loaded machine
                     try:
                         if (await http.get(f"{url}/api/ready")).status_code == 200:
                             break
@@ -90,5 +90,28 @@ async def test_a_change_through_one_process_reaches_a_client_of_the_other(
             )
             [update] = await listener.wait_for("shipment:updated", within=2.0)
             assert update["shipment_id"] == load["id"] and update["version"] == 2
+        finally:
+            await listener.client.disconnect()
+
+
+async def test_deactivation_through_one_process_closes_the_users_socket_on_the_other(
+    two_servers: tuple[str, str],
+) -> None:
+    first, second = two_servers
+    async with httpx.AsyncClient(base_url=second, timeout=10) as http:
+        admin = await register(http, "Acme", "admin@acme.example")
+        account = await add_customer(http, admin)
+        buyer = await add_user(http, admin, "customer", "buyer@globex.example", account)
+        load = await book_load(http, admin, account)
+        listener = await connect(first, buyer.access_token)
+        try:
+            ack = await listener.client.call("subscribe", {"shipment_id": load["id"]}, timeout=5)
+            assert ack["ok"] is True
+            resp = await http.patch(
+                f"/api/users/{buyer.id}", headers=admin.auth, json={"is_active": False}
+            )
+            assert resp.status_code == 200, resp.text
+            await listener.wait_closed(within=3.0)
+            assert any("session ended" in e["error"] for e in listener.of("error"))
         finally:
             await listener.client.disconnect()

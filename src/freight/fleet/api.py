@@ -21,6 +21,7 @@ from freight.deps import (
     require_role,
 )
 from freight.errors import Forbidden
+from freight.events import SessionsEnded
 from freight.fleet import service
 from freight.fleet.schemas import (
     Availability,
@@ -103,6 +104,9 @@ async def update_driver(
     await session.commit()
     for user_id in {linked_before, driver.user_id} - {None}:
         await ctx.cache.delete(principal_key(user_id))  # type: ignore[arg-type]
+    if linked_before != driver.user_id:  # whose loads their sockets may see changed
+        changed = [u for u in (linked_before, driver.user_id) if u is not None]
+        await ctx.bus.notify([SessionsEnded(u, "driver link changed") for u in changed])
     return service.driver_view(actor, driver)
 
 

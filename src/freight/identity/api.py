@@ -94,10 +94,12 @@ async def refresh(body: RefreshRequest, session: SessionDep, ctx: Context) -> To
 
 
 @auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(body: RefreshRequest, actor: CurrentUser, session: SessionDep) -> Response:
-    """Revoke this login's refresh tokens."""
+async def logout(
+    body: RefreshRequest, actor: CurrentUser, session: SessionDep, ctx: Context
+) -> Response:
+    """Revoke this login's refresh tokens (and close the user's live connections)."""
     await service.logout(session, actor, body.refresh_token)
-    await session.commit()
+    await ctx.commit(session)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -144,7 +146,7 @@ async def update_user(
     user = await service.update_user(
         session, actor, ctx.passwords, user_id, body, ctx.settings.password_min_length
     )
-    await session.commit()
+    await ctx.commit(session)  # publishes the notice that closes the user's sockets
     await ctx.cache.delete(principal_key(user_id))  # role, account or active flag may differ
     return UserRead.model_validate(user)
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from freight import events
 from freight.access import Actor, Role, get_scoped, scoped
 from freight.db import end_read, utcnow
 from freight.errors import Conflict, Unauthorized, invalid
@@ -194,6 +195,8 @@ async def logout(session: AsyncSession, actor: Actor, refresh_token: str) -> Non
     )
     if row is not None:
         await revoke_family(session, row.family_id)
+    if actor.user_id is not None:
+        events.end_live_sessions(session, actor.user_id, "logout")
 
 
 async def active_user(session: AsyncSession, user_id: uuid.UUID, org_id: uuid.UUID) -> User:
@@ -283,6 +286,7 @@ async def update_user(
         changes.get("is_active") is False or changes.get("role", Role.ADMIN) != Role.ADMIN
     ):
         raise Conflict("admins cannot deactivate or demote themselves")
+    access_before = (user.role, user.customer_id, user.is_active)
     for field in ("full_name", "role", "phone", "customer_id", "is_active"):
         if field in changes and (changes[field] is not None or field in ("phone", "customer_id")):
             setattr(user, field, changes[field])
@@ -295,6 +299,9 @@ async def update_user(
         check_password_policy(body.password, min_length)
         user.password_hash = await hasher.hash(body.password)
         end_sessions = True
+    if end_sessions or access_before != (user.role, user.customer_id, user.is_active):
+        reason = "password changed" if body.password is not None else "access changed"
+        events.end_live_sessions(session, user.id, reason)
     if end_sessions:
         await sessions.end_all(session, user.id)
         await session.execute(

@@ -23,42 +23,67 @@ from freight.redis_guard import RedisGuard, RedisUnavailable
 
 log = structlog.get_logger("freight.realtime")
 CHANNEL = "freight:realtime"
+
+
+def channel_for(redis: Redis) -> str:
+    """The channel of this Redis database: pub/sub ignores database numbers, so two
+    deployments sharing one server (``/1`` and ``/2``) would otherwise hear each other."""
+    db = redis.connection_pool.connection_kwargs.get("db", 0)
+    return f"{CHANNEL}:{db}"
+
+
 Deliver = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
-def _shipment_state(event: Event) -> tuple[str | None, int | None]:
-    """Status and version of the event's shipment as committed (from the session, no SQL)."""
+def _shipment_of(event: Event) -> Any:
+    """The event's shipment as committed, if its session holds it (no SQL)."""
     from freight.shipments.models import Shipment
 
     session = object_session(event)
     if session is None or event.shipment_id is None:
-        return None, None
+        return None
     shipment = session.identity_map.get(session.identity_key(Shipment, event.shipment_id))
-    if isinstance(shipment, Shipment):
-        return shipment.status, shipment.version
-    return None, None
+    return shipment if isinstance(shipment, Shipment) else None
+
+
+def access_of(shipment: Any) -> dict[str, str | None]:
+    """Who may see a shipment: the facts ``shipments.queries.can_see`` decides on."""
+    return {
+        "org_id": str(shipment.organization_id),
+        "customer_id": str(shipment.customer_id) if shipment.customer_id else None,
+        "driver_id": str(shipment.driver_id) if shipment.driver_id else None,
+    }
 
 
 def envelope(event: Event) -> dict[str, Any] | None:
-    """The socket.io form of a committed event, or None when it is not streamed."""
+    """The socket.io form of a committed event, or None when it is not streamed.
+
+    Every payload carries the shipment's ``seq`` so a client can see a gap; the
+    envelope (not the payload) carries the shipment's access facts when known, so each
+    process checks every delivery against the shipment as of that event.
+    """
     if event.shipment_id is None or event.seq is None:
         return None
     at = event.occurred_at.isoformat()
-    base = {
+    shipment = _shipment_of(event)
+    base: dict[str, Any] = {
         "org": str(event.organization_id),
         "shipment_id": str(event.shipment_id),
         "seq": event.seq,
         "kind": "event",
     }
+    if shipment is not None:
+        base["access"] = access_of(shipment)
     if event.type == "message.posted":
-        return base | {"event": "message:new", "payload": {"event_id": event.id, **event.data}}
-    status, version = _shipment_state(event)
+        payload = {"event_id": event.id, "seq": event.seq, **event.data}
+        return base | {"event": "message:new", "payload": payload}
     payload = {
         "event_id": event.id,
+        "seq": event.seq,
         "shipment_id": str(event.shipment_id),
         "type": event.type,
-        "status": status or event.data.get("to"),
-        "version": version,
+        "status": shipment.status if shipment is not None else event.data.get("to"),
+        "version": shipment.version if shipment is not None else None,
         "changes": event.data,
         "at": at,
     }
@@ -101,6 +126,7 @@ class RedisBridge:
         self._redis = redis
         self._deliver = deliver
         self._guard = guard or RedisGuard(5.0)
+        self._channel = channel_for(redis)
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
@@ -110,7 +136,7 @@ class RedisBridge:
             return
         data = json.dumps(items, default=str)
         try:
-            await self._guard.call(lambda: self._redis.publish(CHANNEL, data))
+            await self._guard.call(lambda: self._redis.publish(self._channel, data))
         except RedisUnavailable:
             log.warning("realtime.publish_local_only", items=len(items))
             await self._deliver(items)
@@ -139,7 +165,7 @@ class RedisBridge:
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(self._channel)
                     self._ready.set()
                     if failures:
                         log.info("realtime.bridge_resubscribed", after_failures=failures)
@@ -157,6 +183,11 @@ class RedisBridge:
                     log.warning("realtime.bridge_retrying", error=type(exc).__name__)
                 failures += 1
                 await asyncio.sleep(1)
+
+
+def revoke_item(user_id: str, reason: str) -> dict[str, Any]:
+    """A notice that a user's sockets must close, on every process."""
+    return {"kind": "revoke", "user_id": user_id, "reason": reason}
 
 
 def live_item(event: str, shipment_id: uuid.UUID, payload: dict[str, Any]) -> dict[str, Any]:

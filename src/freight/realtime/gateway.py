@@ -3,7 +3,11 @@
 Clients connect with ``auth: {token}``, then ``subscribe`` to shipments they may see
 (``since_event_id`` replays what they missed), or ``subscribe_dispatch`` for the
 board. Shipment events arrive from ``bridge`` in every process and are released per
-shipment in sequence order (``streams``); positions are coalesced per shipment.
+subscriber in sequence order (``delivery``); positions are coalesced per shipment.
+Access is not only checked once: ``subscribe`` re-resolves the caller as REST does, a
+periodic sweep closes connections whose credential expired (unless the client sent
+``reauth`` with a fresh token), and a ``SessionsEnded`` notice (deactivation, role or
+password change, logout) closes the user's sockets on every process.
 """
 
 from __future__ import annotations
@@ -23,15 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from freight.access import Actor, Role
 from freight.context import AppContext
 from freight.errors import DomainError, NotFound, Unauthorized
-from freight.events import Event
-from freight.fleet import service as fleet
-from freight.identity import service as identity
-from freight.identity import sessions
+from freight.events import Event, SessionsEnded
 from freight.observability.instrumentation import observe_delivery_lag
 from freight.observability.metrics import WS_CONNECTIONS, WS_CONNECTS, WS_DISCONNECTS, WS_MESSAGES
-from freight.realtime.bridge import LocalBridge, RedisBridge, envelopes, live_item
-from freight.realtime.streams import Cursor, Envelope, Stream
-from freight.security.web_sessions import cookies_from_environ
+from freight.realtime import auth
+from freight.realtime.bridge import LocalBridge, RedisBridge, envelopes, live_item, revoke_item
+from freight.realtime.delivery import Delivery, events_after
+from freight.realtime.payloads import parse_reauth, parse_shipment_ref, parse_subscribe
+from freight.realtime.streams import Envelope
 from freight.settings import Settings
 from freight.shipments import service as shipments
 
@@ -73,22 +76,24 @@ def create_server(settings: Settings) -> socketio.AsyncServer:
 
 
 class Gateway:
-    """Owns the socket.io handlers and this process's subscriptions."""
+    """Owns the socket.io handlers, this process's connections and their credentials."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.sio = create_server(settings)
         self.actors: dict[str, Actor] = {}
+        self.credentials: dict[str, auth.Credential] = {}
         self.per_user: Counter[str] = Counter()
-        self.subscriptions: dict[str, set[uuid.UUID]] = {}
-        self.streams: dict[uuid.UUID, Stream] = {}
+        self.delivery = Delivery(self.sio, settings, self.actors, lambda: self.ctx.sessions)
         self.locations: dict[uuid.UUID, dict[str, Any]] = {}
+        self._ended: Counter[str] = Counter()  # SessionsEnded notices seen, per user
+        self._doomed: dict[str, str] = {}  # refused on re-resolution: close on the next sweep
         self._ctx: AppContext | None = None
         self._bridge: LocalBridge | RedisBridge | None = None
         self._tasks: list[asyncio.Task[None]] = []
         for name in ("connect", "disconnect"):
             self.sio.on(name, getattr(self, f"on_{name}"))
-        for name in ("subscribe", "unsubscribe", "subscribe_dispatch"):
+        for name in ("subscribe", "unsubscribe", "subscribe_dispatch", "reauth"):
             self.sio.on(name, _counted(name, getattr(self, f"on_{name}")))
 
     @property
@@ -96,8 +101,13 @@ class Gateway:
         assert self._ctx is not None, "gateway used before start()"
         return self._ctx
 
+    @property
+    def streams(self) -> dict[uuid.UUID, Any]:
+        """This process's shipment streams (for tests and metrics)."""
+        return self.delivery.streams
+
     async def start(self, ctx: AppContext) -> None:
-        """Wire into the app: committed events, live updates, the coalescing loop."""
+        """Wire into the app: committed events and notices, live updates, background loops."""
         self._ctx = ctx
         self._bridge = (
             RedisBridge(ctx.redis, self.deliver, ctx.redis_guard)
@@ -106,8 +116,10 @@ class Gateway:
         )
         await self._bridge.start()
         ctx.bus.subscribe(self.on_committed)
+        ctx.bus.subscribe_notices(self.on_sessions_ended)
         ctx.live.attach(self.on_live)
         self._tasks.append(asyncio.create_task(self._flush_locations()))
+        self._tasks.append(asyncio.create_task(self._sweep()))
 
     async def stop(self) -> None:
         """Stop background work."""
@@ -115,102 +127,124 @@ class Gateway:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.delivery.stop()
         if self._bridge is not None:
             await self._bridge.stop()
         await self.sio.shutdown()
 
     # --- connections -----------------------------------------------------------------
 
-    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth_: Any = None) -> None:
         try:
-            user_id, org_id, session_id = self._authenticate(environ, auth)
+            credential = auth.from_handshake(self.ctx, environ, auth_)
+            ended_before = self._ended[str(credential.user_id)]
             async with self.ctx.sessions() as session:
-                # An ended, timed-out or foreign session cannot open a socket.
-                if await sessions.check(session, session_id, user_id, self.ctx.web.idle):
-                    await session.commit()
-                user = await identity.active_user(session, user_id, org_id)
-                role = Role(user.role)
-                driver_id = (
-                    await fleet.driver_id_for_user(session, user.id)
-                    if role == Role.DRIVER
-                    else None
-                )
+                actor = await credential.resolve(self.ctx, session)
         except DomainError as exc:
             raise socketio.exceptions.ConnectionRefusedError(
                 f"unauthorized: {exc.detail}"
             ) from None
+        key = str(actor.user_id)
+        if self._ended[key] != ended_before:  # their sessions ended while we looked them up
+            raise socketio.exceptions.ConnectionRefusedError("unauthorized: session ended")
         if len(self.actors) >= self.settings.ws_max_connections:
             raise socketio.exceptions.ConnectionRefusedError("server busy: too many connections")
-        key = str(user.id)
         if self.per_user[key] >= self.settings.ws_max_connections_per_user:
             raise socketio.exceptions.ConnectionRefusedError("too many connections for this user")
         self.per_user[key] += 1
-        self.actors[sid] = Actor(
-            organization_id=user.organization_id,
-            role=role,
-            user_id=user.id,
-            customer_id=user.customer_id,
-            driver_id=driver_id,
-        )
-        self.subscriptions[sid] = set()
-        await self.sio.enter_room(sid, f"user:{user.id}")
+        self.actors[sid] = actor
+        self.credentials[sid] = credential
+        self.delivery.subscriptions[sid] = set()
+        await self.sio.enter_room(sid, f"user:{actor.user_id}")
         WS_CONNECTIONS.inc()
         WS_CONNECTS.inc()
         self._tasks.append(asyncio.create_task(self._idle_check(sid)))
 
-    def _authenticate(
-        self, environ: dict[str, Any], auth: Any
-    ) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
-        """User, organisation and session from ``auth.token``, or from the web app's session
-        cookie with ``auth.csrf`` (so another site's page cannot ride a signed-in browser)."""
-        auth = auth if isinstance(auth, dict) else {}
-        token = auth.get("token")
-        if isinstance(token, str) and token:
-            claims = self.ctx.tokens.verify_access(token)
-            return claims.user_id, claims.organization_id, claims.session_id
-        cookies = cookies_from_environ(environ)
-        if not cookies.get(self.ctx.web.session_cookie):
-            raise Unauthorized("no token")
-        web = self.ctx.web.claims_in(cookies)
-        csrf = auth.get("csrf")
-        if not self.ctx.web.csrf_ok(cookies, csrf if isinstance(csrf, str) else None):
-            raise Unauthorized("a session cookie needs the CSRF token")
-        return web.user_id, web.organization_id, web.session_id
-
     async def on_disconnect(self, sid: str, *_: Any) -> None:
         actor = self.actors.pop(sid, None)
+        self.credentials.pop(sid, None)
+        self._doomed.pop(sid, None)
         if actor is not None:
             WS_CONNECTIONS.dec()
             WS_DISCONNECTS.inc()
         if actor is not None and actor.user_id is not None:
             self.per_user[str(actor.user_id)] -= 1
-        for shipment_id in self.subscriptions.pop(sid, set()):
-            self._drop_cursor(shipment_id, sid)
+        self.delivery.forget_all(sid)
+
+    async def close(self, sid: str, reason: str) -> None:
+        """Tell the client why, then disconnect it."""
+        await self.sio.emit("error", {"error": reason}, to=sid, ignore_queue=True)
+        await self.sio.disconnect(sid, ignore_queue=True)
 
     async def _idle_check(self, sid: str) -> None:
         await asyncio.sleep(self.settings.ws_idle_timeout_s)
         rooms = self.sio.rooms(sid) if sid in self.actors else []
         if (
             sid in self.actors
-            and not self.subscriptions.get(sid)
+            and not self.delivery.subscriptions.get(sid)
             and not any(r.startswith("dispatch:") for r in rooms)
         ):
-            await self.sio.emit(
-                "error", {"error": "idle: no subscription"}, to=sid, ignore_queue=True
-            )
-            await self.sio.disconnect(sid, ignore_queue=True)
+            await self.close(sid, "idle: no subscription")
+
+    async def on_reauth(self, sid: str, data: Any) -> dict[str, Any]:
+        """A fresh access token for the same user keeps the connection open past the old
+        token's expiry; the caller is resolved again as on connect."""
+        current = self.credentials.get(sid)
+        if current is None:
+            return {"ok": False, "error": "not connected"}
+        try:
+            credential = auth.from_token(self.ctx, parse_reauth(data))
+            if (credential.user_id, credential.organization_id) != (
+                current.user_id,
+                current.organization_id,
+            ):
+                return {"ok": False, "error": "not allowed: a token of another user"}
+            async with self.ctx.sessions() as session:
+                actor = await credential.resolve(self.ctx, session)
+        except ValueError as exc:
+            return {"ok": False, "error": str(exc)}
+        except DomainError as exc:
+            return {"ok": False, "error": f"unauthorized: {exc.detail}"}
+        if sid not in self.actors:
+            return {"ok": False, "error": "not connected"}
+        self.credentials[sid], self.actors[sid] = credential, actor
+        return {"ok": True}
+
+    async def _reresolve(self, sid: str) -> Actor | None:
+        """The caller now, exactly as REST resolves it; None (and closed) when no longer valid."""
+        credential = self.credentials.get(sid)
+        if credential is None:
+            return None
+        try:
+            async with self.ctx.sessions() as session:
+                actor = await credential.resolve(self.ctx, session)
+        except Unauthorized as exc:
+            # Stop every delivery now; the sweep closes it once this answer is sent.
+            self.delivery.forget_all(sid)
+            for room in self.sio.rooms(sid):
+                if room.startswith(("shipment:", "dispatch:")):
+                    await self.sio.leave_room(sid, room)
+            self._doomed[sid] = f"unauthorized: {exc.detail}"
+            return None
+        if sid not in self.actors:
+            return None
+        self.actors[sid] = actor
+        if actor.role not in STAFF:
+            await self.sio.leave_room(sid, f"dispatch:{actor.organization_id}")
+        return actor
 
     # --- subscriptions ---------------------------------------------------------------
 
     async def on_subscribe(self, sid: str, data: Any) -> dict[str, Any]:
-        actor = self.actors.get(sid)
         try:
-            shipment_id = uuid.UUID(str(data["shipment_id"]))
-            since = int(data.get("since_event_id") or 0)
-        except (TypeError, KeyError, ValueError, AttributeError):
-            return {"ok": False, "error": "invalid: expected {shipment_id, since_event_id?}"}
-        if actor is None:
+            shipment_id, since = parse_subscribe(data)
+        except ValueError as exc:
+            return {"ok": False, "error": str(exc)}
+        if sid not in self.actors:
             return {"ok": False, "error": "not connected"}
+        actor = await self._reresolve(sid)
+        if actor is None:
+            return {"ok": False, "error": self._doomed.get(sid, "unauthorized")}
         try:
             async with self.ctx.sessions() as session:
                 shipment = await shipments.get_visible(session, actor, shipment_id)
@@ -218,41 +252,38 @@ class Gateway:
                 since_seq = (
                     await self._seq_of(session, shipment_id, since) if since else shipment.event_seq
                 )
-                if sid not in self.subscriptions:  # disconnected while we read
+                if sid not in self.actors:  # disconnected while we read
                     return {"ok": False, "error": "not connected"}
-                # Take the stream only now, with no await before the cursor joins it: a
-                # concurrent refused subscriber drops a stream it finds empty.
-                stream = self.streams.setdefault(shipment_id, Stream())
-                cursor = Cursor(last_seq=since_seq)
-                stream.cursors[sid] = cursor  # from here live events are buffered for us
-                self.subscriptions[sid].add(shipment_id)
+                # From here live events are buffered for this cursor (and only it).
+                cursor = self.delivery.join(sid, shipment, since_seq)
                 await self.sio.enter_room(sid, f"shipment:{shipment_id}")
-                rows = await self._events_after(session, shipment_id, since_seq) if since else []
-                stream.known_up_to(shipment.event_seq)
+                limit = self.settings.ws_replay_limit
+                rows = await events_after(session, shipment_id, since_seq, limit) if since else []
         except NotFound:
-            self._drop_cursor(shipment_id, sid)
             return {"ok": False, "error": "not allowed"}
-        replayed = 0
-        for env in envelopes(rows):
-            if cursor.replayed(env):
-                await self._send(env, sid)
-                replayed += 1
-        for env in cursor.finish_sync():
-            await self._send(env, sid)
-        return {"ok": True, "replayed": replayed}
+        if sid not in self.actors or shipment_id not in self.delivery.subscriptions.get(sid, ()):
+            return {"ok": False, "error": "not connected"}
+        replay = envelopes(rows)
+        for env in replay:
+            cursor.offer(env)
+        out = cursor.finish_sync()
+        await self.delivery.send(sid, out)
+        last_replayed = replay[-1]["seq"] if replay else 0
+        return {"ok": True, "replayed": sum(1 for env in out if env["seq"] <= last_replayed)}
 
     async def on_unsubscribe(self, sid: str, data: Any) -> dict[str, Any]:
         try:
-            shipment_id = uuid.UUID(str(data["shipment_id"]))
-        except (TypeError, KeyError, ValueError):
-            return {"ok": False, "error": "invalid: expected {shipment_id}"}
-        self.subscriptions.get(sid, set()).discard(shipment_id)
-        self._drop_cursor(shipment_id, sid)
+            shipment_id = parse_shipment_ref(data)
+        except ValueError as exc:
+            return {"ok": False, "error": str(exc)}
+        self.delivery.forget(sid, shipment_id)
         await self.sio.leave_room(sid, f"shipment:{shipment_id}")
         return {"ok": True}
 
     async def on_subscribe_dispatch(self, sid: str, *_: Any) -> dict[str, Any]:
-        actor = self.actors.get(sid)
+        if sid not in self.actors:
+            return {"ok": False, "error": "not allowed"}
+        actor = await self._reresolve(sid)
         if actor is None or actor.role not in STAFF:
             return {"ok": False, "error": "not allowed"}
         await self.sio.enter_room(sid, f"dispatch:{actor.organization_id}")
@@ -269,30 +300,22 @@ class Gateway:
         )
         return int(seq or 0)
 
-    async def _events_after(
-        self, session: AsyncSession, shipment_id: uuid.UUID, seq: int
-    ) -> Sequence[Event]:
-        stmt = (
-            select(Event)
-            .where(Event.shipment_id == shipment_id, Event.seq > seq)
-            .order_by(Event.seq)
-            .limit(self.settings.ws_replay_limit)
-        )
-        return (await session.execute(stmt)).scalars().all()
-
-    def _drop_cursor(self, shipment_id: uuid.UUID, sid: str) -> None:
-        stream = self.streams.get(shipment_id)
-        if stream is not None:
-            stream.cursors.pop(sid, None)
-            if not stream.cursors:
-                del self.streams[shipment_id]
-
     # --- delivery ----------------------------------------------------------------------
 
     async def on_committed(self, batch: Sequence[Event]) -> None:
         """Event-bus subscriber (origin process): send the events to every process."""
         assert self._bridge is not None
         await self._bridge.publish(envelopes(batch))
+
+    async def on_sessions_ended(self, notices: Sequence[SessionsEnded]) -> None:
+        """Event-bus notice subscriber: close these users' sockets on every process."""
+        assert self._bridge is not None
+        items = [revoke_item(str(n.user_id), n.reason) for n in notices]
+        try:
+            await self._bridge.publish(items)
+        except Exception:  # the bridge is down: at least this process closes them
+            log.exception("realtime.notice_publish_failed")
+            await self.deliver(items)
 
     async def on_live(self, event: str, shipment_id: uuid.UUID, payload: dict[str, Any]) -> None:
         """LiveHub sink: non-persistent updates go to every process too."""
@@ -302,59 +325,55 @@ class Gateway:
     async def deliver(self, items: list[dict[str, Any]]) -> None:
         """Bridge callback in every process: release events to local subscribers."""
         for item in items:
-            observe_delivery_lag(item)
-            if item.get("event") == "shipment:updated":
-                await self._tell_board(item)
-            shipment_id = uuid.UUID(item["shipment_id"])
-            stream = self.streams.get(shipment_id)
-            if stream is None:
-                continue
-            if item["kind"] == "live":
-                if item["event"] == "shipment:location":
-                    self.locations[shipment_id] = item["payload"]
-                else:
-                    await self.sio.emit(
-                        item["event"],
-                        item["payload"],
-                        room=f"shipment:{shipment_id}",
-                        ignore_queue=True,
-                    )
-                continue
-            for env in stream.accept(item):
-                await self._fan_out(stream, env)
-            if stream.gap is not None:
-                self._tasks.append(asyncio.create_task(self._fill_gap(shipment_id)))
+            try:
+                await self._deliver_one(item)
+            except Exception:  # one malformed item (another version's) must not stop the rest
+                log.exception("realtime.delivery_failed", kind=item.get("kind"))
+
+    async def _deliver_one(self, item: dict[str, Any]) -> None:
+        """One item from the bridge: a notice, an event or a live update."""
+        if item.get("kind") == "revoke":
+            await self._end_sessions(str(item["user_id"]), str(item["reason"]))
+            return
+        observe_delivery_lag(item)
+        if item.get("event") == "shipment:updated":
+            await self._tell_board(item)
+        shipment_id = uuid.UUID(item["shipment_id"])
+        if shipment_id not in self.delivery.streams:
+            return
+        if item["kind"] == "live":
+            if item["event"] == "shipment:location":
+                self.locations[shipment_id] = item["payload"]
+            else:
+                room = f"shipment:{shipment_id}"
+                await self.sio.emit(item["event"], item["payload"], room=room, ignore_queue=True)
+            return
+        await self.delivery.release(shipment_id, item)
+
+    async def _end_sessions(self, user_id: str, reason: str) -> None:
+        self._ended[user_id] += 1
+        for sid in [sid for sid, actor in self.actors.items() if str(actor.user_id) == user_id]:
+            await self.close(sid, f"session ended: {reason}")
 
     async def _tell_board(self, env: Envelope) -> None:
-        keys = ("event_id", "shipment_id", "type", "status", "at")
+        keys = ("event_id", "seq", "shipment_id", "type", "status", "at")
         board = {k: env["payload"][k] for k in keys}
         room = f"dispatch:{env['org']}"
         await self.sio.emit("dispatch:board", board, room=room, ignore_queue=True)
 
-    async def _fan_out(self, stream: Stream, env: Envelope) -> None:
-        ready = [sid for sid, cursor in stream.cursors.items() if cursor.offer(env)]
-        skip = [sid for sid in stream.cursors if sid not in ready]
-        if ready:
-            room = f"shipment:{env['shipment_id']}"
-            await self.sio.emit(
-                env["event"], env["payload"], room=room, skip_sid=skip, ignore_queue=True
-            )
-
-    async def _send(self, env: Envelope, sid: str) -> None:
-        await self.sio.emit(env["event"], env["payload"], to=sid, ignore_queue=True)
-
-    async def _fill_gap(self, shipment_id: uuid.UUID) -> None:
-        """Events published out of order: wait briefly, then read the missing ones."""
-        await asyncio.sleep(0.2)
-        stream = self.streams.get(shipment_id)
-        if stream is None or stream.gap is None:
-            return
-        first, _ = stream.gap
-        async with self.ctx.sessions() as session:
-            rows = await self._events_after(session, shipment_id, first - 1)
-        for env in envelopes(rows):
-            for ready in stream.accept(env):
-                await self._fan_out(stream, ready)
+    async def _sweep(self) -> None:
+        """Close connections whose credential expired; catch subscribers up with the database."""
+        while True:
+            await asyncio.sleep(self.settings.ws_check_interval_s)
+            try:
+                for sid, reason in list(self._doomed.items()):
+                    await self.close(sid, reason)
+                for sid, credential in list(self.credentials.items()):
+                    if credential.expired():
+                        await self.close(sid, "unauthorized: token expired; reconnect or reauth")
+                await self.delivery.catch_up()
+            except Exception:  # a database hiccup must not end the loop
+                log.exception("realtime.sweep_failed")
 
     async def _flush_locations(self) -> None:
         interval = self.settings.ws_location_interval_ms / 1000

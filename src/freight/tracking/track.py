@@ -6,13 +6,14 @@ import base64
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from freight.access import Actor, Role
 from freight.errors import invalid
+from freight.pagination import MAX_ROW_ID
 from freight.settings import Settings
 from freight.shipments import service as shipments
 from freight.shipments.lifecycle import Status
@@ -35,7 +36,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         parsed = datetime.fromisoformat(at)
         if parsed.tzinfo is None or not isinstance(ident, int) or isinstance(ident, bool):
             raise ValueError(cursor)
-        return parsed, ident
+        # In range for the columns, or binding it fails inside the query (a 500).
+        if not 0 <= ident <= MAX_ROW_ID:
+            raise ValueError(cursor)
+        return parsed.astimezone(UTC), ident
     except (ValueError, TypeError, OverflowError, json.JSONDecodeError):
         raise invalid("query", "cursor", msg="not a valid cursor") from None
 

@@ -183,7 +183,7 @@ async def _update(
             UserUpdate.model_validate(body),
             ctx.settings.password_min_length,
         )
-        await session.commit()
+        await ctx.commit(session)  # publishes the notice that closes the user's sockets
     except (ValidationError, DomainError) as exc:
         await session.rollback()
         return await _user_page(

@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 from freight.access import Actor, Role
 from freight.deps import Context, SessionDep, client_address, count_api_call, principal
 from freight.errors import DomainError, Forbidden, Unauthorized
+from freight.events import SessionsEnded
 from freight.identity import service as identity
 from freight.identity import sessions
 from freight.security.web_sessions import CSRF_FIELD, CSRF_HEADER, check_csrf
@@ -156,7 +157,8 @@ async def login(request: Request, form: CsrfForm, ctx: Context, session: Session
 
 @router.post("/app/logout")
 async def logout(request: Request, form: CsrfForm, ctx: Context, session: SessionDep) -> Response:
-    """End the session server-side (a copy of the cookie dies too), then drop the cookies."""
+    """End the session server-side (a copy of the cookie dies too), close the user's live
+    connections, then drop the cookies."""
     try:
         claims = ctx.web.claims_in(request.cookies)
     except Unauthorized:
@@ -164,6 +166,7 @@ async def logout(request: Request, form: CsrfForm, ctx: Context, session: Sessio
     else:
         await sessions.end(session, claims.session_id, claims.user_id)
         await session.commit()
+        await ctx.bus.notify([SessionsEnded(claims.user_id, "logout")])
     response = see_other("/app/login")
     ctx.web.end(response)
     return response
