@@ -11,6 +11,7 @@ from sqlalchemy import text
 from freight import __version__
 from freight.deps import Context
 from freight.observability.scrape import set_dependency
+from freight.serving import draining
 
 router = APIRouter(prefix="/api", tags=["operations"])
 
@@ -27,7 +28,9 @@ async def health(ctx: Context) -> dict[str, object]:
 
 @router.get("/ready", response_model=None)
 async def ready(ctx: Context) -> JSONResponse:
-    """Every dependency answers; 503 naming the ones that do not."""
+    """Every dependency answers; 503 naming the ones that do not (or while draining)."""
+    if draining():  # SIGTERM received: let the load balancer move traffic away first
+        return JSONResponse({"status": "draining", "checks": {}, "down": []}, status_code=503)
     checks: dict[str, str] = {}
     try:
         async with ctx.engine.connect() as conn:
