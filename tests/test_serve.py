@@ -54,7 +54,8 @@ def start_serve(
         env=env,
         **popen,
     )
-    for _ in range(600):
+    deadline = time.monotonic() + 180  # a loaded CI machine imports slowly
+    while time.monotonic() < deadline:
         try:
             probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             if _health(probe) == 200:

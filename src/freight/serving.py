@@ -87,6 +87,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "timeout_keep_alive": settings.http_keepalive_s,
         "limit_concurrency": settings.limit_concurrency,
         "timeout_graceful_shutdown": settings.shutdown_grace_s,
+        # The supervisor kills a worker that does not answer its ping in time; 5 s (the
+        # default) is shorter than a worker's imports on a loaded host: a restart loop.
+        "timeout_worker_healthcheck": 60,
         # Freight's setting, not uvicorn's FORWARDED_ALLOW_IPS environment variable: a
         # stray "*" there would let any client choose the address rate limits count.
         "proxy_headers": True,
