@@ -246,7 +246,12 @@ async def _advance(
             "Receiving clerk", pod.Upload("signature", None, signature), [], None, None, None
         )
         await pod.deliver(
-            session, staff, store, shipment_id, proof, pod.PodLimits(10 * 1024 * 1024, 10, 40_000_000)
+            session,
+            staff,
+            store,
+            shipment_id,
+            proof,
+            pod.PodLimits(10 * 1024 * 1024, 10, 40_000_000),
         )
 
 
