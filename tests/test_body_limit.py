@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -141,3 +142,24 @@ async def test_a_chunked_json_body_is_cut_off_at_the_limit(
     )
     assert_problem(resp, 413, "payload_too_large")
     assert sent < 1024 * 1024 + 2 * CHUNK
+
+
+async def test_a_body_that_stops_arriving_is_408(clean_db: str, tmp_path: Path) -> None:
+    """A client that opens a body and then sends nothing keeps no worker slot for long."""
+    settings = base_settings(clean_db, tmp_path, http_body_idle_timeout_s=0.5)
+
+    async def stalls() -> AsyncIterator[bytes]:
+        yield b'{"reference": "'
+        await asyncio.sleep(60)  # far beyond the timeout: the server gives up first
+        yield b'"}'
+
+    async with running_client(settings) as client:
+        admin = await register(client, "Acme", "admin@acme.example")
+        started = asyncio.get_running_loop().time()
+        resp = await client.post(
+            "/api/shipments",
+            content=stalls(),
+            headers={**admin.auth, "content-type": "application/json"},
+        )
+        assert_problem(resp, 408, "request_timeout")
+        assert asyncio.get_running_loop().time() - started < 30
