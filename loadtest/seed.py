@@ -245,7 +245,14 @@ async def _advance(
         proof = pod.PodInput(
             "Receiving clerk", pod.Upload("signature", None, signature), [], None, None, None
         )
-        await pod.deliver(session, staff, store, shipment_id, proof, 10 * 1024 * 1024, 10)
+        await pod.deliver(
+            session,
+            staff,
+            store,
+            shipment_id,
+            proof,
+            pod.PodLimits(10 * 1024 * 1024, 10, 40_000_000),
+        )
 
 
 async def seed(session: AsyncSession, plan: Plan, password: str) -> Seeded:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from dataclasses import dataclass
 from typing import Any
 
 from httpx import AsyncClient
+from PIL import Image
 
 from tests.helpers import Session, add_user
 from tests.shipments.factory import CITIES, shipment_body
@@ -115,4 +117,11 @@ def tiny_png(width: int = 1, height: int = 1) -> bytes:
     )
 
 
-TINY_JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+def jpeg(width: int = 2, height: int = 2, exif: bytes = b"") -> bytes:
+    """A real JPEG image (grey pixels), with these raw EXIF bytes if given."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (128, 128, 128)).save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+TINY_JPEG = jpeg()

@@ -7,6 +7,7 @@ when ``FREIGHT_TEST_DATABASE_URL`` points at PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -220,3 +221,61 @@ def test_a_failed_pg_dump_does_not_print_the_password(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "pg_dump failed" in result.output
     assert "Hunter2-secret" not in result.output
+
+
+def _broken_pg_dump(bin_dir: Path, then: str) -> dict[str, str]:
+    """A ``pg_dump`` on PATH that runs the real one, cuts its output in half, then ``then``."""
+    real = backup._tool("pg_dump")
+    bin_dir.mkdir()
+    script = bin_dir / "pg_dump"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'"{real}" "$@" || exit $?\n'
+        'for a in "$@"; do case "$a" in --file=*) out="${a#--file=}";; esac; done\n'
+        'truncate -s $(( $(stat -c %s "$out") / 2 )) "$out"\n'
+        f"{then}\n"
+    )
+    script.chmod(0o755)
+    return {"PATH": f"{bin_dir}:{os.environ['PATH']}"}
+
+
+@pytest.mark.skipif(not PG_URL, reason="pg_dump backs up PostgreSQL only")
+@pytest.mark.parametrize("then", ["kill -9 $$", "exit 0"], ids=["killed", "silently-short"])
+async def test_a_failed_pg_dump_keeps_the_previous_backup(
+    populated: dict[str, Any], clean_db: str, tmp_path: Path, then: str
+) -> None:
+    """A killed pg_dump (or one that wrote a short file and said it succeeded) must not
+    replace the last good backup, nor leave a partial file for someone to restore."""
+    dump = tmp_path / "backups" / "freight.dump"
+    assert (await run_freight(clean_db, "db", "backup", str(dump))).exit_code == 0
+    good = dump.read_bytes()
+
+    env = _broken_pg_dump(tmp_path / "bin", then)
+    failed = await asyncio.to_thread(_freight_with, env, clean_db, "db", "backup", str(dump))
+
+    assert failed.exit_code == 1, failed.output
+    assert "backup failed" in failed.output
+    assert dump.read_bytes() == good
+    assert sorted(p.name for p in dump.parent.iterdir()) == ["freight.dump"]
+
+
+def test_sqlite_backup_replaces_the_file_only_when_complete(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'db' / 'freight.db'}"
+    assert freight(url, "db", "upgrade").exit_code == 0
+    dump = tmp_path / "freight.backup"
+    assert freight(url, "db", "backup", str(dump)).exit_code == 0
+    good = dump.read_bytes()
+    (tmp_path / "db" / "freight.db").write_bytes(b"not a database" * 100)
+
+    assert freight(url, "db", "backup", str(dump)).exit_code == 1
+    assert dump.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db", "freight.backup"]
+
+
+def _freight_with(extra_env: dict[str, str], database_url: str, *args: str) -> Result:
+    get_settings.cache_clear()
+    env = {"FREIGHT_DATABASE_URL": database_url, "FREIGHT_LOG_FILE": "off", **extra_env}
+    try:
+        return CliRunner().invoke(cli, list(args), env=env)
+    finally:
+        get_settings.cache_clear()

@@ -149,10 +149,6 @@ def test_stripe_with_its_webhook_secret_is_fine(environ: pytest.MonkeyPatch) -> 
     assert flagged() == {}
 
 
-@pytest.mark.skipif(
-    "metrics_token" not in __import__("freight.settings").settings.Settings.model_fields,
-    reason="FREIGHT_METRICS_TOKEN does not exist (yet)",
-)
-def test_open_metrics_are_a_warning(environ: pytest.MonkeyPatch) -> None:
+def test_open_metrics_are_an_error(environ: pytest.MonkeyPatch) -> None:
     environ.delenv("FREIGHT_METRICS_TOKEN")
-    assert flagged() == {"FREIGHT_METRICS_TOKEN": Severity.WARNING}
+    assert flagged() == {"FREIGHT_METRICS_TOKEN": Severity.ERROR}

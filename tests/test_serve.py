@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,37 +25,62 @@ def _health(conn: http.client.HTTPConnection) -> int:
     return response.status
 
 
-def test_idle_keep_alive_connections_last_as_long_as_configured(tmp_path: Path) -> None:
-    """A proxy reuses idle connections; the server must not close them first (that is a
-    502 at the proxy, or a failed request at a client). The lifetime is a setting."""
-    port = free_port()
+def serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `freight serve` on a fresh SQLite database."""
     env = {
         **os.environ,
         "FREIGHT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'freight.db'}",
         "FREIGHT_LOG_FILE": "off",
         "FREIGHT_LOG_LEVEL": "WARNING",
         "FREIGHT_FILE_STORE_DIR": str(tmp_path / "files"),
-        "FREIGHT_HTTP_KEEPALIVE_S": "1",
+        "FREIGHT_SHUTDOWN_DRAIN_S": "0",
+        **extra,
     }
     for name in ("FREIGHT_REDIS_URL", "PROMETHEUS_MULTIPROC_DIR"):
-        env.pop(name, None)
+        if name not in extra:
+            env.pop(name, None)
+    return env
+
+
+def start_serve(
+    env: dict[str, str], *args: str, **popen: Any
+) -> tuple[subprocess.Popen[bytes], int]:
+    """`freight serve` as a child process, once /api/health answers; and its port."""
+    port = free_port()
+    popen.setdefault("stdout", subprocess.DEVNULL)
+    popen.setdefault("stderr", subprocess.DEVNULL)
     server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "freight.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "freight.cli", "serve", "--port", str(port), *args],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        **popen,
     )
+    deadline = time.monotonic() + 180  # a loaded CI machine imports slowly
+    while time.monotonic() < deadline:
+        try:
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            if _health(probe) == 200:
+                probe.close()
+                return server, port
+        except OSError:
+            pass
+        assert server.poll() is None, "freight serve exited"
+        time.sleep(0.1)
+    server.kill()
+    raise AssertionError("freight serve did not come up")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop a server started by ``start_serve`` (it drains for the configured time)."""
+    if server.poll() is None:
+        server.terminate()
+    server.wait(timeout=60)
+
+
+def test_idle_keep_alive_connections_last_as_long_as_configured(tmp_path: Path) -> None:
+    """A proxy reuses idle connections; the server must not close them first (that is a
+    502 at the proxy, or a failed request at a client). The lifetime is a setting."""
+    server, port = start_serve(serve_env(tmp_path, FREIGHT_HTTP_KEEPALIVE_S="1"))
     try:
-        for _ in range(300):
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                if _health(probe) == 200:
-                    probe.close()
-                    break
-            except OSError:
-                pass
-            assert server.poll() is None, "freight serve exited"
-            time.sleep(0.1)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         assert _health(conn) == 200
         socket_before = conn.sock
@@ -63,5 +92,103 @@ def test_idle_keep_alive_connections_last_as_long_as_configured(tmp_path: Path) 
             _health(conn)
         conn.close()
     finally:
-        server.terminate()
+        stop(server)
+
+
+def _get(port: int, path: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def test_sigterm_drains_first_then_stops(tmp_path: Path) -> None:
+    """On SIGTERM the load balancer must see "not ready" while requests still succeed;
+    only after the drain time does the process stop."""
+    server, port = start_serve(serve_env(tmp_path, FREIGHT_SHUTDOWN_DRAIN_S="4"))
+    try:
+        assert _get(port, "/api/ready") == 200
+        signalled = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        while _get(port, "/api/ready") != 503:  # the handler runs at once; poll for it
+            assert time.monotonic() - signalled < 3, "readiness never turned 503"
+            time.sleep(0.05)
+        assert _get(port, "/api/health") == 200  # new connections are still served
+        assert _get(port, "/api/ready") == 503
+        assert server.poll() is None
         server.wait(timeout=30)
+        assert time.monotonic() - signalled >= 4  # it served for the whole drain
+        with pytest.raises(OSError):
+            _get(port, "/api/health")
+    finally:
+        stop(server)
+
+
+def _login_as(port: int, email: str, source: str, forwarded_for: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+    try:
+        body = json.dumps({"email": email, "password": "not-the-password"})
+        headers = {"content-type": "application/json", "x-forwarded-for": forwarded_for}
+        conn.request("POST", "/api/auth/login", body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def test_a_spoofed_forwarded_for_does_not_change_the_counted_address(tmp_path: Path) -> None:
+    """Only the proxy's X-Forwarded-For is believed (FREIGHT_FORWARDED_ALLOW_IPS, default
+    127.0.0.1), whatever uvicorn's own FORWARDED_ALLOW_IPS says (compose had "*")."""
+    env = serve_env(tmp_path, FORWARDED_ALLOW_IPS="*")
+    server, port = start_serve(env)
+    try:
+        # A client at 127.0.0.2 (not the proxy) rotating the header: one address, limited.
+        codes = [
+            _login_as(port, f"nobody{i}@example.com", "127.0.0.2", f"198.51.100.{i}")
+            for i in range(7)
+        ]
+        assert codes[:5] == [401] * 5 and codes[5:] == [429, 429]
+        # Through the proxy (127.0.0.1) the header names the client: counted per client.
+        proxied = [
+            _login_as(port, f"someone{i}@example.com", "127.0.0.1", "203.0.113.7") for i in range(6)
+        ]
+        assert proxied == [401] * 5 + [429]
+        assert _login_as(port, "fresh@example.com", "127.0.0.1", "203.0.113.8") == 401
+    finally:
+        stop(server)
+
+
+def test_a_client_that_never_finishes_its_headers_is_disconnected(tmp_path: Path) -> None:
+    """Without nginx in front, a slow-loris client must not hold a connection forever."""
+    server, port = start_serve(serve_env(tmp_path, FREIGHT_HTTP_HEADER_TIMEOUT_S="1"))
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+            slow.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")  # and nothing more
+            started = time.monotonic()
+            assert slow.recv(1024) == b""  # closed by the server
+            assert time.monotonic() - started < 5
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as idle:
+            assert idle.recv(1024) == b""  # a connection that sends nothing goes too
+    finally:
+        stop(server)
+
+
+def test_connections_beyond_the_concurrency_limit_get_503(tmp_path: Path) -> None:
+    server, port = start_serve(serve_env(tmp_path, FREIGHT_HTTP_LIMIT_CONCURRENCY="16"))
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(16)]
+    try:
+        time.sleep(0.2)
+        assert _get(port, "/api/health") == 503
+        for conn in idle:
+            conn.close()
+        time.sleep(0.2)
+        assert _get(port, "/api/health") == 200
+    finally:
+        for conn in idle:
+            conn.close()
+        stop(server)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp
 from freight import __version__, health
 from freight.billing import api as billing_api
 from freight.billing import payments_api as billing_payments_api
+from freight.body_limit import BodyLimitMiddleware, Rule
 from freight.context import AppContext
 from freight.dispatch import api as dispatch_api
 from freight.errors import install_error_handlers
@@ -31,6 +33,7 @@ from freight.observability.middleware import RequestContextMiddleware
 from freight.realtime.gateway import Gateway
 from freight.schema import no_card_numbers_in_query
 from freight.security.encryption import configure_keyring, keyring_from_settings
+from freight.serving import install_drain
 from freight.settings import Settings, get_settings
 from freight.shipments import api as shipments_api
 from freight.shipments import reads as shipment_reads
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         invalidator = shipment_reads.Invalidator(ctx.cache)
         ctx.bus.subscribe(invalidator)
         await gateway.start(ctx)
+        install_drain(settings)
         if settings.gc_tuning:
             tune_gc()
         try:
@@ -100,6 +104,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(messaging_api.router)
     app.include_router(messaging_api.unread_router)
     install_web(app, settings)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default=settings.http_max_body_bytes,
+        rules=body_limit_rules(settings),
+        idle_timeout_s=settings.http_body_idle_timeout_s,
+    )
 
     if settings.cors_origins:
         app.add_middleware(
@@ -120,6 +130,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.state.gateway = gateway
     return app
+
+
+def body_limit_rules(settings: Settings) -> list[Rule]:
+    """The routes that take more than a JSON body: proof-of-delivery uploads."""
+    pod = settings.pod_max_body_bytes
+    return [
+        Rule("POST", re.compile(r"^/api/shipments/[^/]+/pod$"), pod),
+        Rule("POST", re.compile(r"^/app/driver/loads/[^/]+/pod$"), pod),
+    ]
 
 
 def with_socketio(app: FastAPI) -> ASGIApp:

@@ -111,20 +111,55 @@ async def non_empty_reasons(settings: Settings) -> list[str]:
 
 
 def backup(settings: Settings, file: Path) -> None:
-    """Write a consistent copy of the configured database to ``file``."""
+    """Write a consistent copy of the configured database to ``file``.
+
+    The copy goes to ``<file>.partial`` first and replaces ``file`` only once it is
+    complete, verified and on disk: a failed or killed run leaves the previous backup as
+    it was, and no partial file behind.
+    """
     file.parent.mkdir(parents=True, exist_ok=True)
-    if is_sqlite(settings.database_url):
-        source_path = sqlite_path(settings.database_url)
-        if not source_path.exists():
-            raise BackupError(f"no database file at {source_path}")
-        partial = file.with_name(file.name + ".partial")
-        partial.unlink(missing_ok=True)
-        with _sqlite_connect(source_path) as source, _sqlite_connect(partial) as target:
-            source.backup(target)
+    partial = file.with_name(file.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        if is_sqlite(settings.database_url):
+            _sqlite_backup(settings.database_url, partial)
+        else:
+            _pg_backup(settings.database_url, partial)
+        _fsync(partial)
         partial.replace(file)
-        return
+        _fsync(file.parent)  # the rename itself survives a crash
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+def _sqlite_backup(database_url: str, partial: Path) -> None:
+    source_path = sqlite_path(database_url)
+    if not source_path.exists():
+        raise BackupError(f"no database file at {source_path}")
+    with _sqlite_connect(source_path) as source, _sqlite_connect(partial) as target:
+        source.backup(target)
+        if target.execute("PRAGMA quick_check").fetchone() != ("ok",):
+            raise BackupError("the new backup failed its integrity check")
+
+
+def _pg_backup(database_url: str, partial: Path) -> None:
     args = [_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges"]
-    _run([*args, f"--file={file}"], settings.database_url)
+    _run([*args, f"--file={partial}"], database_url)
+    # Read the whole archive back (table of contents and every data block): `--list`
+    # alone reads only the table of contents, which a truncated dump still has.
+    try:
+        _run([_tool("pg_restore"), f"--file={os.devnull}", str(partial)], database_url)
+    except BackupError as exc:
+        raise BackupError(f"the new backup is unreadable, previous one kept: {exc}") from None
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def restore(settings: Settings, file: Path, force: bool = False) -> None:

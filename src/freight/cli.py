@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import shutil
 from collections.abc import Awaitable, Callable
@@ -85,7 +86,17 @@ def serve(
     if demo:
         _seed_and_print()
     from freight.observability.instrumentation import prepare_multiprocess_dir
+    from freight.serving import uvicorn_options
 
+    if workers > 1 and settings.log_file is not None:
+        # Each worker would rotate the same file on its own and lose lines: the workers
+        # inherit this and log to stdout only, which the supervisor collects.
+        os.environ["FREIGHT_LOG_FILE"] = "off"
+        typer.echo(
+            f"--workers {workers}: logging to stdout only (FREIGHT_LOG_FILE={settings.log_file} "
+            "is for a single process; several cannot rotate one file safely)",
+            err=True,
+        )
     # Several workers share one metrics directory, set before they start (and import).
     metrics_dir, made = prepare_multiprocess_dir(workers)
     try:
@@ -95,10 +106,7 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            access_log=False,
-            log_config=None,
-            ws_per_message_deflate=False,
-            timeout_keep_alive=settings.http_keepalive_s,
+            **uvicorn_options(settings),
         )
     finally:
         if made and metrics_dir is not None:

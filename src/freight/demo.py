@@ -269,4 +269,6 @@ async def _advance(
         proof = pod.PodInput(
             "Receiving clerk", pod.Upload("signature", None, DEMO_SIGNATURE), [], None, None, None
         )
-        await pod.deliver(session, staff, store, sid, proof, 10 * 1024 * 1024, 10)
+        await pod.deliver(
+            session, staff, store, sid, proof, pod.PodLimits(10 * 1024 * 1024, 10, 40_000_000)
+        )

@@ -152,7 +152,14 @@ async def handle_validation_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(422, "validation_error", "the request is not valid", errors=errors)
 
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+_HTTP_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    401: "unauthorized",
+    403: "forbidden",
+    408: "request_timeout",
+    413: "payload_too_large",
+}
 
 
 async def handle_http_error(_: Request, exc: Exception) -> JSONResponse:

@@ -15,6 +15,7 @@ from freight.context import AppContext
 from freight.db import pool_saturated
 from freight.deps import Context
 from freight.observability.scrape import set_dependency
+from freight.serving import draining
 
 log = structlog.get_logger("freight.health")
 router = APIRouter(prefix="/api", tags=["operations"])
@@ -34,8 +35,11 @@ async def health(ctx: Context) -> dict[str, object]:
 async def ready(ctx: Context) -> JSONResponse:
     """Every dependency answers; 503 naming the ones the API cannot work without.
 
-    "busy" (a saturated pool) is still ready, and so is a Redis outage ("degraded").
+    "busy" (a saturated pool) is still ready, and so is a Redis outage ("degraded");
+    after SIGTERM it answers 503 "draining" so the load balancer moves traffic away first.
     """
+    if draining():
+        return JSONResponse({"status": "draining", "checks": {}, "down": []}, status_code=503)
     checks: dict[str, str] = {"database": await database_state(ctx)}
     if ctx.redis is not None:
         try:

@@ -145,15 +145,12 @@ def check_settings(settings: Settings, workers: int = 1) -> list[Finding]:
 
 
 def _metrics_findings(settings: Settings) -> list[Finding]:
-    # The metrics token arrives with the metrics work; until then there is nothing to check.
-    if "metrics_token" not in Settings.model_fields:
-        return []
-    if getattr(settings, "metrics_token", None) is None:
+    if settings.metrics_token is None:
         return [
-            _warning(
+            _error(
                 "FREIGHT_METRICS_TOKEN",
-                "is not set: /metrics is open to anyone who reaches the API "
-                "(block it at the proxy or set a token)",
+                "is not set: /metrics (totals across every organisation) answers 403 in "
+                "production; set a token and give Prometheus the same one",
             )
         ]
     return []

@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     file_store_dir: Path = Path("data/files")
     pod_max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     pod_max_photos: int = Field(default=10, ge=0, le=50)
+    # A whole proof-of-delivery request (signature, photos, fields); nginx allows 60m.
+    pod_max_body_bytes: int = Field(default=60 * 1024 * 1024, ge=64 * 1024)
+    # Images are decoded to check them: refuse more pixels than this (decompression bombs).
+    pod_max_image_pixels: int = Field(default=40_000_000, ge=10_000, le=200_000_000)
 
     # GPS ingest, ETA and geofences (the stationary ETA speed is average_speed_kmh)
     gps_max_accuracy_m: float = Field(default=100.0, gt=0, le=10_000)
@@ -132,6 +136,22 @@ class Settings(BaseSettings):
     # (nginx upstream keepalive 60 s), so the proxy never reuses one the server just closed.
     http_keepalive_s: int = Field(default=75, ge=1, le=3600)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Every other request body (JSON, forms) may be at most this large (413 above it).
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # A request whose body stops arriving for this long is answered 408 and dropped.
+    http_body_idle_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    # A connection that has not sent its complete request headers by then is closed.
+    http_header_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    # Connections and tasks per process before the server answers 503 (uvicorn's
+    # --limit-concurrency); unset: the socket.io connection cap plus 1024 for HTTP.
+    http_limit_concurrency: int | None = Field(default=None, ge=16)
+    # Peers whose X-Forwarded-For / -Proto are believed (the proxy's address; comma list,
+    # CIDR allowed). Anyone else's headers are ignored, so a client cannot pick its address.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # On SIGTERM: answer 503 on /api/ready for this long while serving as usual (so the
+    # load balancer stops sending), then stop, giving open requests shutdown_grace_s.
+    shutdown_drain_s: float = Field(default=5.0, ge=0, le=300)
+    shutdown_grace_s: float = Field(default=20.0, gt=0, le=600)
     public_base_url: str = "http://127.0.0.1:8000"
 
     # Web app (server-rendered pages under /app, public tracking under /track)
@@ -191,6 +211,11 @@ class Settings(BaseSettings):
     def is_embedded(self) -> bool:
         """True when fan-out, cache and limits live in this process only."""
         return self.is_sqlite or self.redis_url is None
+
+    @property
+    def limit_concurrency(self) -> int:
+        """uvicorn's --limit-concurrency: the setting, or room for every socket plus HTTP."""
+        return self.http_limit_concurrency or self.ws_max_connections + 1024
 
     @property
     def should_auto_migrate(self) -> bool:

@@ -11,6 +11,18 @@ from pathlib import Path
 import anyio
 
 SAFE_NAME = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.")
+# An uploaded file opened on its own is a document from our origin: it may run nothing,
+# load nothing and reach no cookie or API (sandbox), whatever its bytes turn out to be.
+SANDBOX_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+
+
+def served_file_headers(name: str) -> dict[str, str]:
+    """Response headers for serving a stored upload back to a browser."""
+    return {
+        "Content-Disposition": f'inline; filename="{name}"',
+        "Content-Security-Policy": SANDBOX_CSP,
+        "Cache-Control": "private, max-age=3600",
+    }
 
 
 @dataclass(frozen=True)

@@ -174,3 +174,25 @@ async def test_a_token_protects_metrics_when_set(clean_db: str, tmp_path: Path) 
             assert basic.status_code == 401
             text = await scrape(http, Authorization="Bearer s3cret-scrape-token")
     assert "freight_http_requests_total" in text
+
+
+async def test_production_serves_no_metrics_without_a_token(clean_db: str, tmp_path: Path) -> None:
+    """Metrics total every tenant's balances and shipments: in production they need the
+    token, and without one configured nobody gets them (freight check says so too)."""
+    settings = base_settings(
+        clean_db,
+        tmp_path,
+        env="production",
+        secret_key="p" * 48,
+        encryption_keys={"k1": "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="},
+        encryption_key_id="k1",
+    )
+    assert settings.metrics_token is None
+    application = create_app(settings)
+    async with LifespanManager(application):
+        transport = ASGITransport(app=application)
+        async with AsyncClient(transport=transport, base_url="http://test") as http:
+            refused = await http.get("/metrics")
+            assert refused.status_code == 403
+            assert "FREIGHT_METRICS_TOKEN" in refused.json()["detail"]
+            assert "freight_" not in refused.text.replace("FREIGHT_", "")

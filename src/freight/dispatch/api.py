@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile, status
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from starlette.datastructures import FormData, UploadFile
 
 from freight.context import AppContext
 from freight.deps import Context, CurrentUser, SessionDep, Staff
@@ -22,10 +23,11 @@ from freight.dispatch.schemas import (
     PodFile,
     PodRead,
 )
+from freight.dispatch.uploads import read_pod_form
 from freight.errors import NotFound
 from freight.shipments.api import committed
 from freight.shipments.schemas import ShipmentRead
-from freight.storage import FileStore
+from freight.storage import FileStore, served_file_headers
 
 router = APIRouter(tags=["dispatch"])
 
@@ -118,35 +120,83 @@ def _pod_read(proof: ProofOfDelivery) -> PodRead:
     )
 
 
+class PodFields(BaseModel):
+    """The text fields of a proof-of-delivery form."""
+
+    recipient_name: str = Field(max_length=200)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+    delivered_at: AwareDatetime | None = None
+
+
+POD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["recipient_name", "signature"],
+                    "properties": {
+                        **PodFields.model_json_schema()["properties"],
+                        "signature": {"type": "string", "format": "binary"},
+                        "photos": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _pod_fields(form: FormData) -> PodFields:
+    values = {k: v for k in PodFields.model_fields if isinstance(v := form.get(k), str) and v}
+    try:
+        return PodFields.model_validate(values)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        raise RequestValidationError(errors) from None
+
+
 async def _read_capped(upload: UploadFile, cap: int) -> bytes:
-    data = await upload.read(cap + 1)  # one byte over the cap is enough to know
-    return data
+    return await upload.read(cap + 1)  # one byte over the cap is enough to know
 
 
-@router.post("/api/shipments/{shipment_id}/pod", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/api/shipments/{shipment_id}/pod",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=POD_FORM,
+    responses={413: {"description": "the upload is larger than FREIGHT_POD_MAX_BODY_BYTES"}},
+)
 async def post_pod(
-    shipment_id: uuid.UUID,
-    actor: CurrentUser,
-    session: SessionDep,
-    ctx: Context,
-    recipient_name: Annotated[str, Form(max_length=200)],
-    signature: Annotated[UploadFile | None, File()] = None,
-    photos: Annotated[list[UploadFile] | None, File()] = None,
-    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
-    lng: Annotated[float | None, Form(ge=-180, le=180)] = None,
-    delivered_at: Annotated[AwareDatetime | None, Form()] = None,
+    shipment_id: uuid.UUID, request: Request, actor: CurrentUser, session: SessionDep, ctx: Context
 ) -> PodRead:
-    """Deliver with a proof: recipient, signature image, photos, position and device time."""
-    cap = ctx.settings.pod_max_file_bytes
-    sig = pod.Upload("signature", None, await _read_capped(signature, cap)) if signature else None
-    shots = [
-        pod.Upload("photos", i, await _read_capped(p, cap)) for i, p in enumerate(photos or [])
-    ]
-    body = pod.PodInput(recipient_name, sig, shots, lat, lng, delivered_at)
-    files = store(ctx)
-    _, proof, saved = await pod.deliver(
-        session, actor, files, shipment_id, body, cap, ctx.settings.pod_max_photos
+    """Deliver with a proof: recipient, signature image, photos, position and device time.
+
+    The caller and their right to deliver this load are checked before the upload is read.
+    """
+    limits = pod.PodLimits.of(ctx.settings)
+    await pod.deliverable(session, actor, shipment_id)
+    form = await read_pod_form(request, limits.max_photos)
+    try:
+        fields = _pod_fields(form)
+        cap = limits.max_file_bytes
+        signature = form.get("signature")
+        sig = None
+        if isinstance(signature, UploadFile):
+            sig = pod.Upload("signature", None, await _read_capped(signature, cap))
+        uploads = [p for p in form.getlist("photos") if isinstance(p, UploadFile)]
+        shots = [pod.Upload("photos", i, await _read_capped(p, cap)) for i, p in enumerate(uploads)]
+    finally:
+        await form.close()
+    body = pod.PodInput(
+        fields.recipient_name, sig, shots, fields.lat, fields.lng, fields.delivered_at
     )
+    files = store(ctx)
+    _, proof, saved = await pod.deliver(session, actor, files, shipment_id, body, limits)
     try:
         await ctx.commit(session)
     except BaseException:
@@ -175,5 +225,5 @@ async def get_pod_file(
     return Response(
         data,
         media_type=entry["content_type"],
-        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        headers=served_file_headers(name),
     )

@@ -7,20 +7,25 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, Role
 from freight.billing import invoices
 from freight.db import utcnow
+from freight.dispatch import images
 from freight.dispatch.models import ProofOfDelivery
 from freight.errors import Conflict, Forbidden, NotFound, ValidationFailed, invalid
+from freight.settings import Settings
 from freight.shipments import service as shipments
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment
 from freight.storage import FileStore, StoredFile
 
 IMAGE_KINDS = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
+# Decoding is CPU and memory heavy: a few at a time per process.
+_DECODERS = anyio.CapacityLimiter(2)
 
 
 def sniff_image(data: bytes) -> str | None:
@@ -32,6 +37,22 @@ def sniff_image(data: bytes) -> str | None:
     if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "webp"
     return None
+
+
+@dataclass(frozen=True)
+class PodLimits:
+    """How much a proof may hold: bytes per file, photos, pixels per image."""
+
+    max_file_bytes: int
+    max_photos: int
+    max_pixels: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> PodLimits:
+        """The limits configured in the settings."""
+        return cls(
+            settings.pod_max_file_bytes, settings.pod_max_photos, settings.pod_max_image_pixels
+        )
 
 
 @dataclass(frozen=True)
@@ -75,32 +96,59 @@ def check_files(body: PodInput, max_bytes: int, max_photos: int) -> list[tuple[U
     return checked
 
 
+async def clean_files(
+    checked: list[tuple[Upload, str]], max_pixels: int
+) -> list[tuple[Upload, str, bytes]]:
+    """Each image decoded and re-encoded without metadata (off the event loop), or a 422."""
+    errors: list[dict[str, Any]] = []
+    cleaned = []
+    for upload, kind in checked:
+        try:
+            data = await anyio.to_thread.run_sync(
+                images.sanitise, upload.data, kind, max_pixels, limiter=_DECODERS
+            )
+        except images.ImageRejected as exc:
+            loc = ["body", upload.field] + ([upload.index] if upload.index is not None else [])
+            errors.append({"loc": loc, "msg": str(exc)})
+            continue
+        cleaned.append((upload, kind, data))
+    if errors:
+        raise ValidationFailed("the proof of delivery is not valid", errors=errors)
+    return cleaned
+
+
+async def deliverable(session: AsyncSession, actor: Actor, shipment_id: uuid.UUID) -> Shipment:
+    """The shipment, if this caller may deliver it now (checked before any upload is read)."""
+    shipment = await shipments.get_visible(session, actor, shipment_id)
+    if actor.role == Role.CUSTOMER:
+        raise Forbidden("customers cannot deliver a load")
+    if shipment.status != Status.IN_TRANSIT:
+        raise Conflict(f"a {shipment.status} shipment cannot be delivered; it must be IN_TRANSIT")
+    return shipment
+
+
 async def deliver(
     session: AsyncSession,
     actor: Actor,
     store: FileStore,
     shipment_id: uuid.UUID,
     body: PodInput,
-    max_bytes: int,
-    max_photos: int,
+    limits: PodLimits,
 ) -> tuple[Shipment, ProofOfDelivery, list[StoredFile]]:
     """Check, store the files, record the proof and move IN_TRANSIT -> DELIVERED.
 
     The caller commits; if that fails it must delete the returned files.
     """
-    shipment = await shipments.get_visible(session, actor, shipment_id)
-    if actor.role == Role.CUSTOMER:
-        raise Forbidden("customers cannot deliver a load")
-    if shipment.status != Status.IN_TRANSIT:
-        raise Conflict(f"a {shipment.status} shipment cannot be delivered; it must be IN_TRANSIT")
+    shipment = await deliverable(session, actor, shipment_id)
     if not body.recipient_name.strip():
         raise invalid("body", "recipient_name", msg="the recipient's name is required")
-    checked = check_files(body, max_bytes, max_photos)
+    checked = check_files(body, limits.max_file_bytes, limits.max_photos)
+    cleaned = await clean_files(checked, limits.max_pixels)
     device_time = body.delivered_at.astimezone(UTC) if body.delivered_at else None
     stored: list[StoredFile] = []
     try:
-        for upload, kind in checked:
-            stored.append(await store.save(upload.data, kind, IMAGE_KINDS[kind]))
+        for _, kind, data in cleaned:
+            stored.append(await store.save(data, kind, IMAGE_KINDS[kind]))
         now = utcnow()
         files = [
             {
@@ -110,7 +158,7 @@ async def deliver(
                 "size": f.size,
                 "content_type": f.content_type,
             }
-            for (u, _), f in zip(checked, stored, strict=True)
+            for (u, _, _), f in zip(cleaned, stored, strict=True)
         ]
         proof = ProofOfDelivery(
             organization_id=shipment.organization_id,

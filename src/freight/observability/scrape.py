@@ -33,7 +33,7 @@ from freight import __version__
 from freight.billing.models import Invoice
 from freight.context import AppContext
 from freight.deps import Context
-from freight.errors import Unauthorized
+from freight.errors import Forbidden, Unauthorized
 from freight.fleet.models import Driver
 from freight.observability.instrumentation import mark_dead_workers
 from freight.observability.metrics import multiprocess_dir
@@ -196,6 +196,12 @@ def render(snapshot: Snapshot, backend: str) -> bytes:
 def _authorise(request: Request, ctx: AppContext) -> None:
     token = ctx.settings.metrics_token
     if token is None:
+        if ctx.settings.env == "production":
+            # Totals across every tenant (balances, shipment counts) are not public data.
+            raise Forbidden(
+                "metrics are off in production until FREIGHT_METRICS_TOKEN is set "
+                "(give Prometheus the same token)"
+            )
         return
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     expected = token.get_secret_value().encode()

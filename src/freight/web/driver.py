@@ -17,14 +17,17 @@ from freight.access import Actor, Role
 from freight.deps import Context, SessionDep
 from freight.dispatch import pod
 from freight.dispatch.api import store
+from freight.dispatch.uploads import read_pod_form
 from freight.errors import DomainError, Forbidden, NotFound
 from freight.fleet import service as fleet
 from freight.fleet.schemas import Availability
+from freight.security.web_sessions import CSRF_FIELD, CSRF_HEADER, check_csrf
 from freight.shipments import service as shipments
 from freight.shipments.lifecycle import ACTIVE, Status
 from freight.shipments.models import Shipment
 from freight.shipments.queries import visible
 from freight.shipments.schemas import TransitionRequest
+from freight.storage import served_file_headers
 from freight.web.auth import CsrfForm, see_other, text, web_role
 from freight.web.board_data import ends
 from freight.web.driver_pod import pod_context, pod_input
@@ -172,36 +175,26 @@ async def move_load(
 
 @router.post("/app/driver/loads/{shipment_id}/pod")
 async def deliver(
-    request: Request,
-    shipment_id: uuid.UUID,
-    form: CsrfForm,
-    actor: Driver,
-    session: SessionDep,
-    ctx: Context,
+    request: Request, shipment_id: uuid.UUID, actor: Driver, session: SessionDep, ctx: Context
 ) -> Response:
-    """Proof of delivery without JavaScript: the signature as an image file, photos."""
-    return await _deliver(request, shipment_id, form, actor, session, ctx)
+    """Proof of delivery without JavaScript: the signature as an image file, photos.
 
-
-async def _deliver(
-    request: Request,
-    shipment_id: uuid.UUID,
-    form: FormData,
-    actor: Actor,
-    session: SessionDep,
-    ctx: Context,
-) -> Response:
-    cap = ctx.settings.pod_max_file_bytes
-    signature = form.get("signature")
-    photos = [p for p in form.getlist("photos") if isinstance(p, UploadFile) and p.filename]
+    The driver and their right to deliver this load are checked before the upload is read.
+    """
+    limits = pod.PodLimits.of(ctx.settings)
+    form: FormData | None = None
     try:
-        body = await pod_input(form, signature, photos, cap)
+        await pod.deliverable(session, actor, shipment_id)
+        form = await read_pod_form(request, limits.max_photos)
+        presented = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
+        check_csrf(request, presented if isinstance(presented, str) else None)
+        signature = form.get("signature")
+        photos = [p for p in form.getlist("photos") if isinstance(p, UploadFile) and p.filename]
+        body = await pod_input(form, signature, photos, limits.max_file_bytes)
         files = store(ctx)
-        _, _, saved = await pod.deliver(
-            session, actor, files, shipment_id, body, cap, ctx.settings.pod_max_photos
-        )
+        _, _, saved = await pod.deliver(session, actor, files, shipment_id, body, limits)
     except DomainError as exc:
-        if exc.status == 404:
+        if exc.status in (403, 404):
             raise
         await session.rollback()
         errors = {str(e["loc"][1]): e["msg"] for e in exc.errors if len(e["loc"]) > 1}
@@ -213,8 +206,11 @@ async def _deliver(
             shipment_id,
             exc.status,
             pod_errors=errors or {"_": exc.detail},
-            pod_values={"recipient_name": text(form, "recipient_name")},
+            pod_values={"recipient_name": text(form, "recipient_name") if form else ""},
         )
+    finally:
+        if form is not None:
+            await form.close()
     try:
         await ctx.commit(session)
     except BaseException:
@@ -234,6 +230,4 @@ async def proof_file(
     if entry is None:
         raise NotFound("file")
     data = await store(ctx).read(name)
-    return Response(
-        data, media_type=entry["content_type"], headers={"Cache-Control": "private, max-age=3600"}
-    )
+    return Response(data, media_type=entry["content_type"], headers=served_file_headers(name))
