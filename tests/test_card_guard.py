@@ -85,3 +85,22 @@ async def test_query_strings_are_guarded(client: AsyncClient, admin: Session) ->
         "/api/shipments", headers=admin.auth, params={"q": "8f-9959-375973060dd1"}
     )
     assert fine.status_code == 200, fine.text
+
+
+async def test_a_card_shaped_password_is_a_password_not_a_card_number(client: AsyncClient) -> None:
+    """Passwords are hashed, never stored or shown: the guard leaves them alone."""
+    card_shaped = "4111 1111 1111 1111"
+    resp = await client.post(
+        "/api/auth/register",
+        json={
+            "organization_name": "Numbers Ltd",
+            "email": "ops@numbers.example",
+            "password": card_shaped,
+            "full_name": "Ops",
+        },
+    )
+    assert resp.status_code == 202, resp.text
+    login = {"email": "ops@numbers.example", "password": card_shaped}
+    assert (await client.post("/api/auth/login", json=login)).status_code == 200
+    named = {**login, "email": card_shaped}  # any other field is still guarded
+    assert (await client.post("/api/auth/login", json=named)).status_code == 422

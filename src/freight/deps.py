@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, Role
 from freight.context import AppContext
+from freight.db import end_read
 from freight.errors import Forbidden, Unauthorized
 from freight.fleet import service as fleet
 from freight.identity import service as identity
@@ -68,7 +69,11 @@ async def principal(
     take effect on the next request. The user's access facts are cached.
     """
     if await sessions.check(session, session_id, user_id, ctx.web.idle):
-        await session.commit()  # keeps last_seen_at; this unit of work ends here
+        # The touch is a transaction of its own: a read request's deferred SQLite snapshot
+        # cannot be upgraded to a write once another writer has committed.
+        await end_read(session)
+        await sessions.touch(session, session_id)
+        await session.commit()
     cached = await ctx.cache.get(principal_key(user_id))
     if cached is None:
         user = await identity.active_user(session, user_id, org_id)

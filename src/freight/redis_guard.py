@@ -142,4 +142,4 @@ def redis_client(settings: Settings, url: str) -> Redis:
         retry=Retry(ExponentialBackoff(cap=0.05, base=0.01), retries=1),
         retry_on_error=[RedisConnectionError],
     )
-    return Redis(connection_pool=pool)
+    return Redis.from_pool(pool)  # the client owns the pool: closing it closes them

@@ -24,6 +24,35 @@ NUMBERS = (int, float, Decimal)
 _CHECKS: dict[tuple[type[BaseModel], str], BoolCheck | None] = {}
 
 
+class Secret:
+    """Marks a field the card guard skips (``Annotated[str, Secret()]``): a password is
+    hashed, never stored, shown or logged, and refusing one that happens to be card-shaped
+    would only confuse its owner."""
+
+
+_SECRETS: dict[tuple[type[BaseModel], str], bool] = {}
+
+
+def _is_secret(model: type[BaseModel], field: str) -> bool:
+    """True when the field is marked ``Secret`` (worked out once per field)."""
+    key = (model, field)
+    if key not in _SECRETS:
+        info = model.model_fields.get(field)
+        _SECRETS[key] = info is not None and _marked_secret(info.annotation, info.metadata)
+    return _SECRETS[key]
+
+
+def _marked_secret(annotation: Any, metadata: Sequence[Any]) -> bool:
+    if any(isinstance(item, Secret) for item in metadata):
+        return True
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _marked_secret(args[0], args[1:])
+    if origin is Union or origin is types.UnionType:
+        return any(_marked_secret(arm, ()) for arm in args)
+    return False
+
+
 def _has_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -81,7 +110,7 @@ class Input(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_card_numbers_or_bool_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        if holds_pan(value):
+        if holds_pan(value) and not (info.field_name and _is_secret(cls, info.field_name)):
             raise ValueError(NO_PAN)
         if isinstance(value, bool | list | dict) and info.field_name is not None:
             check = _check_for(cls, info.field_name)

@@ -110,6 +110,9 @@ async def test_an_active_web_session_is_touched_often_enough_never_to_look_idle(
         row.last_seen_at = utcnow() - timedelta(seconds=50)
         await db.commit()
         # 50 s of an allowed 60: the call is let through and pushes the idle clock back.
-        assert await sessions.check(db, row.id, admin.id, idle) is True
+        assert await sessions.check(db, row.id, admin.id, idle) is True  # a touch is due
+        await sessions.touch(db, row.id)
         await db.commit()
+        await db.refresh(row)
         assert utcnow() - row.last_seen_at < timedelta(seconds=5)
+        assert await sessions.check(db, row.id, admin.id, idle) is False  # just touched

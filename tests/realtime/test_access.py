@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import uuid
 from typing import Any
 
@@ -69,6 +71,30 @@ async def test_access_changes_close_the_users_sockets(live: LiveServer, change: 
     finally:
         await listener.client.disconnect()
         await bystander.client.disconnect()
+
+
+async def test_a_password_set_from_a_shell_closes_the_users_sockets(live: LiveServer) -> None:
+    """``freight users set-password`` runs in another process with no bridge to this one:
+    the sweep finds the ended session in the database and closes the socket."""
+    world = await _world(live)
+    buyer, load_id = world["buyer"], world["load"]["id"]
+    listener = await _subscribed(live, buyer, load_id)
+    try:
+        env = {**os.environ, "FREIGHT_DATABASE_URL": live.settings.database_url}
+        for name in ("FREIGHT_REDIS_URL", "PROMETHEUS_MULTIPROC_DIR"):
+            env.pop(name, None)
+        env["FREIGHT_LOG_FILE"] = "off"
+        cli = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "freight.cli", "users", "set-password",
+            "buyer@globex.example", "--password", PASSWORD + "-from-shell",
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await cli.communicate()
+        assert cli.returncode == 0, err.decode()
+        await listener.wait_closed(within=10)
+        assert any("session ended" in e["error"] for e in listener.of("error"))
+    finally:
+        await listener.client.disconnect()
 
 
 async def test_a_demoted_dispatcher_leaves_the_board(live: LiveServer) -> None:

@@ -12,7 +12,7 @@ import uuid
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.db import utcnow
@@ -40,22 +40,42 @@ async def start(session: AsyncSession, user_id: uuid.UUID, kind: SessionKind) ->
 async def check(
     session: AsyncSession, session_id: uuid.UUID, user_id: uuid.UUID, idle: timedelta
 ) -> bool:
-    """Raise ``Unauthorized`` unless this user's session is live; True when it was touched.
+    """Raise ``Unauthorized`` unless this user's session is live; True when a touch is due.
 
-    ``idle`` applies to web sessions only; API logins are bounded by their token lifetimes.
+    ``idle`` applies to web sessions only; API logins are bounded by their token lifetimes,
+    so they are never touched. Nothing is written here: see ``touch``.
     """
     row = await session.get(UserSession, session_id, populate_existing=True)
     if row is None or row.user_id != user_id or row.ended_at is not None:
         raise Unauthorized("session ended; sign in again")
+    if row.kind != SessionKind.WEB:
+        return False
     now = utcnow()
-    if row.kind == SessionKind.WEB and now - row.last_seen_at > idle:
+    if now - row.last_seen_at > idle:
         # Nothing to write: last_seen_at stays old, so every later call is refused too.
         raise Unauthorized("session timed out; sign in again")
-    if now - row.last_seen_at < min(TOUCH_INTERVAL, idle / 4):
-        return False
-    row.last_seen_at = now
-    await session.flush()
-    return True
+    return now - row.last_seen_at >= min(TOUCH_INTERVAL, idle / 4)
+
+
+async def touch(session: AsyncSession, session_id: uuid.UUID) -> None:
+    """Record that a session was used now (the idle timeout counts from here)."""
+    await session.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.ended_at.is_(None))
+        .values(last_seen_at=utcnow())
+    )
+
+
+async def live_ids(session: AsyncSession, session_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these sessions are not ended."""
+    live: set[uuid.UUID] = set()
+    for start_at in range(0, len(session_ids), 500):
+        chunk = session_ids[start_at : start_at + 500]
+        rows = await session.scalars(
+            select(UserSession.id).where(UserSession.id.in_(chunk), UserSession.ended_at.is_(None))
+        )
+        live.update(rows)
+    return live
 
 
 async def end(session: AsyncSession, session_id: uuid.UUID, user_id: uuid.UUID) -> None:

@@ -28,6 +28,7 @@ from freight.access import Actor, Role
 from freight.context import AppContext
 from freight.errors import DomainError, NotFound, Unauthorized
 from freight.events import Event, SessionsEnded
+from freight.identity import sessions
 from freight.observability.instrumentation import observe_delivery_lag
 from freight.observability.metrics import WS_CONNECTIONS, WS_CONNECTS, WS_DISCONNECTS, WS_MESSAGES
 from freight.realtime import auth
@@ -371,9 +372,22 @@ class Gateway:
                 for sid, credential in list(self.credentials.items()):
                     if credential.expired():
                         await self.close(sid, "unauthorized: token expired; reconnect or reauth")
+                await self._close_ended_sessions()
                 await self.delivery.catch_up()
             except Exception:  # a database hiccup must not end the loop
                 log.exception("realtime.sweep_failed")
+
+    async def _close_ended_sessions(self) -> None:
+        """Close sockets whose server-side session ended where no notice reaches this
+        process (``freight users set-password`` from a shell, with no Redis between)."""
+        held = list(self.credentials.items())
+        if not held:
+            return
+        async with self.ctx.read_sessions() as session:
+            live = await sessions.live_ids(session, list({c.session_id for _, c in held}))
+        for sid, credential in held:
+            if credential.session_id not in live:
+                await self.close(sid, "session ended; sign in again")
 
     async def _flush_locations(self) -> None:
         interval = self.settings.ws_location_interval_ms / 1000
