@@ -48,7 +48,7 @@ async def register(client: AsyncClient, org: str, email: str) -> Session:
         "/api/auth/register",
         json={"organization_name": org, "email": email, "password": PASSWORD, "full_name": "Ada"},
     )
-    assert resp.status_code == 202, resp.text
+    assert resp.status_code == 201, resp.text
     return await login(client, email)
 
 

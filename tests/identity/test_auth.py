@@ -29,7 +29,7 @@ async def test_register_answers_alike_whether_or_not_the_email_is_taken(
 
     taken = await client.post("/api/auth/register", json=body("ADMIN@acme.example"))
     free = await client.post("/api/auth/register", json=body("new@copy.example"))
-    assert taken.status_code == free.status_code == 202
+    assert taken.status_code == free.status_code == 201
     assert taken.json() == free.json()
     assert "access_token" not in taken.text
     # The taken email's account is untouched; the free one now exists.

@@ -112,7 +112,7 @@ async def test_shipments_by_status_counts_rows(clean_db: str, tmp_path: Path) ->
                     "full_name": "Ada",
                 },
             )
-            assert resp.status_code == 202, resp.text
+            assert resp.status_code == 201, resp.text
             signed_in = await login(http, "a@acme.example")
             auth = signed_in.auth
             driver = await http.post(

@@ -49,7 +49,7 @@ def _pair(issued: service.IssuedTokens) -> TokenPair:
     )
 
 
-@auth.post("/register", status_code=status.HTTP_202_ACCEPTED)
+@auth.post("/register", status_code=status.HTTP_201_CREATED)
 async def register(
     body: RegisterRequest, request: Request, session: SessionDep, ctx: Context
 ) -> RegisterAccepted:
