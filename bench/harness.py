@@ -90,6 +90,11 @@ def production_env(database_url: str, workdir: Path, **extra: str) -> dict[str, 
         # file goes to the throwaway working directory instead; at WARNING it stays empty.
         FREIGHT_LOG_FILE=str(workdir / "freight.log"),
         FREIGHT_LOG_LEVEL="WARNING",
+        # Production serves /metrics only with a token; the scraper in this process
+        # (loadtest/run.py) reads the same variable.
+        FREIGHT_METRICS_TOKEN=os.environ.setdefault(
+            "FREIGHT_METRICS_TOKEN", secrets.token_urlsafe(24)
+        ),
     )
     env.update(extra)
     return env

@@ -178,13 +178,13 @@ def memory_slope_mib_per_hour(
 
     ``samples`` are (seconds since start, MiB). The first ``warmup_fraction`` of the run
     is left out: caches, pools and imports fill then, which is growth but not a leak.
-    NaN when fewer than ten samples remain.
+    NaN when fewer than two minutes of samples (one a second) remain: shorter is noise.
     """
     if not samples:
         return math.nan
     start = samples[0][0] + (samples[-1][0] - samples[0][0]) * warmup_fraction
     kept = [(t, mib) for t, mib in samples if t >= start]
-    if len(kept) < 10:
+    if len(kept) < 120:
         return math.nan
     mean_t = sum(t for t, _ in kept) / len(kept)
     mean_m = sum(m for _, m in kept) / len(kept)

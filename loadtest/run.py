@@ -209,7 +209,7 @@ def judge(
         )
         slope = gates.memory_slope_mib_per_hour(memory.samples)
         facts["server memory slope (after the first 20 %)"] = (
-            "n/a (too short)" if math.isnan(slope) else f"{slope:+.1f} MiB/h in all"
+            "n/a (run too short)" if math.isnan(slope) else f"{slope:+.1f} MiB/h in all"
         )
     (out / "summary.md").write_text(gates.summary_markdown(verdict, facts))
     (out / "summary.json").write_text(json.dumps(gates.verdict_json(verdict, facts), indent=1))

@@ -230,7 +230,12 @@ def test_memory_slope_ignores_the_warm_up_and_measures_steady_growth() -> None:
 
 
 def test_memory_slope_of_a_flat_or_short_run() -> None:
-    flat = [(float(t), 512.0) for t in range(120)]
+    flat = [(float(t), 512.0) for t in range(300)]
     assert gates.memory_slope_mib_per_hour(flat) == 0
     assert math.isnan(gates.memory_slope_mib_per_hour([(0.0, 1.0), (1.0, 2.0)]))
     assert math.isnan(gates.memory_slope_mib_per_hour([]))
+
+
+def test_memory_slope_of_a_smoke_run_is_not_reported() -> None:
+    thirty_seconds = [(float(t), 400.0 - t) for t in range(30)]
+    assert math.isnan(gates.memory_slope_mib_per_hour(thirty_seconds))
