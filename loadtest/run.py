@@ -139,7 +139,7 @@ def run_locust(args: argparse.Namespace, host: str, seed_file: Path, out: Path) 
 
 @contextlib.contextmanager
 def profiled(pids: list[int], seconds: int, out: Path, enabled: bool) -> Iterator[None]:
-    """py-spy flame graphs of the workers for the run (when asked and installed)."""
+    """py-spy profiles of the workers for the run, as collapsed stacks (when asked and installed)."""
     spy = shutil.which("py-spy") or str(VENV_BIN / "py-spy")
     if not enabled or not Path(spy).exists():
         if enabled:
@@ -157,8 +157,10 @@ def profiled(pids: list[int], seconds: int, out: Path, enabled: bool) -> Iterato
                 str(seconds),
                 "--rate",
                 "50",
+                "--format",
+                "raw",
                 "--output",
-                str(out / f"profile-{pid}.svg"),
+                str(out / f"profile-{pid}.txt"),
                 "--nonblocking",
             ],
             stdout=subprocess.DEVNULL,
