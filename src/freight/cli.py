@@ -226,9 +226,15 @@ def users_create(
 
 @users_app.command("set-password")
 def users_set_password(
-    email: str, password: Annotated[str, typer.Option(prompt=True, hide_input=True)]
+    email: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    organization: Annotated[
+        str | None, typer.Option(help="organisation id, when the email is in several")
+    ] = None,
 ) -> None:
     """Set a user's password and end their sessions."""
+    import uuid
+
     from sqlalchemy import select
 
     from freight.access import Actor
@@ -236,11 +242,18 @@ def users_set_password(
     from freight.identity.schemas import UserUpdate
 
     async def work(session: AsyncSession, settings: Settings) -> str:
-        user = await session.scalar(
-            select(User).where(User.email == identity.normalise_email(email))
-        )
-        if user is None:
+        query = select(User).where(User.email == identity.normalise_email(email))
+        if organization is not None:
+            query = query.where(User.organization_id == uuid.UUID(organization))
+        users = list(await session.scalars(query))
+        if not users:
             raise typer.BadParameter(f"no user {email}")
+        if len(users) > 1:
+            orgs = ", ".join(str(u.organization_id) for u in users)
+            raise typer.BadParameter(
+                f"{email} is a user of several organisations ({orgs}): pass --organization"
+            )
+        user = users[0]
         actor = Actor(organization_id=user.organization_id, role=Role.ADMIN)
         await identity.update_user(
             session,

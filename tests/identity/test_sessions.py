@@ -17,7 +17,7 @@ from freight.db import utcnow
 from freight.identity import sessions
 from freight.identity.models import UserSession
 from freight.settings import Settings, get_settings
-from tests.helpers import Session, add_user, assert_problem, login
+from tests.helpers import PASSWORD, Session, add_user, assert_problem, login
 
 
 async def me(client: AsyncClient, who: Session) -> int:
@@ -88,6 +88,26 @@ async def test_set_password_from_the_cli_ends_sessions_at_once(
     assert result.exit_code == 0, result.output
     assert await me(client, driver) == 401
     assert await me(client, await login(client, "d@acme.example", "a-brand-new-password")) == 200
+
+
+async def test_set_password_for_an_email_in_two_organisations_needs_the_organisation(
+    client: AsyncClient, admin: Session, other_admin: Session, cli_runner: CliRunner
+) -> None:
+    body = {"email": "d@acme.example", "full_name": "D", "role": "driver", "password": PASSWORD}
+    for owner in (admin, other_admin):
+        assert (await client.post("/api/users", headers=owner.auth, json=body)).status_code == 201
+    command = ["users", "set-password", "d@acme.example", "--password", "a-brand-new-password"]
+    result = await asyncio.to_thread(cli_runner.invoke, cli, command)
+    get_settings.cache_clear()
+    assert result.exit_code != 0
+    assert "--organization" in result.output
+    rival = str(other_admin.user["organization_id"])
+    result = await asyncio.to_thread(cli_runner.invoke, cli, [*command, "--organization", rival])
+    get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    changed = await login(client, "d@acme.example", "a-brand-new-password")
+    assert str(changed.user["organization_id"]) == rival
+    assert (await login(client, "d@acme.example")).user["organization_id"] != rival
 
 
 async def test_idle_time_applies_to_web_sessions_only(

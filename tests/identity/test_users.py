@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
 from httpx import AsyncClient
 
-from tests.helpers import PASSWORD, Session, add_user, assert_problem
+from tests.helpers import PASSWORD, Session, add_user, assert_problem, login
 
 
 @pytest.mark.parametrize("role", ["dispatcher", "driver", "customer"])
@@ -142,3 +143,102 @@ async def test_role_change_takes_effect_on_the_next_request(
     user = await add_user(client, admin, "dispatcher", "disp@acme.example")
     await client.patch(f"/api/users/{user.id}", headers=admin.auth, json={"role": "admin"})
     assert (await client.get("/api/users", headers=user.auth)).status_code == 200
+
+
+async def test_an_email_of_another_organisation_is_free_here_and_reveals_nothing(
+    client: AsyncClient, admin: Session, other_admin: Session
+) -> None:
+    # Rival's admin adds a user whose email Acme already has: created, not a 409, so an
+    # admin cannot probe which emails other carriers' users have.
+    body = {"email": "Admin@Acme.example", "full_name": "Ada", "role": "dispatcher"}
+    resp = await client.post(
+        "/api/users", headers=other_admin.auth, json={**body, "password": "rival-password-1"}
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["email"] == "admin@acme.example"
+    listing = (await client.get("/api/users", headers=other_admin.auth)).json()["items"]
+    assert sorted(u["email"] for u in listing) == ["admin@acme.example", "admin@rival.example"]
+    # Acme sees only its own admin; each password opens its own account.
+    acme = (await client.get("/api/users", headers=admin.auth)).json()["items"]
+    assert [u["id"] for u in acme] == [str(admin.id)]
+    rival = await login(client, "admin@acme.example", "rival-password-1")
+    assert rival.user["organization_id"] == other_admin.user["organization_id"]
+    acme_again = await login(client, "admin@acme.example")
+    assert acme_again.id == admin.id
+    # Within one organisation the email stays unique.
+    resp = await client.post(
+        "/api/users", headers=other_admin.auth, json={**body, "password": "another-password"}
+    )
+    assert_problem(resp, 409)
+
+
+async def test_one_password_for_two_organisations_asks_which(
+    client: AsyncClient, admin: Session, other_admin: Session
+) -> None:
+    body = {"email": "admin@acme.example", "full_name": "Ada", "role": "dispatcher"}
+    resp = await client.post(
+        "/api/users", headers=other_admin.auth, json={**body, "password": PASSWORD}
+    )
+    assert resp.status_code == 201, resp.text
+    resp = await client.post(
+        "/api/auth/login", json={"email": "admin@acme.example", "password": PASSWORD}
+    )
+    problem = assert_problem(resp, 409, "organization_required")
+    (choice,) = problem["errors"]
+    assert choice["loc"] == ["body", "organization_id"]
+    names = [o["name"] for o in choice["organizations"]]
+    assert names == ["Acme Haulage", "Rival Logistics"]
+    assert "access_token" not in resp.text
+    rival_org = other_admin.user["organization_id"]
+    resp = await client.post(
+        "/api/auth/login",
+        json={"email": "admin@acme.example", "password": PASSWORD, "organization_id": rival_org},
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["user"]["organization_id"] == rival_org
+    assert resp.json()["user"]["role"] == "dispatcher"
+    # A wrong password never lists organisations; an organisation the email is not in is a miss.
+    resp = await client.post(
+        "/api/auth/login", json={"email": "admin@acme.example", "password": "wrong-password"}
+    )
+    assert "Rival" not in assert_problem(resp, 401)["detail"]
+    resp = await client.post(
+        "/api/auth/login",
+        json={
+            "email": "admin@rival.example",
+            "password": PASSWORD,
+            "organization_id": admin.user["organization_id"],
+        },
+    )
+    assert_problem(resp, 401)
+
+
+async def test_a_deactivated_account_does_not_make_sign_in_ambiguous(
+    client: AsyncClient, admin: Session, other_admin: Session
+) -> None:
+    body = {"email": "admin@acme.example", "full_name": "Ada", "role": "dispatcher"}
+    created = await client.post(
+        "/api/users", headers=other_admin.auth, json={**body, "password": PASSWORD}
+    )
+    resp = await client.patch(
+        f"/api/users/{created.json()['id']}", headers=other_admin.auth, json={"is_active": False}
+    )
+    assert resp.status_code == 200
+    assert (await login(client, "admin@acme.example")).id == admin.id
+
+
+async def test_the_same_email_added_at_once_in_one_organisation_makes_one_user(
+    client: AsyncClient, admin: Session
+) -> None:
+    body = {
+        "email": "twin@acme.example",
+        "full_name": "Twin",
+        "role": "driver",
+        "password": PASSWORD,
+    }
+    answers = await asyncio.gather(
+        *(client.post("/api/users", headers=admin.auth, json=body) for _ in range(4))
+    )
+    assert sorted(r.status_code for r in answers) == [201, 409, 409, 409]
+    listing = (await client.get("/api/users", headers=admin.auth)).json()["items"]
+    assert [u["email"] for u in listing].count("twin@acme.example") == 1

@@ -74,7 +74,13 @@ async def login(
     # The attempt takes its slots before the password is checked (parallel guesses
     # cannot all pass a check made before any was counted); a success gives them back.
     await ctx.limits.begin_login(by_email, by_address)
-    user = await service.authenticate(session, ctx.passwords, body.email, body.password)
+    try:
+        user = await service.authenticate(
+            session, ctx.passwords, body.email, body.password, body.organization_id
+        )
+    except service.OrganizationRequired:
+        await ctx.limits.login_succeeded(by_email, by_address)  # the password was right
+        raise
     await ctx.limits.login_succeeded(by_email, by_address)
     issued = await service.issue_tokens(session, ctx.tokens, user)
     await session.commit()

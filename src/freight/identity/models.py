@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from freight.db import Base, IdMixin, TenantMixin, utcnow
@@ -22,9 +22,14 @@ class Organization(IdMixin, Base):
 
 class User(TenantMixin, Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(ROLE_CHECK, name="role"),)
+    # An email is unique within an organisation, not across them: one person can be a
+    # user of two carriers on the same Freight, and no carrier learns of another's users.
+    __table_args__ = (
+        CheckConstraint(ROLE_CHECK, name="role"),
+        UniqueConstraint("organization_id", "email", name="uq_users_organization_email"),
+    )
 
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))

@@ -26,6 +26,9 @@ class RegisterRequest(Input):
 class LoginRequest(Input):
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
     password: Password
+    # Only needed when the email and password open accounts in several organisations
+    # (the 409 ``organization_required`` lists them).
+    organization_id: uuid.UUID | None = None
 
 
 class RefreshRequest(Input):

@@ -56,8 +56,11 @@ def check_password_policy(password: str, min_length: int, loc: str = "password")
         raise invalid("body", loc, msg=f"must be at least {min_length} characters")
 
 
-async def _ensure_email_free(session: AsyncSession, email: str) -> None:
-    taken = await session.scalar(select(func.count()).where(User.email == email))
+async def _ensure_email_free(session: AsyncSession, org_id: uuid.UUID, email: str) -> None:
+    """Refuse an email another user of this organisation has (other organisations' do not count)."""
+    taken = await session.scalar(
+        select(func.count()).where(User.organization_id == org_id, User.email == email)
+    )
     if taken:
         raise Conflict("a user with this email already exists")
 
@@ -81,7 +84,6 @@ async def register(
     # Hashed before the first statement: the transaction (the SQLite write lock) is short.
     password_hash = await hasher.hash(body.password)
     email = normalise_email(body.email)
-    password_hash = await hasher.hash(body.password)
     taken = await session.scalar(select(func.count()).where(User.email == email))
     if taken:
         return None
@@ -104,15 +106,67 @@ async def register(
     return user
 
 
+class OrganizationRequired(Conflict):
+    """The email and password open accounts in several organisations: the caller picks one."""
+
+    code = "organization_required"
+
+    def __init__(self, organizations: list[Organization]) -> None:
+        super().__init__(
+            "this email signs in to more than one organisation: send organization_id",
+            errors=[
+                {
+                    "loc": ["body", "organization_id"],
+                    "msg": "choose one of these organisations",
+                    "organizations": [{"id": str(o.id), "name": o.name} for o in organizations],
+                }
+            ],
+        )
+
+
+# Sign-in checks the password against at most this many accounts of one email.
+MAX_ACCOUNTS_PER_EMAIL = 5
+
+
 async def authenticate(
-    session: AsyncSession, hasher: PasswordHasher, email: str, password: str
+    session: AsyncSession,
+    hasher: PasswordHasher,
+    email: str,
+    password: str,
+    organization_id: uuid.UUID | None = None,
 ) -> User:
-    """The active user with these credentials, or ``Unauthorized`` (same answer for every miss)."""
-    user = await session.scalar(select(User).where(User.email == normalise_email(email)))
+    """The active user with these credentials, or ``Unauthorized`` (same answer for every miss).
+
+    An email is unique per organisation, so it can name accounts in several: the password
+    is checked against each, and when it opens more than one the caller must say which
+    organisation (``OrganizationRequired``, which lists only the organisations the password
+    opened). An unknown email costs one hash, like a known one.
+    """
+    query = select(User).where(User.email == normalise_email(email))
+    if organization_id is not None:
+        query = query.where(User.organization_id == organization_id)
+    candidates = list(
+        await session.scalars(query.order_by(User.created_at).limit(MAX_ACCOUNTS_PER_EMAIL))
+    )
     await end_read(session)  # verify outside any transaction: no lock held while hashing
-    ok = await hasher.verify(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
+    if not candidates:
+        await hasher.verify(None, password)
         raise Unauthorized("invalid email or password")
+    opened = [
+        user
+        for user in candidates
+        if await hasher.verify(user.password_hash, password) and user.is_active
+    ]
+    if not opened:
+        raise Unauthorized("invalid email or password")
+    if len(opened) > 1:
+        orgs = await session.scalars(
+            select(Organization)
+            .where(Organization.id.in_([u.organization_id for u in opened]))
+            .order_by(Organization.name)
+        )
+        raise OrganizationRequired(list(orgs))
+    user = opened[0]
     user.last_login_at = utcnow()
     return user
 
@@ -255,7 +309,7 @@ async def create_user(
     """Add a user to the caller's organisation."""
     check_password_policy(body.password, min_length)
     email = normalise_email(body.email)
-    await _ensure_email_free(session, email)
+    await _ensure_email_free(session, actor.organization_id, email)
     await _check_account_link(session, actor, body.role, body.customer_id)
     user = User(
         organization_id=actor.organization_id,

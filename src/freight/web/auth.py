@@ -7,6 +7,7 @@ posted form whose CSRF token has been checked.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -135,13 +136,26 @@ async def login(request: Request, form: CsrfForm, ctx: Context, session: Session
             email=email,
             error="Enter your email and password.",
         )
+    org_id = _organization_choice(form)
     by_email = ("login-email", identity.normalise_email(email))
     by_address = ("login-address", client_address(request))
     try:
         # Counted before the check, given back on success (as the API's login).
         await ctx.limits.begin_login(by_email, by_address)
-        user = await identity.authenticate(session, ctx.passwords, email, password)
+        user = await identity.authenticate(session, ctx.passwords, email, password, org_id)
         await ctx.limits.login_succeeded(by_email, by_address)
+    except identity.OrganizationRequired as exc:
+        # The password opened several accounts: ask which (it counted as one attempt).
+        await ctx.limits.login_succeeded(by_email, by_address)
+        return render(
+            request,
+            "login.html",
+            status_code=409,
+            next=next_path,
+            email=email,
+            error="This email signs in to more than one organisation. Choose one.",
+            organizations=exc.errors[0]["organizations"],
+        )
     except DomainError as exc:
         status = 401 if isinstance(exc, Unauthorized) else exc.status
         message = "Wrong email or password." if status == 401 else exc.detail
@@ -153,6 +167,15 @@ async def login(request: Request, form: CsrfForm, ctx: Context, session: Session
     response = see_other(safe_next(next_path, HOME[Role(user.role)]))
     ctx.web.start(response, user.id, user.organization_id, user.full_name, web_session.id)
     return response
+
+
+def _organization_choice(form: FormData) -> uuid.UUID | None:
+    """The organisation picked on the second step of a sign-in (none on the first)."""
+    value = text(form, "organization_id")
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None  # a tampered choice: sign-in asks again
 
 
 @router.post("/app/logout")
