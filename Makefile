@@ -18,8 +18,11 @@ install: $(STAMP) ## create .venv, install Freight with its test tools, and the 
 run: $(STAMP) ## serve on http://127.0.0.1:8000 (SQLite, demo data, no other service)
 	$(BIN)/freight serve --demo
 
+# One pytest-xdist worker per core; TEST_WORKERS=0 runs in this process (for -x, --pdb).
+TEST_WORKERS ?= auto
+
 test: $(STAMP) ## the whole suite (PostgreSQL/Redis when FREIGHT_TEST_* are set)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) $(ARGS)
 
 check: $(STAMP) ## lint, format and type checks
 	$(BIN)/ruff check src tests loadtest bench

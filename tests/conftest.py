@@ -3,6 +3,10 @@
 The suite runs on a SQLite file by default, and on PostgreSQL and Redis when
 ``FREIGHT_TEST_DATABASE_URL`` and ``FREIGHT_TEST_REDIS_URL`` are set. Every test
 starts from empty tables (and an empty Redis database).
+
+Under pytest-xdist (``make test`` runs one worker per core) each worker has its own
+PostgreSQL database (the given name plus ``_gw0``, ``_gw1``...) and its own Redis
+database number (the given one plus the worker's index), created and dropped here.
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 from redis.asyncio import Redis
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from freight.app import create_app
 from freight.db import Base, create_engine
@@ -26,8 +30,51 @@ from freight.migrations import runner
 from freight.settings import Settings
 from tests.helpers import Session, register
 
-PG_URL = os.environ.get("FREIGHT_TEST_DATABASE_URL")
-REDIS_URL = os.environ.get("FREIGHT_TEST_REDIS_URL")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... under xdist
+GIVEN_PG_URL = os.environ.get("FREIGHT_TEST_DATABASE_URL")
+
+
+def _per_worker_pg(url: str | None) -> str | None:
+    if not url or not WORKER:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+def _per_worker_redis(url: str | None) -> str | None:
+    if not url or not WORKER:
+        return url
+    base, _, db = url.rpartition("/")
+    number = (int(db or 0) + int(WORKER.removeprefix("gw"))) % 16
+    return f"{base}/{number}"
+
+
+PG_URL = _per_worker_pg(GIVEN_PG_URL)
+REDIS_URL = _per_worker_redis(os.environ.get("FREIGHT_TEST_REDIS_URL"))
+
+
+async def _worker_database(create: bool) -> None:
+    """Create (or drop) this xdist worker's own PostgreSQL database, next to the given one."""
+    assert GIVEN_PG_URL and PG_URL
+    admin = create_async_engine(make_url(GIVEN_PG_URL), isolation_level="AUTOCOMMIT")
+    name = make_url(PG_URL).database
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if create:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if WORKER and GIVEN_PG_URL:
+        asyncio.run(_worker_database(create=True))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if WORKER and GIVEN_PG_URL:
+        asyncio.run(_worker_database(create=False))
 
 
 def base_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:

@@ -285,12 +285,15 @@ def _craft_cursor(values: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+# A fixed id: parameter ids must be the same in every pytest-xdist worker.
+ANY_ID = uuid.UUID("8f9e1c95-47b3-4ea8-908e-020b1f997ccd")
+
 CRAFTED_CURSORS = [
-    _craft_cursor(["2026-01-01T00:00:00", str(uuid.uuid4())]),  # naive timestamp
+    _craft_cursor(["2026-01-01T00:00:00", str(ANY_ID)]),  # naive timestamp
     _craft_cursor(["2026-01-01T00:00:00+00:00", "' OR '1'='1"]),
-    _craft_cursor(["' OR '1'='1", str(uuid.uuid4())]),
-    _craft_cursor(["0001-01-01T00:00:00+14:00", str(uuid.uuid4())]),
-    _craft_cursor(["9999-12-31T23:59:59-14:00", str(uuid.uuid4())]),
+    _craft_cursor(["' OR '1'='1", str(ANY_ID)]),
+    _craft_cursor(["0001-01-01T00:00:00+14:00", str(ANY_ID)]),
+    _craft_cursor(["9999-12-31T23:59:59-14:00", str(ANY_ID)]),
     _craft_cursor({"$ne": None}),
     _craft_cursor([1, 2]),
     _craft_cursor("ab"),
