@@ -206,7 +206,8 @@ async def test_connection_limit_per_user_and_idle_timeout(clean_db: str, tmp_pat
     settings = base_settings(
         clean_db, tmp_path, ws_max_connections_per_user=2, ws_idle_timeout_s=0.5
     )
-    server, task, url, _ = await start_server(settings)
+    server, task, url, app = await start_server(settings)
+    gateway = app.state.gateway
     try:
         async with AsyncClient(base_url=url) as http:
             admin = await register(http, "Acme", "admin@acme.example")
@@ -217,6 +218,10 @@ async def test_connection_limit_per_user_and_idle_timeout(clean_db: str, tmp_pat
         assert not any(c.client.connected for c in clients)
         again = await connect(url, admin.access_token)  # the slots were released
         await again.client.disconnect()
+        await asyncio.sleep(0.6)
+        # Nothing is kept per closed connection: no idle timer, no per-user count.
+        assert not gateway._idle_checks
+        assert str(admin.id) not in gateway.per_user
     finally:
         server.should_exit = True
         await task

@@ -91,7 +91,8 @@ class Gateway:
         self._doomed: dict[str, str] = {}  # refused on re-resolution: close on the next sweep
         self._ctx: AppContext | None = None
         self._bridge: LocalBridge | RedisBridge | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks: list[asyncio.Task[None]] = []  # the background loops
+        self._idle_checks: set[asyncio.Task[None]] = set()  # one per connection, until it runs
         for name in ("connect", "disconnect"):
             self.sio.on(name, getattr(self, f"on_{name}"))
         for name in ("subscribe", "unsubscribe", "subscribe_dispatch", "reauth"):
@@ -124,7 +125,7 @@ class Gateway:
 
     async def stop(self) -> None:
         """Stop background work."""
-        for task in self._tasks:
+        for task in [*self._tasks, *self._idle_checks]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -159,7 +160,9 @@ class Gateway:
         await self.sio.enter_room(sid, f"user:{actor.user_id}")
         WS_CONNECTIONS.inc()
         WS_CONNECTS.inc()
-        self._tasks.append(asyncio.create_task(self._idle_check(sid)))
+        check = asyncio.create_task(self._idle_check(sid))
+        self._idle_checks.add(check)
+        check.add_done_callback(self._idle_checks.discard)
 
     async def on_disconnect(self, sid: str, *_: Any) -> None:
         actor = self.actors.pop(sid, None)
@@ -169,7 +172,10 @@ class Gateway:
             WS_CONNECTIONS.dec()
             WS_DISCONNECTS.inc()
         if actor is not None and actor.user_id is not None:
-            self.per_user[str(actor.user_id)] -= 1
+            key = str(actor.user_id)
+            self.per_user[key] -= 1
+            if self.per_user[key] <= 0:
+                del self.per_user[key]
         self.delivery.forget_all(sid)
 
     async def close(self, sid: str, reason: str) -> None:
