@@ -35,11 +35,12 @@ async function sendPositions() {
     const result = await api("/api/tracking/positions", { method: "POST", json: { positions } });
     share.sent += result.accepted;
     const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    say(`Sharing your location. Last sent ${time} (${share.sent} positions so far).`);
+    // The last batch, flushed when sharing stopped, must not say sharing is on again.
+    if (share.watch !== null) say(`Sharing your location. Last sent ${time} (${share.sent} positions so far).`);
     document.body.dataset.positionsSent = String(share.sent);
   } catch (err) {
     share.queue.unshift(...positions.slice(-100)); // keep the newest for the next try
-    say(`Could not send your location (${err.message}); will retry.`);
+    if (share.watch !== null) say(`Could not send your location (${err.message}); will retry.`);
   }
 }
 
