@@ -67,7 +67,8 @@ class MemorySampler(threading.Thread):
         self._halt = threading.Event()
         self.peak_total = 0.0
         self.peak_worker = 0.0
-        self.samples: list[tuple[float, float]] = []
+        self.samples: list[tuple[float, float]] = []  # (seconds, MiB of all processes)
+        self.per_process: list[list[float]] = []  # MiB of each process, same instants
 
     def run(self) -> None:
         """Sample until stopped."""
@@ -76,6 +77,7 @@ class MemorySampler(threading.Thread):
             per = [rss_mib(p) for p in self._pids()]
             total = sum(per)
             self.samples.append((time.monotonic() - started, total))
+            self.per_process.append(per)
             self.peak_total = max(self.peak_total, total)
             self.peak_worker = max([self.peak_worker, *per])
 
@@ -83,6 +85,23 @@ class MemorySampler(threading.Thread):
         """Stop sampling."""
         self._halt.set()
         self.join(5)
+
+    def write_csv(self, path: Path) -> None:
+        """Every sample: seconds, total MiB, then each process (supervisor first)."""
+        lines = ["seconds,total_mib,process_mib..."]
+        for (seconds, total), per in zip(self.samples, self.per_process, strict=True):
+            lines.append(",".join(f"{v:.1f}" for v in (seconds, total, *per)))
+        path.write_text("\n".join(lines) + "\n")
+
+    def slopes_per_process(self) -> list[float]:
+        """The memory slope of each process on its own (MiB/h; NaN when too short)."""
+        width = min((len(per) for per in self.per_process), default=0)
+        return [
+            gates.memory_slope_mib_per_hour(
+                [(t, per[i]) for (t, _), per in zip(self.samples, self.per_process, strict=True)]
+            )
+            for i in range(width)
+        ]
 
 
 def scrape(base_url: str) -> str:
@@ -139,7 +158,7 @@ def run_locust(args: argparse.Namespace, host: str, seed_file: Path, out: Path) 
 
 @contextlib.contextmanager
 def profiled(pids: list[int], seconds: int, out: Path, enabled: bool) -> Iterator[None]:
-    """py-spy profiles of the workers for the run, as collapsed stacks (when asked and installed)."""
+    """py-spy profiles of the workers, as collapsed stacks (when asked and installed)."""
     spy = shutil.which("py-spy") or str(VENV_BIN / "py-spy")
     if not enabled or not Path(spy).exists():
         if enabled:
@@ -210,9 +229,13 @@ def judge(
             f"{memory.peak_total:.0f} MiB in all (largest process {memory.peak_worker:.0f} MiB)"
         )
         slope = gates.memory_slope_mib_per_hour(memory.samples)
+        each = ", ".join(f"{v:+.1f}" for v in memory.slopes_per_process())
         facts["server memory slope (after the first 20 %)"] = (
-            "n/a (run too short)" if math.isnan(slope) else f"{slope:+.1f} MiB/h in all"
+            "n/a (run too short)"
+            if math.isnan(slope)
+            else f"{slope:+.1f} MiB/h in all ({each} per process, supervisor first)"
         )
+        memory.write_csv(out / "memory.csv")
     (out / "summary.md").write_text(gates.summary_markdown(verdict, facts))
     (out / "summary.json").write_text(json.dumps(gates.verdict_json(verdict, facts), indent=1))
     print((out / "summary.md").read_text())
