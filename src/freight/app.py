@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
-from freight import __version__, health
+from freight import __version__, health, scrape
 from freight.billing import api as billing_api
 from freight.billing import payments_api as billing_payments_api
 from freight.body_limit import BodyLimitMiddleware, Rule
@@ -22,7 +22,6 @@ from freight.errors import install_error_handlers
 from freight.fleet import api as fleet_api
 from freight.identity import api as identity_api
 from freight.messaging import api as messaging_api
-from freight.observability import scrape
 from freight.observability.instrumentation import (
     MetricsMiddleware,
     mark_dead_workers,
@@ -91,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(identity_api.auth)
     app.include_router(identity_api.users)
     app.include_router(identity_api.api_keys)
-    app.include_router(shipments_api.customer_router)
+    app.include_router(identity_api.customers)
     app.include_router(shipments_api.router)
     app.include_router(shipments_api.tracking_router)
     app.include_router(fleet_api.drivers)

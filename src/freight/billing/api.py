@@ -33,7 +33,8 @@ from freight.deps import (
     Staff,
     require_role,
 )
-from freight.shipments.models import Customer
+from freight.identity import accounts
+from freight.shipments.schemas import ShipmentList, ShipmentRead
 
 router = APIRouter(tags=["billing"])
 
@@ -82,10 +83,23 @@ async def list_invoices(
     cursor: Cursor = None,
     status_: Annotated[InvoiceStatus | None, Query(alias="status")] = None,
     customer_id: uuid.UUID | None = None,
+    overdue: Annotated[bool, Query(description="only open invoices past due")] = False,
 ) -> InvoicePage:
     """Invoices, newest first (a customer: their account's, once issued)."""
-    rows, next_cursor = await ledger.list_page(session, actor, limit, cursor, status_, customer_id)
+    rows, next_cursor = await ledger.list_page(
+        session, actor, limit, cursor, status_, customer_id, overdue=overdue
+    )
     return InvoicePage(items=[ledger.to_read(i) for i in rows], next_cursor=next_cursor)
+
+
+@router.get("/api/invoices/uninvoiced")
+async def uninvoiced_shipments(
+    customer_id: uuid.UUID, actor: Admin, session: SessionDep
+) -> ShipmentList:
+    """The account's delivered shipments on no live invoice yet (what a new invoice can bill)."""
+    await accounts.get(session, actor, customer_id)  # 404 for another organisation's account
+    rows = await invoices.uninvoiced(session, actor, customer_id)
+    return ShipmentList(items=[ShipmentRead.model_validate(s) for s in rows])
 
 
 @router.post("/api/invoices", status_code=status.HTTP_201_CREATED)
@@ -120,16 +134,12 @@ async def invoice_pdf(
     invoice_id: uuid.UUID, actor: Reader, session: SessionDep, ctx: Context
 ) -> Response:
     """The invoice as a PDF."""
-    invoice = await ledger.get_visible(session, actor, invoice_id)
-    customer = await session.get_one(Customer, invoice.customer_id)
-    address = [line for line in (customer.billing_address or "").splitlines() if line.strip()]
-    bill_to = pdf.Party(customer.name, [*address, customer.billing_email])
-    document = await pdf.render_async(invoice, pdf.company_party(ctx.settings), bill_to)
+    document = await invoices.pdf_of(session, actor, invoice_id, pdf.company_party(ctx.settings))
     return Response(
-        document,
+        document.data,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="{invoice.number}.pdf"',
+            "Content-Disposition": f'inline; filename="{document.filename}"',
             "Cache-Control": "private, no-store",
         },
     )

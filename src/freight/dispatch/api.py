@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
+from freight.answers import committed
 from freight.context import AppContext
 from freight.deps import Context, CurrentUser, SessionDep, Staff
 from freight.dispatch import assignment, plans, pod
 from freight.dispatch.assignment import Planning
-from freight.dispatch.models import ProofOfDelivery
 from freight.dispatch.schemas import (
     ApplyRequest,
     ApplyResult,
@@ -24,20 +25,16 @@ from freight.dispatch.schemas import (
     PodRead,
 )
 from freight.dispatch.uploads import read_pod_form
-from freight.errors import NotFound
-from freight.shipments.api import committed
 from freight.shipments.schemas import ShipmentRead
-from freight.storage import FileStore, served_file_headers
+
+if TYPE_CHECKING:
+    from freight.dispatch.models import ProofOfDelivery
 
 router = APIRouter(tags=["dispatch"])
 
 
 def planning(ctx: AppContext) -> Planning:
     return Planning(ctx.settings.road_factor, ctx.settings.average_speed_kmh)
-
-
-def store(ctx: AppContext) -> FileStore:
-    return FileStore(ctx.settings.file_store_dir)
 
 
 @router.post("/api/shipments/{shipment_id}/assign")
@@ -195,7 +192,7 @@ async def post_pod(
     body = pod.PodInput(
         fields.recipient_name, sig, shots, fields.lat, fields.lng, fields.delivered_at
     )
-    files = store(ctx)
+    files = ctx.files
     _, proof, saved = await pod.deliver(session, actor, files, shipment_id, body, limits)
     try:
         await ctx.commit(session)
@@ -217,13 +214,5 @@ async def get_pod_file(
     shipment_id: uuid.UUID, name: str, actor: CurrentUser, session: SessionDep, ctx: Context
 ) -> Response:
     """One file of the proof, for those who may see the shipment."""
-    proof = await pod.get_proof(session, actor, shipment_id)
-    entry = next((f for f in proof.files if f["name"] == name), None)
-    if entry is None:
-        raise NotFound("file")
-    data = await store(ctx).read(name)
-    return Response(
-        data,
-        media_type=entry["content_type"],
-        headers=served_file_headers(name),
-    )
+    served = await pod.proof_file(session, actor, ctx.files, shipment_id, name)
+    return Response(served.data, media_type=served.content_type, headers=served.headers)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, scoped
+from freight.deps import SessionDep
 from freight.dispatch.models import DispatchPlan
 from freight.fleet.models import Driver
 from freight.shipments.models import Shipment
@@ -94,7 +94,7 @@ def why_left_over(entry: dict[str, Any]) -> str:
     return "No available driver can take it: " + "; ".join(parts) + "."
 
 
-async def _names(session: AsyncSession, actor: Actor, ids: set[str]) -> dict[str, str]:
+async def _names(session: SessionDep, actor: Actor, ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
     keys = [uuid.UUID(i) for i in ids]
@@ -104,7 +104,7 @@ async def _names(session: AsyncSession, actor: Actor, ids: set[str]) -> dict[str
 
 
 async def _outcomes(
-    session: AsyncSession, actor: Actor, pairs: list[dict[str, Any]]
+    session: SessionDep, actor: Actor, pairs: list[dict[str, Any]]
 ) -> dict[str, str]:
     """After applying: whether each load went to its proposed driver."""
     keys = [uuid.UUID(p["load_id"]) for p in pairs]
@@ -122,7 +122,7 @@ async def _outcomes(
     return out
 
 
-async def plan_view(session: AsyncSession, actor: Actor, plan: DispatchPlan) -> PlanView:
+async def plan_view(session: SessionDep, actor: Actor, plan: DispatchPlan) -> PlanView:
     """The stored plan with driver names (and, once applied, what happened to each pair)."""
     result = plan.result
     pairs = result.get("assignments", [])
