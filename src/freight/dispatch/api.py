@@ -93,9 +93,9 @@ async def apply_plan(
 ) -> ApplyResult:
     """Assign what the plan proposed (all, or the listed loads), skipping pairs no longer valid."""
     only = body.shipment_ids if body else None
-    plan, applied, skipped = await plans.apply_plan(session, actor, plan_id, planning(ctx), only)
+    result = await plans.apply_plan(session, actor, plan_id, planning(ctx), only)
     await ctx.commit(session)
-    return ApplyResult(plan_id=plan.id, applied=applied, skipped=skipped)
+    return result
 
 
 def _pod_read(proof: ProofOfDelivery) -> PodRead:
