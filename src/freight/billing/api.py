@@ -33,6 +33,7 @@ from freight.deps import (
     Staff,
     require_role,
 )
+from freight.openapi import problems
 from freight.shipments.models import Customer
 
 router = APIRouter(tags=["billing"])
@@ -135,7 +136,7 @@ async def invoice_pdf(
     )
 
 
-@router.post("/api/invoices/{invoice_id}/issue")
+@router.post("/api/invoices/{invoice_id}/issue", responses=problems(409))
 async def issue_invoice(
     invoice_id: uuid.UUID, actor: Admin, session: SessionDep, ctx: Context
 ) -> InvoiceRead:
@@ -145,7 +146,7 @@ async def issue_invoice(
     return ledger.to_read(invoice)
 
 
-@router.post("/api/invoices/{invoice_id}/void")
+@router.post("/api/invoices/{invoice_id}/void", responses=problems(409))
 async def void_invoice(
     invoice_id: uuid.UUID, body: VoidRequest, actor: Admin, session: SessionDep, ctx: Context
 ) -> InvoiceRead:

@@ -25,6 +25,7 @@ from freight.dispatch.schemas import (
 )
 from freight.dispatch.uploads import read_pod_form
 from freight.errors import NotFound
+from freight.openapi import problems
 from freight.shipments.api import committed
 from freight.shipments.schemas import ShipmentRead
 from freight.storage import FileStore, served_file_headers
@@ -40,7 +41,7 @@ def store(ctx: AppContext) -> FileStore:
     return FileStore(ctx.settings.file_store_dir)
 
 
-@router.post("/api/shipments/{shipment_id}/assign")
+@router.post("/api/shipments/{shipment_id}/assign", responses=problems(409))
 async def assign(
     shipment_id: uuid.UUID,
     body: AssignRequest,
@@ -56,7 +57,7 @@ async def assign(
     return await committed(ctx, session, shipment, response)
 
 
-@router.post("/api/shipments/{shipment_id}/unassign")
+@router.post("/api/shipments/{shipment_id}/unassign", responses=problems(409))
 async def unassign(
     shipment_id: uuid.UUID, actor: Staff, session: SessionDep, ctx: Context, response: Response
 ) -> ShipmentRead:
@@ -83,7 +84,7 @@ async def get_plan(plan_id: uuid.UUID, actor: Staff, session: SessionDep) -> Pla
     return PlanRead.model_validate(await plans.get_plan(session, actor, plan_id))
 
 
-@router.post("/api/dispatch/plans/{plan_id}/apply")
+@router.post("/api/dispatch/plans/{plan_id}/apply", responses=problems(409))
 async def apply_plan(
     plan_id: uuid.UUID,
     actor: Staff,

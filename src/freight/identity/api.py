@@ -34,6 +34,7 @@ from freight.identity.schemas import (
     UserRead,
     UserUpdate,
 )
+from freight.openapi import problems
 
 auth = APIRouter(prefix="/api/auth", tags=["auth"])
 users = APIRouter(prefix="/api/users", tags=["users"])
@@ -49,7 +50,7 @@ def _pair(issued: service.IssuedTokens) -> TokenPair:
     )
 
 
-@auth.post("/register", status_code=status.HTTP_201_CREATED)
+@auth.post("/register", status_code=status.HTTP_201_CREATED, responses=problems(429))
 async def register(
     body: RegisterRequest, request: Request, session: SessionDep, ctx: Context
 ) -> RegisterAccepted:
@@ -64,7 +65,7 @@ async def register(
     return RegisterAccepted()
 
 
-@auth.post("/login")
+@auth.post("/login", responses=problems(401, 409, 429))
 async def login(
     body: LoginRequest, request: Request, session: SessionDep, ctx: Context
 ) -> TokenPair:
@@ -87,7 +88,7 @@ async def login(
     return _pair(issued)
 
 
-@auth.post("/refresh")
+@auth.post("/refresh", responses=problems(401))
 async def refresh(body: RefreshRequest, session: SessionDep, ctx: Context) -> TokenPair:
     """Rotate a refresh token; a reused one revokes every token of its login."""
     try:
