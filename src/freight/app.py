@@ -85,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Operations platform for trucking and freight companies",
         lifespan=lifespan,
         dependencies=[Depends(no_card_numbers_in_query)],
+        docs_url=None,  # install_openapi serves /docs from the vendored Swagger UI
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.include_router(health.router)

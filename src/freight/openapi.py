@@ -5,6 +5,9 @@ who must sign in can get 401 and 429, a role guard 403, an id in the path 404, a
 422, a body 413, an ``Idempotency-Key`` 409 (its first request is still running) and an
 ``If-Match`` 412. A route adds what its handler alone knows with ``problems(...)``.
 FastAPI's ``HTTPValidationError`` gives way to the ``Problem`` every 422 really is.
+
+``/docs`` is Swagger UI from the npm package ``swagger-ui-dist`` (package.json), served
+under ``/static/vendor`` like the web app's libraries: it works with no internet.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 
 from fastapi import FastAPI, routing
 from fastapi.dependencies.models import Dependant
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 
 from freight.deps import ROLE_GUARDS, current_actor
@@ -32,6 +37,7 @@ WHY = {
     429: "too many requests; retry after Retry-After seconds",
 }
 _FASTAPI_422 = ("HTTPValidationError", "ValidationError")
+SWAGGER_UI = "/static/vendor/swagger-ui-dist"
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -124,3 +130,16 @@ def install_openapi(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+    async def docs() -> HTMLResponse:
+        """Swagger UI over the document, every asset from this origin."""
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+            swagger_ui_parameters={"validatorUrl": None},  # no calls to swagger.io
+        )
+
+    app.add_api_route("/docs", docs, methods=["GET"], include_in_schema=False)
