@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 
 from freight.dispatch.models import DispatchPlan
-
 from tests.fleet_helpers import add_driver, book_load
 from tests.helpers import Session, add_customer, add_user, assert_problem
 
