@@ -41,7 +41,7 @@ router = APIRouter(tags=["billing"])
 Reader = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.DISPATCHER, Role.CUSTOMER))]
 
 
-@router.get("/api/billing/rates")
+@router.get("/api/billing/rates", responses=problems(409))
 async def get_rates(actor: Staff, session: SessionDep) -> RateCardRead:
     """The organisation's rates and billing settings."""
     return RateCardRead.model_validate(await rates.require_card(session, actor))
@@ -55,7 +55,7 @@ async def put_rates(body: RateCardIn, actor: Admin, session: SessionDep) -> Rate
     return RateCardRead.model_validate(card)
 
 
-@router.post("/api/quotes")
+@router.post("/api/quotes", responses=problems(409))
 async def quote(body: QuoteRequest, actor: Reader, session: SessionDep, ctx: Context) -> QuoteRead:
     """Price a prospective shipment, line by line, from the organisation's rates."""
     card, charge, lines = await rates.quote(session, actor, body, ctx.settings.road_factor)
@@ -89,7 +89,7 @@ async def list_invoices(
     return InvoicePage(items=[ledger.to_read(i) for i in rows], next_cursor=next_cursor)
 
 
-@router.post("/api/invoices", status_code=status.HTTP_201_CREATED)
+@router.post("/api/invoices", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_invoice(
     body: InvoiceCreate, actor: Admin, session: SessionDep, ctx: Context, response: Response
 ) -> InvoiceRead:

@@ -170,7 +170,7 @@ async def _read_capped(upload: UploadFile, cap: int) -> bytes:
     "/api/shipments/{shipment_id}/pod",
     status_code=status.HTTP_201_CREATED,
     openapi_extra=POD_FORM,
-    responses={413: {"description": "the upload is larger than FREIGHT_POD_MAX_BODY_BYTES"}},
+    responses=problems(409, 413),
 )
 async def post_pod(
     shipment_id: uuid.UUID, request: Request, actor: CurrentUser, session: SessionDep, ctx: Context

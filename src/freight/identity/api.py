@@ -127,7 +127,7 @@ async def list_users(
     return UserPage(items=[UserRead.model_validate(u) for u in rows], next_cursor=next_cursor)
 
 
-@users.post("", status_code=status.HTTP_201_CREATED)
+@users.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_user(
     body: UserCreate, actor: Admin, session: SessionDep, ctx: Context
 ) -> UserRead:
@@ -145,7 +145,7 @@ async def get_user(user_id: uuid.UUID, actor: Admin, session: SessionDep) -> Use
     return UserRead.model_validate(await service.get_user(session, actor, user_id))
 
 
-@users.patch("/{user_id}")
+@users.patch("/{user_id}", responses=problems(409))
 async def update_user(
     user_id: uuid.UUID, body: UserUpdate, actor: Admin, session: SessionDep, ctx: Context
 ) -> UserRead:

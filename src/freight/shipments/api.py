@@ -263,7 +263,7 @@ async def _edit(
     return await committed(ctx, session, shipment, response)
 
 
-@router.put("/{shipment_id}")
+@router.put("/{shipment_id}", responses=problems(409))
 async def replace_shipment(
     shipment_id: uuid.UUID,
     body: ShipmentReplace,
@@ -287,7 +287,7 @@ async def replace_shipment(
     return await _edit(shipment_id, changes, actor, session, ctx, if_match, response)
 
 
-@router.patch("/{shipment_id}")
+@router.patch("/{shipment_id}", responses=problems(409))
 async def update_shipment(
     shipment_id: uuid.UUID,
     body: ShipmentUpdate,
