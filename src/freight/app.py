@@ -29,6 +29,7 @@ from freight.observability.instrumentation import (
 )
 from freight.observability.logging import configure_logging
 from freight.observability.middleware import RequestContextMiddleware
+from freight.openapi import install_openapi
 from freight.realtime.gateway import Gateway
 from freight.schema import no_card_numbers_in_query
 from freight.security.encryption import configure_keyring, keyring_from_settings
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Operations platform for trucking and freight companies",
         lifespan=lifespan,
         dependencies=[Depends(no_card_numbers_in_query)],
+        docs_url=None,  # install_openapi serves /docs from the vendored Swagger UI
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.include_router(health.router)
@@ -103,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(messaging_api.router)
     app.include_router(messaging_api.unread_router)
     install_web(app, settings)
+    install_openapi(app)
     app.add_middleware(
         BodyLimitMiddleware,
         default=settings.http_max_body_bytes,

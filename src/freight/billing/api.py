@@ -34,6 +34,7 @@ from freight.deps import (
     require_role,
 )
 from freight.identity import accounts
+from freight.openapi import problems
 from freight.shipments.schemas import ShipmentList, ShipmentRead
 
 router = APIRouter(tags=["billing"])
@@ -41,7 +42,7 @@ router = APIRouter(tags=["billing"])
 Reader = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.DISPATCHER, Role.CUSTOMER))]
 
 
-@router.get("/api/billing/rates")
+@router.get("/api/billing/rates", responses=problems(409))
 async def get_rates(actor: Staff, session: SessionDep) -> RateCardRead:
     """The organisation's rates and billing settings."""
     return RateCardRead.model_validate(await rates.require_card(session, actor))
@@ -55,7 +56,7 @@ async def put_rates(body: RateCardIn, actor: Admin, session: SessionDep) -> Rate
     return RateCardRead.model_validate(card)
 
 
-@router.post("/api/quotes")
+@router.post("/api/quotes", responses=problems(409))
 async def quote(body: QuoteRequest, actor: Reader, session: SessionDep, ctx: Context) -> QuoteRead:
     """Price a prospective shipment, line by line, from the organisation's rates."""
     card, charge, lines = await rates.quote(session, actor, body, ctx.settings.road_factor)
@@ -102,7 +103,7 @@ async def uninvoiced_shipments(
     return ShipmentList(items=[ShipmentRead.model_validate(s) for s in rows])
 
 
-@router.post("/api/invoices", status_code=status.HTTP_201_CREATED)
+@router.post("/api/invoices", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_invoice(
     body: InvoiceCreate, actor: Admin, session: SessionDep, ctx: Context, response: Response
 ) -> InvoiceRead:
@@ -145,7 +146,7 @@ async def invoice_pdf(
     )
 
 
-@router.post("/api/invoices/{invoice_id}/issue")
+@router.post("/api/invoices/{invoice_id}/issue", responses=problems(409))
 async def issue_invoice(
     invoice_id: uuid.UUID, actor: Admin, session: SessionDep, ctx: Context
 ) -> InvoiceRead:
@@ -155,7 +156,7 @@ async def issue_invoice(
     return ledger.to_read(invoice)
 
 
-@router.post("/api/invoices/{invoice_id}/void")
+@router.post("/api/invoices/{invoice_id}/void", responses=problems(409))
 async def void_invoice(
     invoice_id: uuid.UUID, body: VoidRequest, actor: Admin, session: SessionDep, ctx: Context
 ) -> InvoiceRead:

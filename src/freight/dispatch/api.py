@@ -25,6 +25,7 @@ from freight.dispatch.schemas import (
     PodRead,
 )
 from freight.dispatch.uploads import read_pod_form
+from freight.openapi import problems
 from freight.shipments.schemas import ShipmentRead
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def planning(ctx: AppContext) -> Planning:
     return Planning(ctx.settings.road_factor, ctx.settings.average_speed_kmh)
 
 
-@router.post("/api/shipments/{shipment_id}/assign")
+@router.post("/api/shipments/{shipment_id}/assign", responses=problems(409))
 async def assign(
     shipment_id: uuid.UUID,
     body: AssignRequest,
@@ -53,7 +54,7 @@ async def assign(
     return await committed(ctx, session, shipment, response)
 
 
-@router.post("/api/shipments/{shipment_id}/unassign")
+@router.post("/api/shipments/{shipment_id}/unassign", responses=problems(409))
 async def unassign(
     shipment_id: uuid.UUID, actor: Staff, session: SessionDep, ctx: Context, response: Response
 ) -> ShipmentRead:
@@ -80,7 +81,7 @@ async def get_plan(plan_id: uuid.UUID, actor: Staff, session: SessionDep) -> Pla
     return PlanRead.model_validate(await plans.get_plan(session, actor, plan_id))
 
 
-@router.post("/api/dispatch/plans/{plan_id}/apply")
+@router.post("/api/dispatch/plans/{plan_id}/apply", responses=problems(409))
 async def apply_plan(
     plan_id: uuid.UUID,
     actor: Staff,
@@ -90,9 +91,9 @@ async def apply_plan(
 ) -> ApplyResult:
     """Assign what the plan proposed (all, or the listed loads), skipping pairs no longer valid."""
     only = body.shipment_ids if body else None
-    plan, applied, skipped = await plans.apply_plan(session, actor, plan_id, planning(ctx), only)
+    result = await plans.apply_plan(session, actor, plan_id, planning(ctx), only)
     await ctx.commit(session)
-    return ApplyResult(plan_id=plan.id, applied=applied, skipped=skipped)
+    return result
 
 
 def _pod_read(proof: ProofOfDelivery) -> PodRead:
@@ -166,7 +167,7 @@ async def _read_capped(upload: UploadFile, cap: int) -> bytes:
     "/api/shipments/{shipment_id}/pod",
     status_code=status.HTTP_201_CREATED,
     openapi_extra=POD_FORM,
-    responses={413: {"description": "the upload is larger than FREIGHT_POD_MAX_BODY_BYTES"}},
+    responses=problems(409, 413),
 )
 async def post_pod(
     shipment_id: uuid.UUID, request: Request, actor: CurrentUser, session: SessionDep, ctx: Context

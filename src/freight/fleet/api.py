@@ -34,6 +34,7 @@ from freight.fleet.schemas import (
     VehicleRead,
     VehicleUpdate,
 )
+from freight.openapi import problems
 from freight.shipments import queries
 from freight.shipments.schemas import DriverLoads, ShipmentRead
 
@@ -59,7 +60,7 @@ async def list_drivers(
     return DriverPage(items=[service.driver_view(actor, d) for d in rows], next_cursor=next_cursor)
 
 
-@drivers.post("", status_code=status.HTTP_201_CREATED)
+@drivers.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_driver(
     body: DriverCreate, actor: Staff, session: SessionDep, ctx: Context
 ) -> DriverRead:
@@ -92,7 +93,7 @@ async def get_driver(
     return service.driver_view(actor, driver)
 
 
-@drivers.patch("/{driver_id}")
+@drivers.patch("/{driver_id}", responses=problems(409))
 async def update_driver(
     driver_id: uuid.UUID, body: DriverUpdate, actor: Staff, session: SessionDep, ctx: Context
 ) -> DriverRead:
@@ -131,7 +132,7 @@ async def list_vehicles(
     )
 
 
-@vehicles.post("", status_code=status.HTTP_201_CREATED)
+@vehicles.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_vehicle(body: VehicleCreate, actor: Staff, session: SessionDep) -> VehicleRead:
     """Add a vehicle."""
     vehicle = await service.create_vehicle(session, actor, body)
@@ -145,7 +146,7 @@ async def get_vehicle(vehicle_id: uuid.UUID, actor: Staff, session: SessionDep) 
     return service.vehicle_view(actor, await service.get_vehicle(session, actor, vehicle_id))
 
 
-@vehicles.patch("/{vehicle_id}")
+@vehicles.patch("/{vehicle_id}", responses=problems(409))
 async def update_vehicle(
     vehicle_id: uuid.UUID, body: VehicleUpdate, actor: Staff, session: SessionDep
 ) -> VehicleRead:

@@ -41,6 +41,7 @@ from freight.identity.schemas import (
     UserRead,
     UserUpdate,
 )
+from freight.openapi import problems
 
 auth = APIRouter(prefix="/api/auth", tags=["auth"])
 users = APIRouter(prefix="/api/users", tags=["users"])
@@ -57,7 +58,7 @@ def _pair(issued: service.IssuedTokens) -> TokenPair:
     )
 
 
-@auth.post("/register", status_code=status.HTTP_201_CREATED)
+@auth.post("/register", status_code=status.HTTP_201_CREATED, responses=problems(429))
 async def register(
     body: RegisterRequest, request: Request, session: SessionDep, ctx: Context
 ) -> RegisterAccepted:
@@ -72,7 +73,7 @@ async def register(
     return RegisterAccepted()
 
 
-@auth.post("/login")
+@auth.post("/login", responses=problems(401, 409, 429))
 async def login(
     body: LoginRequest, request: Request, session: SessionDep, ctx: Context
 ) -> TokenPair:
@@ -95,7 +96,7 @@ async def login(
     return _pair(issued)
 
 
-@auth.post("/refresh")
+@auth.post("/refresh", responses=problems(401))
 async def refresh(body: RefreshRequest, session: SessionDep, ctx: Context) -> TokenPair:
     """Rotate a refresh token; a reused one revokes every token of its login."""
     try:
@@ -134,7 +135,7 @@ async def list_users(
     return UserPage(items=[UserRead.model_validate(u) for u in rows], next_cursor=next_cursor)
 
 
-@users.post("", status_code=status.HTTP_201_CREATED)
+@users.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_user(
     body: UserCreate, actor: Admin, session: SessionDep, ctx: Context
 ) -> UserRead:
@@ -152,7 +153,7 @@ async def get_user(user_id: uuid.UUID, actor: Admin, session: SessionDep) -> Use
     return UserRead.model_validate(await service.get_user(session, actor, user_id))
 
 
-@users.patch("/{user_id}")
+@users.patch("/{user_id}", responses=problems(409))
 async def update_user(
     user_id: uuid.UUID, body: UserUpdate, actor: Admin, session: SessionDep, ctx: Context
 ) -> UserRead:

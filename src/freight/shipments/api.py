@@ -27,6 +27,7 @@ from freight.deps import (
 )
 from freight.errors import PreconditionFailed, invalid
 from freight.events import timeline
+from freight.openapi import problems
 from freight.shipments import export, queries, reads, service
 from freight.shipments.lifecycle import Status
 from freight.shipments.schemas import (
@@ -185,7 +186,7 @@ async def _edit(
     return await committed(ctx, session, shipment, response)
 
 
-@router.put("/{shipment_id}")
+@router.put("/{shipment_id}", responses=problems(409))
 async def replace_shipment(
     shipment_id: uuid.UUID,
     body: ShipmentReplace,
@@ -209,7 +210,7 @@ async def replace_shipment(
     return await _edit(shipment_id, changes, actor, session, ctx, if_match, response)
 
 
-@router.patch("/{shipment_id}")
+@router.patch("/{shipment_id}", responses=problems(409))
 async def update_shipment(
     shipment_id: uuid.UUID,
     body: ShipmentUpdate,
@@ -224,7 +225,7 @@ async def update_shipment(
     return await _edit(shipment_id, changes, actor, session, ctx, if_match, response)
 
 
-@router.post("/{shipment_id}/transitions")
+@router.post("/{shipment_id}/transitions", responses=problems(409))
 async def transition_shipment(
     shipment_id: uuid.UUID,
     body: TransitionRequest,
@@ -249,7 +250,7 @@ async def transition_shipment(
     return await committed(ctx, session, shipment, response)
 
 
-@router.post("/{shipment_id}/cancel")
+@router.post("/{shipment_id}/cancel", responses=problems(409))
 async def cancel_shipment(
     shipment_id: uuid.UUID,
     body: CancelRequest,
@@ -295,7 +296,7 @@ async def shipment_events(
     return EventPage(items=[EventRead.model_validate(e) for e in rows], next_cursor=next_cursor)
 
 
-@tracking_router.get("/{reference}", response_model=TrackingRead)
+@tracking_router.get("/{reference}", response_model=TrackingRead, responses=problems(429))
 async def track(
     reference: Annotated[str, Path(max_length=20)],
     request: Request,
