@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
+from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from freight import events
@@ -388,3 +389,30 @@ async def test_an_event_of_a_rolled_back_savepoint_is_never_published(
     stored = [e["type"] for e in await timeline(client, world.admin, str(shipment_id))]
     assert "test.kept" in stored and "test.rolled_back" not in stored
     assert await problems(app) == []  # the rolled-back event left no hole in the chain
+
+
+async def test_the_events_of_a_failed_commit_are_discarded_not_published(
+    app: FastAPI, client: AsyncClient, world: World
+) -> None:
+    shipment_id = uuid.UUID((await book(client, world.customer_a))["id"])
+    other = (await book(client, world.customer_a))["reference"]
+    ctx = app.state.ctx
+    published: list[str] = []
+
+    async def listen(batch: Any) -> None:
+        published.extend(e.type for e in batch)
+
+    ctx.bus.subscribe(listen)
+    async with ctx.sessions() as session:
+        shipment = await session.get_one(Shipment, shipment_id)
+        await events.record(
+            session, None, shipment.organization_id, "test.lost", {}, shipment_id=shipment_id
+        )
+        shipment.reference = other  # unique: the commit fails
+        with pytest.raises(IntegrityError):
+            await ctx.commit(session)
+        assert session.info.get(events.PENDING_KEY) is None
+    await asyncio.sleep(0.05)
+    assert published == []
+    stored = [e["type"] for e in await timeline(client, world.admin, str(shipment_id))]
+    assert "test.lost" not in stored
