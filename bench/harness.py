@@ -136,7 +136,7 @@ class Server:
                 ticks += int(fields[11]) + int(fields[12])
         return ticks / os.sysconf("SC_CLK_TCK")
 
-    def wait_ready(self, timeout_s: float = 30.0) -> None:
+    def wait_ready(self, timeout_s: float = 90.0) -> None:
         """Poll ``/api/ready`` until it answers 200, or fail with the server's log."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
