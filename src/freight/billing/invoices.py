@@ -30,6 +30,7 @@ from freight.billing.models import (
     ShipmentPrice,
 )
 from freight.billing.rates import Line, card_for, totals
+from freight.billing.statuses import VOIDABLE_INVOICE, InvoiceStatus, PaymentStatus
 from freight.db import utcnow
 from freight.errors import (
     Conflict,
@@ -146,7 +147,7 @@ async def create(
         organization_id=org,
         number=await next_number(session, org, now.year),
         customer_id=customer.id,
-        status="draft",
+        status=InvoiceStatus.DRAFT,
         currency=currencies.pop(),
         subtotal_cents=subtotal,
         tax_rate_bp=tax_rate,
@@ -222,11 +223,11 @@ async def locked(
 async def issue(session: AsyncSession, actor: Actor, invoice_id: uuid.UUID) -> Invoice:
     """draft -> issued; the due date follows from the account's payment terms."""
     invoice = await locked(session, actor.organization_id, invoice_id)
-    if invoice.status != "draft":
+    if invoice.status != InvoiceStatus.DRAFT:
         raise InvalidTransition(f"a {invoice.status} invoice cannot be issued")
     customer = await session.get_one(Customer, invoice.customer_id)
     now = utcnow()
-    invoice.status, invoice.issued_at = "issued", now
+    invoice.status, invoice.issued_at = InvoiceStatus.ISSUED, now
     invoice.terms_days = customer.payment_terms_days
     invoice.due_at = now + timedelta(days=customer.payment_terms_days)
     await session.flush()
@@ -247,14 +248,16 @@ async def issue(session: AsyncSession, actor: Actor, invoice_id: uuid.UUID) -> I
 async def void(session: AsyncSession, actor: Actor, invoice_id: uuid.UUID, reason: str) -> Invoice:
     """Cancel an invoice nothing is paid on; its shipments may be invoiced again."""
     invoice = await locked(session, actor.organization_id, invoice_id)
-    if invoice.status not in ("draft", "issued") or invoice.paid_cents:
+    if invoice.status not in VOIDABLE_INVOICE or invoice.paid_cents:
         raise InvalidTransition(f"a {invoice.status} invoice cannot be voided; refund it first")
     pending = await session.scalar(
-        select(Payment.id).where(Payment.invoice_id == invoice.id, Payment.status == "pending")
+        select(Payment.id).where(
+            Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.PENDING
+        )
     )
     if pending is not None:
         raise Conflict("a payment on this invoice is still pending")
-    invoice.status, invoice.voided_at, invoice.void_reason = "void", utcnow(), reason
+    invoice.status, invoice.voided_at, invoice.void_reason = InvoiceStatus.VOID, utcnow(), reason
     await session.execute(delete(InvoicedShipment).where(InvoicedShipment.invoice_id == invoice.id))
     await session.flush()
     await events.record(

@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from freight.access import Actor, Role, scoped
 from freight.billing.models import Invoice
 from freight.billing.schemas import AgingAccount, AgingBuckets, AgingRead, InvoiceRead
+from freight.billing.statuses import OPEN_INVOICE, InvoiceStatus
 from freight.db import utcnow
 from freight.errors import NotFound
 from freight.pagination import page_newest_first
 from freight.shipments.models import Customer
 
-OPEN = ("issued", "partially_paid")
 BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90")
 
 
@@ -28,7 +28,9 @@ def visible(stmt: Select[Any], actor: Actor) -> Select[Any]:
     if actor.role == Role.CUSTOMER:
         if actor.customer_id is None:
             return stmt.where(false())
-        return stmt.where(Invoice.customer_id == actor.customer_id, Invoice.status != "draft")
+        return stmt.where(
+            Invoice.customer_id == actor.customer_id, Invoice.status != InvoiceStatus.DRAFT
+        )
     if actor.role == Role.DRIVER:
         return stmt.where(false())
     return stmt
@@ -45,7 +47,7 @@ async def get_visible(session: AsyncSession, actor: Actor, invoice_id: uuid.UUID
 def is_overdue(invoice: Invoice, now: datetime | None = None) -> bool:
     """Open, with a balance, and past its due date."""
     return (
-        invoice.status in OPEN
+        invoice.status in OPEN_INVOICE
         and invoice.due_at is not None
         and invoice.due_at < (now or utcnow())
         and invoice.total_cents > invoice.paid_cents
@@ -59,7 +61,7 @@ def to_read(invoice: Invoice) -> InvoiceRead:
             **{k: getattr(invoice, k) for k in InvoiceRead.model_fields if hasattr(invoice, k)},
             "lines": invoice.lines,
             "balance_cents": 0
-            if invoice.status == "void"
+            if invoice.status == InvoiceStatus.VOID
             else invoice.total_cents - invoice.paid_cents,
             "overdue": is_overdue(invoice),
         }
@@ -103,7 +105,7 @@ async def aging(session: AsyncSession, actor: Actor, as_of: date | None = None) 
         visible(select(Invoice), actor)
         .add_columns(Customer.name)
         .join(Customer, Customer.id == Invoice.customer_id)
-        .where(Invoice.status.in_(OPEN))
+        .where(Invoice.status.in_(OPEN_INVOICE))
         .order_by(Customer.name, Invoice.currency)
     )
     accounts: dict[tuple[uuid.UUID, str], AgingAccount] = {}

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from freight.billing.statuses import InvoiceStatus, PaymentStatus, RefundStatus
 from freight.db import Base, IdMixin, TenantMixin, utcnow
 from freight.shipments.models import Shipment
 
@@ -83,7 +84,7 @@ class Invoice(TenantMixin, Base):
 
     number: Mapped[str] = mapped_column(String(20))
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=InvoiceStatus.DRAFT)
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)
@@ -149,7 +150,7 @@ class Payment(TenantMixin, Base):
     refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3))
     method: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=PaymentStatus.PENDING)
     reference: Mapped[str | None] = mapped_column(String(100), default=None)
     provider: Mapped[str | None] = mapped_column(String(16), default=None)
     provider_ref: Mapped[str | None] = mapped_column(String(100), default=None)
@@ -169,7 +170,7 @@ class Refund(TenantMixin, Base):
         ForeignKey("payments.id", ondelete="CASCADE"), index=True
     )
     amount_cents: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=RefundStatus.PENDING)
     reason: Mapped[str | None] = mapped_column(String(300), default=None)
     provider_ref: Mapped[str | None] = mapped_column(String(100), default=None)
     created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)

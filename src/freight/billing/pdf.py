@@ -12,6 +12,7 @@ from fpdf.enums import XPos, YPos
 
 from freight.billing.models import Invoice
 from freight.billing.money import format_cents
+from freight.billing.statuses import InvoiceStatus
 from freight.settings import Settings
 
 # Column widths of the lines table (mm), on an A4 page with 15 mm margins (180 mm wide).
@@ -143,7 +144,7 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
         ("Paid", invoice.paid_cents),
         (
             "Balance due",
-            0 if invoice.status == "void" else invoice.total_cents - invoice.paid_cents,
+            0 if invoice.status == InvoiceStatus.VOID else invoice.total_cents - invoice.paid_cents,
         ),
     ]
     for label, cents in rows:
@@ -162,7 +163,7 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
         "Please quote the invoice number with your payment."
     )
     pdf.multi_cell(0, 4.5, _latin1(terms), new_x=LM, new_y=NX)
-    if invoice.status == "void":
+    if invoice.status == InvoiceStatus.VOID:
         pdf.set_font("helvetica", "B", 12)
         pdf.set_text_color(190, 30, 30)
         pdf.cell(0, 8, _latin1(f"VOID: {invoice.void_reason or ''}"), new_x=LM, new_y=NX)

@@ -18,7 +18,7 @@ from freight.dispatch.models import DispatchPlan
 from freight.dispatch.optimizer import propose
 from freight.errors import Conflict, DomainError, NotFound
 from freight.events import PENDING_KEY
-from freight.fleet.models import Driver, Vehicle
+from freight.fleet.models import Driver, Vehicle, driver_is_free
 from freight.observability.metrics import DISPATCH_KM_SAVED, DISPATCH_PLANS
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment
@@ -45,9 +45,7 @@ async def create_plan(
     load_stmt = scoped(Shipment, actor).where(Shipment.status == Status.PENDING)
     if shipment_ids:
         load_stmt = load_stmt.where(Shipment.id.in_(shipment_ids))
-    driver_stmt = scoped(Driver, actor).where(
-        Driver.status == "available", Driver.current_shipment_id.is_(None)
-    )
+    driver_stmt = scoped(Driver, actor).where(driver_is_free())
     if driver_ids:
         driver_stmt = driver_stmt.where(Driver.id.in_(driver_ids))
     loads = (await session.execute(load_stmt)).scalars().all()

@@ -23,7 +23,10 @@ class Status(StrEnum):
 
 
 FINAL = frozenset({Status.DELIVERED, Status.CANCELLED})
+# Held by a driver: assigned and not yet delivered.
 ACTIVE = frozenset({Status.ASSIGNED, Status.PICKED_UP, Status.IN_TRANSIT})
+# The freight is on board: picked up and not yet delivered.
+LOADED = frozenset({Status.PICKED_UP, Status.IN_TRANSIT})
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from freight.errors import Forbidden, invalid
 from freight.fleet.models import Driver
 from freight.observability.metrics import GPS_ACCEPTED, GPS_DROPPED
 from freight.settings import Settings
-from freight.shipments.lifecycle import Status
+from freight.shipments.lifecycle import ACTIVE, LOADED, Status
 from freight.shipments.models import Shipment, Stop
 from freight.tracking import eta as eta_rules
 from freight.tracking.filters import Fix, Outcome, Rules, filter_batch
@@ -32,9 +32,8 @@ from freight.tracking.models import Position
 from freight.tracking.schemas import PositionBatch, PositionIn
 
 # Fixes are linked to the driver's load from assignment on: the deadhead leg to the pickup
-# feeds the pickup geofence and ETA. Customers see only the loaded part (``loaded``).
-ACTIVE = (Status.ASSIGNED, Status.PICKED_UP, Status.IN_TRANSIT)
-LOADED = frozenset({Status.PICKED_UP, Status.IN_TRANSIT})
+# feeds the pickup geofence and ETA (``ACTIVE``). Customers see only the loaded part
+# (``LOADED``).
 RECENT_LIMIT = 60
 FEEDS = frozenset({Role.DRIVER, Role.DISPATCHER, Role.ADMIN})  # roles an API key may post as
 TOO_OLD = datetime(1970, 1, 1, tzinfo=UTC)  # stands in for a time that leaves the calendar

@@ -30,6 +30,7 @@ from freight.billing import api as billing_api
 from freight.billing import checkout, ledger, payments
 from freight.billing.models import Invoice
 from freight.billing.schemas import PaymentCreate
+from freight.billing.statuses import OPEN_INVOICE, InvoiceStatus, PaymentStatus
 from freight.context import AppContext
 from freight.db import utcnow
 from freight.deps import Context, SessionDep
@@ -45,12 +46,12 @@ router = APIRouter(include_in_schema=False)
 Reader = Annotated[Actor, Depends(web_role(Role.CUSTOMER, Role.DISPATCHER, Role.ADMIN))]
 Payer = Annotated[Actor, Depends(web_role(Role.CUSTOMER))]
 
-STATUSES = ("draft", "issued", "partially_paid", "paid", "void", "overdue")
+STATUSES = (*InvoiceStatus, "overdue")  # the filter: a status, or open and past due
 PAGE_SIZE = 25
-PAID_NOTICE = {
-    "succeeded": "payment-succeeded",
-    "pending": "payment-pending",
-    "failed": "payment-failed",
+PAID_NOTICE: dict[str, str] = {
+    PaymentStatus.SUCCEEDED: "payment-succeeded",
+    PaymentStatus.PENDING: "payment-pending",
+    PaymentStatus.FAILED: "payment-failed",
 }
 
 
@@ -82,7 +83,7 @@ async def invoice_list(
     stmt = ledger.visible(select(Invoice), actor)
     if chosen == "overdue":
         stmt = stmt.where(
-            Invoice.status.in_(ledger.OPEN),
+            Invoice.status.in_(OPEN_INVOICE),
             Invoice.due_at < utcnow(),
             Invoice.total_cents > Invoice.paid_cents,
         )
@@ -128,7 +129,7 @@ async def show_invoice(
     history, _ = await payments.list_page(session, actor, 200, None, invoice.id)
     names = await account_names(session, actor, [invoice.customer_id])
     open_balance = await payments.open_balance(session, invoice)
-    payable = invoice.status in payments.PAYABLE and open_balance > 0
+    payable = invoice.status in OPEN_INVOICE and open_balance > 0
     values = values or {}
     return renderer(request)(
         request,
