@@ -19,8 +19,6 @@ from freight.errors import NotFound
 from freight.pagination import page_newest_first
 from freight.shipments.models import Customer
 
-BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90")
-
 
 def visible(stmt: Select[Any], actor: Actor) -> Select[Any]:
     """Staff see the organisation's invoices; a customer their account's, once issued."""

@@ -11,16 +11,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from freight.db import Base, IdMixin, TenantMixin, utcnow
 from freight.security.encryption import EncryptedString
 
-EQUIPMENT_TYPES = (
-    "dry_van",
-    "reefer",
-    "flatbed",
-    "step_deck",
-    "tanker",
-    "box_truck",
-    "power_only",
-)
-
 
 class Customer(TenantMixin, Base):
     """A shipper account; its customer users book and track its shipments."""

@@ -20,7 +20,6 @@ from freight.access import Actor
 from freight.cache import Cache
 from freight.errors import NotFound
 from freight.events import Event
-from freight.shipments import service
 from freight.shipments.lifecycle import LOADED, Status
 from freight.shipments.models import Shipment
 from freight.shipments.queries import can_see
@@ -158,4 +157,4 @@ class Invalidator:
         await asyncio.gather(*self._later, return_exceptions=True)
 
 
-__all__ = ["service", "shipment_for", "tracking_for"]
+__all__ = ["shipment_for", "tracking_for"]
