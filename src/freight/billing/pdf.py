@@ -77,7 +77,16 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
     pdf.set_title(_latin1(f"Invoice {invoice.number}"))
     pdf.set_author(_latin1(company.name))
     pdf.add_page()
+    _header(pdf, invoice, company)
+    _bill_to(pdf, invoice, bill_to)
+    _line_table(pdf, invoice)
+    _totals(pdf, invoice)
+    _terms(pdf, invoice)
+    return bytes(pdf.output())
 
+
+def _header(pdf: FPDF, invoice: Invoice, company: Party) -> None:
+    """The company, the INVOICE title and the invoice facts beside them."""
     pdf.set_font("helvetica", "B", 16)
     pdf.cell(110, 8, _latin1(company.name))
     pdf.set_font("helvetica", "B", 20)
@@ -103,6 +112,9 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
         pdf.cell(48, 5, _latin1(value), align="R", new_x=LM, new_y=NX)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
 
+
+def _bill_to(pdf: FPDF, invoice: Invoice, bill_to: Party) -> None:
+    """Who is billed, and for which shipments."""
     pdf.set_font("helvetica", "B", 10)
     pdf.cell(0, 5, "Bill to", new_x=LM, new_y=NX)
     pdf.set_font("helvetica", "", 9)
@@ -116,6 +128,9 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
     pdf.multi_cell(0, 5, _latin1(", ".join(invoice.shipment_references)), new_x=LM, new_y=NX)
     pdf.ln(4)
 
+
+def _line_table(pdf: FPDF, invoice: Invoice) -> None:
+    """One row per invoice line."""
     pdf.set_fill_color(235, 238, 242)
     pdf.set_font("helvetica", "B", 9)
     for title, width, align in COLUMNS:
@@ -135,6 +150,9 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
             pdf.cell(width, height, _fit(pdf, text, width), align=align, border="B")
         pdf.ln(height)
 
+
+def _totals(pdf: FPDF, invoice: Invoice) -> None:
+    """Subtotal, tax, total, paid and the balance due."""
     pdf.ln(3)
     rate = f"{invoice.tax_rate_bp / 100:.2f}%"
     rows = [
@@ -154,6 +172,9 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
         pdf.cell(50, 6, label, align="R")
         pdf.cell(40, 6, _money(invoice, cents), align="R", new_x=LM, new_y=NX)
 
+
+def _terms(pdf: FPDF, invoice: Invoice) -> None:
+    """The payment terms, and the VOID stamp when voided."""
     pdf.ln(6)
     pdf.set_font("helvetica", "B", 9)
     pdf.cell(0, 5, "Terms", new_x=LM, new_y=NX)
@@ -167,7 +188,6 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
         pdf.set_font("helvetica", "B", 12)
         pdf.set_text_color(190, 30, 30)
         pdf.cell(0, 8, _latin1(f"VOID: {invoice.void_reason or ''}"), new_x=LM, new_y=NX)
-    return bytes(pdf.output())
 
 
 async def render_async(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
