@@ -221,19 +221,44 @@ async def ingest(
     holder = await lock_driver(session, actor.organization_id, driver_id)
     fixes = (to_fix(p) for p in body.positions)
     outcome = filter_batch(fixes, holder.last, rules_from(settings), now)
+    _count(outcome)
+    result = Ingested(outcome)
+    if not outcome.accepted:
+        return result
+    shipment_id = holder.shipment_id
+    org = actor.organization_id
+    loaded = holder.status in LOADED
+    rows = [_row(org, driver_id, shipment_id, loaded, now, f) for f in outcome.accepted]
+    await session.execute(insert(POSITIONS), rows)
+    newest = outcome.accepted[-1]
+    await _move_driver(session, driver_id, newest)
+    if shipment_id is None:
+        return result
+    estimate = await _follow_load(
+        session, actor, shipment_id, holder.stops, outcome.accepted, settings, now, loaded=loaded
+    )
+    result.shipment_id = shipment_id
+    if loaded:
+        result.location = {
+            "shipment_id": str(shipment_id),
+            "lat": newest.lat,
+            "lng": newest.lng,
+            "speed_kmh": newest.speed_kmh,
+            "heading": newest.heading,
+            "eta": estimate.eta.isoformat() if estimate.eta else None,
+            "at": newest.recorded_at.isoformat(),
+        }
+    return result
+
+
+def _count(outcome: Outcome) -> None:
     GPS_ACCEPTED.inc(len(outcome.accepted))
     for reason, count in outcome.dropped.items():
         if count:
             GPS_DROPPED.labels(reason.value).inc(count)
-    result = Ingested(outcome)
-    if not outcome.accepted:
-        return result
-    shipment_id, status, stops = holder.shipment_id, holder.status, holder.stops
-    org = actor.organization_id
-    loaded = status in LOADED
-    rows = [_row(org, driver_id, shipment_id, loaded, now, f) for f in outcome.accepted]
-    await session.execute(insert(POSITIONS), rows)
-    newest = outcome.accepted[-1]
+
+
+async def _move_driver(session: AsyncSession, driver_id: uuid.UUID, newest: Fix) -> None:
     await session.execute(
         update(Driver)
         .where(Driver.id == driver_id)
@@ -245,14 +270,28 @@ async def ingest(
         )
         .execution_options(synchronize_session=False)
     )
-    if shipment_id is None:
-        return result
-    for crossing in crossings(stops, outcome.accepted, settings.geofence_radius_m, loaded=loaded):
+
+
+async def _follow_load(
+    session: AsyncSession,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    stops: list[StopState],
+    accepted: list[Fix],
+    settings: Settings,
+    now: datetime,
+    *,
+    loaded: bool,
+) -> eta_rules.Estimate:
+    """Geofence arrivals and departures, the new ETA and the load's last position."""
+    org = actor.organization_id
+    for crossing in crossings(stops, accepted, settings.geofence_radius_m, loaded=loaded):
         await _record_crossing(session, actor, org, shipment_id, crossing)
+    newest = accepted[-1]
     estimate = eta_rules.estimate(
         newest,
         stops,
-        await _recent(session, shipment_id, outcome.accepted),
+        await _recent(session, shipment_id, accepted),
         loaded=loaded,
         road_factor=settings.road_factor,
         floor_kmh=settings.eta_speed_floor_kmh,
@@ -271,15 +310,4 @@ async def ingest(
         )
         .execution_options(synchronize_session=False)
     )
-    result.shipment_id = shipment_id
-    if loaded:
-        result.location = {
-            "shipment_id": str(shipment_id),
-            "lat": newest.lat,
-            "lng": newest.lng,
-            "speed_kmh": newest.speed_kmh,
-            "heading": newest.heading,
-            "eta": estimate.eta.isoformat() if estimate.eta else None,
-            "at": newest.recorded_at.isoformat(),
-        }
-    return result
+    return estimate
