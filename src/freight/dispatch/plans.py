@@ -19,6 +19,7 @@ from freight.dispatch.optimizer import propose
 from freight.errors import Conflict, DomainError, NotFound
 from freight.events import PENDING_KEY
 from freight.fleet.models import Driver, Vehicle, driver_is_free
+from freight.fleet.statuses import VehicleStatus
 from freight.observability.metrics import DISPATCH_KM_SAVED, DISPATCH_PLANS
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment
@@ -62,7 +63,7 @@ async def create_plan(
     candidates, unplaced = [], []
     for d in drivers:
         vehicle = vehicles.get(d.vehicle_id) if d.vehicle_id else None
-        usable = vehicle is None or vehicle.status == "active"
+        usable = vehicle is None or vehicle.status == VehicleStatus.ACTIVE
         candidate = driver_candidate(d, vehicle) if usable else None
         if candidate is None:
             unplaced.append(str(d.id))
