@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from freight.billing.statuses import InvoiceStatus, PaymentStatus, RefundStatus
-from freight.db import Base, IdMixin, TenantMixin, utcnow
+from freight.db import Base, IdMixin, TenantMixin, in_check, utcnow
 from freight.shipments.models import Shipment
 
 
@@ -80,6 +80,7 @@ class Invoice(TenantMixin, Base):
         Index("uq_invoices_org_number", "organization_id", "number", unique=True),
         Index("ix_invoices_org_created", "organization_id", "created_at", "id"),
         Index("ix_invoices_customer_created", "customer_id", "created_at"),
+        CheckConstraint(in_check("status", InvoiceStatus), name="status"),
     )
 
     number: Mapped[str] = mapped_column(String(20))
@@ -142,6 +143,7 @@ class Payment(TenantMixin, Base):
         Index("ix_payments_org_created", "organization_id", "created_at", "id"),
         Index("ix_payments_invoice", "invoice_id", "status"),
         Index("uq_payments_provider_ref", "provider_ref", unique=True),
+        CheckConstraint(in_check("status", PaymentStatus), name="status"),
     )
 
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
@@ -164,7 +166,10 @@ class Payment(TenantMixin, Base):
 
 class Refund(TenantMixin, Base):
     __tablename__ = "refunds"
-    __table_args__ = (Index("uq_refunds_provider_ref", "provider_ref", unique=True),)
+    __table_args__ = (
+        Index("uq_refunds_provider_ref", "provider_ref", unique=True),
+        CheckConstraint(in_check("status", RefundStatus), name="status"),
+    )
 
     payment_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("payments.id", ondelete="CASCADE"), index=True
