@@ -44,6 +44,10 @@ RUN groupadd --system --gid 10001 freight \
 COPY --from=build /opt/freight /opt/freight
 COPY --from=assets /assets/node_modules/socket.io-client/dist /opt/freight/web-vendor/socket.io-client/dist
 COPY --from=assets /assets/node_modules/leaflet/dist /opt/freight/web-vendor/leaflet/dist
+COPY --from=assets /assets/node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+    /assets/node_modules/swagger-ui-dist/swagger-ui.css \
+    /assets/node_modules/swagger-ui-dist/favicon-32x32.png \
+    /opt/freight/web-vendor/swagger-ui-dist/
 ENV PATH=/opt/freight/bin:$PATH \
     FREIGHT_WEB_VENDOR_DIR=/opt/freight/web-vendor \
     PYTHONUNBUFFERED=1 \

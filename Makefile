@@ -28,6 +28,7 @@ check: $(STAMP) ## lint, format and type checks
 	$(BIN)/ruff check src tests loadtest bench
 	$(BIN)/ruff format --check src tests loadtest bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 loadtest: $(STAMP) ## the release load test (PostgreSQL + Redis): make loadtest ARGS="--users 50 --duration 5m"
 	$(BIN)/python loadtest/run.py $(ARGS)

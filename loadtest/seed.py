@@ -33,22 +33,20 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, Role
-from freight.billing import rates
+from freight.billing import booking, rates
 from freight.billing.schemas import RateCardIn
 from freight.db import create_engine, create_session_factory, utcnow
 from freight.demo import advance
 from freight.dispatch import assignment
-from freight.dispatch.geo import haversine_km
 from freight.errors import DomainError
 from freight.fleet.models import Driver, Vehicle
 from freight.fleet.statuses import DriverStatus
-from freight.identity.models import Organization, User
+from freight.geo import haversine_km
+from freight.identity.models import Customer, Organization, User
 from freight.security.encryption import configure_keyring, keyring_from_settings
 from freight.security.passwords import PasswordHasher
 from freight.settings import get_settings
-from freight.shipments import service as shipments
 from freight.shipments.lifecycle import ACTIVE, FINAL, Status
-from freight.shipments.models import Customer
 from freight.shipments.schemas import ShipmentCreate, StopIn
 from freight.storage import FileStore
 
@@ -278,7 +276,7 @@ async def seed(session: AsyncSession, plan: Plan, password: str) -> Seeded:
             price_cents=rng.randint(900, 4500) * 100,
             stops=stops(rng, rng.uniform(-20, -2) if past else rng.uniform(-1, 5), origin),
         )
-        shipment = await shipments.create(session, staff, body, settings.road_factor)
+        shipment = await booking.book(session, staff, body, settings.road_factor)
         if n < len(simulated):
             driver = simulated[n]
         elif final in (Status.PENDING, Status.CANCELLED):

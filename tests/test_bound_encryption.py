@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import select, text, update
 
+from freight.identity.models import Customer
 from freight.security.encryption import EncryptionError
-from freight.shipments.models import Customer
 from tests.helpers import Session
 
 ACCOUNT = {

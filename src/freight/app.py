@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
-from freight import __version__, health
+from freight import __version__, health, scrape
 from freight.billing import api as billing_api
 from freight.billing import payments_api as billing_payments_api
 from freight.body_limit import BodyLimitMiddleware, Rule
@@ -22,7 +22,6 @@ from freight.errors import install_error_handlers
 from freight.fleet import api as fleet_api
 from freight.identity import api as identity_api
 from freight.messaging import api as messaging_api
-from freight.observability import scrape
 from freight.observability.instrumentation import (
     MetricsMiddleware,
     mark_dead_workers,
@@ -30,6 +29,7 @@ from freight.observability.instrumentation import (
 )
 from freight.observability.logging import configure_logging
 from freight.observability.middleware import RequestContextMiddleware
+from freight.openapi import install_openapi
 from freight.realtime.gateway import Gateway
 from freight.schema import no_card_numbers_in_query
 from freight.security.encryption import configure_keyring, keyring_from_settings
@@ -84,10 +84,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Operations platform for trucking and freight companies",
         lifespan=lifespan,
         dependencies=[Depends(no_card_numbers_in_query)],
+        docs_url=None,  # install_openapi serves /docs from the vendored Swagger UI
+        redoc_url=None,
     )
     install_error_handlers(app)
     _include_routers(app)
     install_web(app, settings)
+    install_openapi(app)
     _add_middleware(app, settings)
     app.state.gateway = gateway
     return app
@@ -101,7 +104,7 @@ def _include_routers(app: FastAPI) -> None:
         identity_api.auth,
         identity_api.users,
         identity_api.api_keys,
-        shipments_api.customer_router,
+        identity_api.customers,
         shipments_api.router,
         shipments_api.tracking_router,
         fleet_api.drivers,

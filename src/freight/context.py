@@ -20,6 +20,7 @@ from freight.security.tokens import TokenService
 from freight.security.web_sessions import WebSessions
 from freight.settings import Settings
 from freight.slots import Slots
+from freight.storage import FileStore
 
 
 @dataclass
@@ -77,6 +78,11 @@ class AppContext:
             redis=redis,
             redis_guard=guard,
         )
+
+    @property
+    def files(self) -> FileStore:
+        """The store of uploaded files (proofs of delivery)."""
+        return FileStore(self.settings.file_store_dir)
 
     async def commit(self, session: AsyncSession) -> None:
         """Commit the unit of work, then publish the events it recorded."""

@@ -20,16 +20,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, Role
+from freight.billing import booking
 from freight.db import utcnow
 from freight.dispatch import assignment, pod
-from freight.dispatch.geo import haversine_km
 from freight.fleet.models import Driver, Vehicle
 from freight.fleet.statuses import DriverStatus
-from freight.identity.models import Organization, User
+from freight.geo import haversine_km
+from freight.identity.models import Customer, Organization, User
 from freight.security.passwords import PasswordHasher
 from freight.shipments import service as shipments
 from freight.shipments.lifecycle import FINAL, Status, path_to
-from freight.shipments.models import Customer
 from freight.shipments.schemas import ShipmentCreate, StopIn
 from freight.storage import FileStore
 
@@ -224,7 +224,7 @@ async def seed_demo(
                     HUBS[0] if demo_load else None,
                 ),
             )
-            shipment = await shipments.create(session, staff, body, road_factor)
+            shipment = await booking.book(session, staff, body, road_factor)
             candidates = [drivers[0]] if demo_load else free
             pick = partial(_driver_near_pickup, session, staff, shipment.id, candidates, final)
             await advance(session, staff, shipment.id, final, pick, planning, store)

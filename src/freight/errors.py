@@ -10,6 +10,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -101,6 +102,28 @@ class RateLimited(DomainError):
             f"too many requests; retry in {retry_after_s} s",
             headers={"Retry-After": str(retry_after_s)},
         )
+
+
+class ProblemItem(BaseModel):
+    """One bad input: where it is (``["body", "email"]``) and what is wrong with it."""
+
+    loc: list[str | int]
+    msg: str
+
+
+class Problem(BaseModel):
+    """An error as every response renders it: RFC 9457 problem+json with Freight's ``code``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="a URI naming the kind of problem")
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="stable machine-readable code, e.g. invalid_transition")
+    errors: list[ProblemItem] = Field(
+        default_factory=list, description="the inputs at fault (validation errors only)"
+    )
 
 
 def problem(

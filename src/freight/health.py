@@ -14,7 +14,7 @@ from freight import __version__
 from freight.context import AppContext
 from freight.db import pool_saturated
 from freight.deps import Context
-from freight.observability.scrape import set_dependency
+from freight.scrape import set_dependency
 from freight.serving import draining
 
 log = structlog.get_logger("freight.health")

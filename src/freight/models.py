@@ -15,9 +15,9 @@ from freight.dispatch.models import DispatchPlan, ProofOfDelivery
 from freight.events import Event
 from freight.fleet.models import Driver, Vehicle
 from freight.idempotency import IdempotencyRecord
-from freight.identity.models import ApiKey, Organization, RefreshToken, User
+from freight.identity.models import ApiKey, Customer, Organization, RefreshToken, User
 from freight.messaging.models import Message, ReadPointer
-from freight.shipments.models import Customer, Shipment, Stop
+from freight.shipments.models import Shipment, Stop
 from freight.tracking.models import Position
 
 __all__ = [

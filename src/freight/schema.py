@@ -5,10 +5,10 @@ from __future__ import annotations
 import types
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from fastapi import Request
-from pydantic import BaseModel, Strict, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, Strict, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from freight.errors import invalid
@@ -18,6 +18,14 @@ from freight.security.pan import holds_pan, looks_like_pan
 # A JSON number and nothing else (no boolean, no numeric string), checked inside pydantic's
 # core: for bodies only devices send, where a Python call per field would cost (GPS batches).
 JsonNumber = Annotated[float, Strict()]
+
+# Field types shared by several domains' bodies.
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Lat = Annotated[float, Field(ge=-90, le=90)]
+Lng = Annotated[float, Field(ge=-180, le=180)]
+EquipmentType = Literal[
+    "dry_van", "reefer", "flatbed", "step_deck", "tanker", "box_truck", "power_only"
+]
 # Finds a boolean where a number belongs, anywhere inside one field's value.
 BoolCheck = Callable[[Any], bool]
 NUMBERS = (int, float, Decimal)

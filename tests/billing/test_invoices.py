@@ -196,3 +196,45 @@ async def test_auto_invoice_never_blocks_a_delivery(client: AsyncClient, org: Or
     ).json()
     last = events["items"][-1]
     assert last["type"] == "invoice.auto_failed" and "no rate" in last["data"]["reason"]
+
+
+async def test_the_uninvoiced_deliveries_of_an_account(client: AsyncClient, org: Org) -> None:
+    one = await deliver(client, org, org.account_a)
+    two = await deliver(client, org, org.account_a, origin="Atlanta", destination="Memphis")
+    await deliver(client, org, org.account_b)  # another account's
+    url = "/api/invoices/uninvoiced"
+    params = {"customer_id": org.account_a}
+    listed = await client.get(url, headers=org.admin.auth, params=params)
+    assert listed.status_code == 200, listed.text
+    assert sorted(s["id"] for s in listed.json()["items"]) == sorted([one["id"], two["id"]])
+    await invoice(client, org, org.account_a, [one["id"]], issue=False)
+    left = (await client.get(url, headers=org.admin.auth, params=params)).json()["items"]
+    assert [s["id"] for s in left] == [two["id"]]
+    # Admins of this organisation only; another organisation's admin sees no such account.
+    assert_problem(await client.get(url, headers=org.dispatcher.auth, params=params), 403)
+    assert_problem(await client.get(url, headers=org.customer_a.auth, params=params), 403)
+    assert_problem(await client.get(url, headers=org.outsider.auth, params=params), 404)
+    assert_problem(await client.get(url, headers=org.admin.auth), 422)
+
+
+async def test_overdue_lists_only_open_invoices_past_due(
+    client: AsyncClient, app: FastAPI, org: Org
+) -> None:
+    late = await issued_invoice(client, org)
+    current = await issued_invoice(client, org)
+    draft = await invoice(
+        client, org, org.account_a, [(await deliver(client, org, org.account_a))["id"]], issue=False
+    )
+    async with app.state.ctx.engine.begin() as conn:
+        await conn.execute(
+            update(Invoice)
+            .where(Invoice.id.in_([uuid.UUID(late["id"]), uuid.UUID(draft["id"])]))
+            .values(due_at=datetime.now(UTC) - timedelta(days=3))
+        )
+    resp = await client.get("/api/invoices", headers=org.admin.auth, params={"overdue": "true"})
+    assert [i["id"] for i in resp.json()["items"]] == [late["id"]]
+    everything = (await client.get("/api/invoices", headers=org.admin.auth)).json()["items"]
+    assert {late["id"], current["id"], draft["id"]} <= {i["id"] for i in everything}
+    assert_problem(
+        await client.get("/api/invoices", headers=org.admin.auth, params={"overdue": "soon"}), 422
+    )

@@ -13,7 +13,6 @@ from uuid import UUID
 
 import pytest
 
-from freight.dispatch.geo import EARTH_RADIUS_KM, haversine_km, haversine_matrix_km
 from freight.dispatch.optimizer import (
     DriverCandidate,
     LoadCandidate,
@@ -23,6 +22,7 @@ from freight.dispatch.optimizer import (
     check_pair,
     propose,
 )
+from freight.geo import EARTH_RADIUS_KM, haversine_km, haversine_matrix_km
 
 NOW = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 PARAMS = PlanParams(now=NOW)

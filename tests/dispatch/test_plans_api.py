@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import copy
+import uuid
 from typing import Any
 
+from fastapi import FastAPI
 from httpx import AsyncClient
 
+from freight.dispatch.models import DispatchPlan
 from tests.fleet_helpers import add_driver, book_load
 from tests.helpers import Session, add_customer, add_user, assert_problem
 
@@ -35,7 +39,7 @@ async def test_plan_assigns_every_coverable_load_with_reasons_and_a_baseline(
     resp = await client.post("/api/dispatch/plans", headers=admin.auth, json={})
     assert resp.status_code == 201, resp.text
     result = resp.json()["result"]
-    pairs = {a["load_id"]: a for a in result["assignments"]}
+    pairs = {a["shipment_id"]: a for a in result["assignments"]}
     assert set(pairs) == {chicago["id"], atlanta["id"]}
     assert {pairs[chicago["id"]]["driver_id"], pairs[atlanta["id"]]["driver_id"]} == {
         columbus["id"],
@@ -49,7 +53,7 @@ async def test_plan_assigns_every_coverable_load_with_reasons_and_a_baseline(
         result["greedy_deadhead_km"] - result["optimal_deadhead_km"], 1
     )
     [uncovered] = result["unassigned"]
-    assert uncovered["load_id"] == tanker["id"]
+    assert uncovered["shipment_id"] == tanker["id"]
     assert uncovered["reason"] == "no_feasible_driver" and uncovered["ruled_out"]["equipment"] == 2
 
 
@@ -76,7 +80,7 @@ async def test_apply_rechecks_and_skips_pairs_that_no_longer_hold(
 ) -> None:
     chicago, atlanta, *_ = await _board(client, admin)
     plan = (await client.post("/api/dispatch/plans", headers=admin.auth, json={})).json()
-    gone = next(a for a in plan["result"]["assignments"] if a["load_id"] == chicago["id"])[
+    gone = next(a for a in plan["result"]["assignments"] if a["shipment_id"] == chicago["id"])[
         "driver_id"
     ]
     await client.put(
@@ -89,7 +93,7 @@ async def test_apply_rechecks_and_skips_pairs_that_no_longer_hold(
         await client.post(f"/api/dispatch/plans/{plan['id']}/apply", headers=admin.auth)
     ).json()
     assert result["applied"] == []
-    reasons = {s["load_id"]: s["skipped_because"] for s in result["skipped"]}
+    reasons = {s["shipment_id"]: s["skipped_because"] for s in result["skipped"]}
     assert "not available" in reasons[chicago["id"]]
     assert "CANCELLED" in reasons[atlanta["id"]]
     assert (await client.get(f"/api/shipments/{chicago['id']}", headers=admin.auth)).json()[
@@ -105,7 +109,7 @@ async def test_apply_only_the_chosen_loads(client: AsyncClient, admin: Session) 
         headers=admin.auth,
         json={"shipment_ids": [atlanta["id"]]},
     )
-    assert [a["load_id"] for a in resp.json()["applied"]] == [atlanta["id"]]
+    assert [a["shipment_id"] for a in resp.json()["applied"]] == [atlanta["id"]]
     assert (await client.get(f"/api/shipments/{chicago['id']}", headers=admin.auth)).json()[
         "status"
     ] == "PENDING"
@@ -164,10 +168,34 @@ async def test_two_plans_over_the_same_loads_applied_at_once_never_fail_or_doubl
     assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
     applied = [pair for a in answers for pair in a.json()["applied"]]
     skipped = [pair for a in answers for pair in a.json()["skipped"]]
-    assert sorted(p["load_id"] for p in applied) == sorted([chicago["id"], atlanta["id"]])
+    assert sorted(p["shipment_id"] for p in applied) == sorted([chicago["id"], atlanta["id"]])
     assert len(skipped) == 2 and all(p["skipped_because"] for p in skipped)
     held = set()
     for driver in (columbus, memphis):
         resp = await client.get(f"/api/drivers/{driver['id']}", headers=admin.auth)
         held.add(resp.json()["current_shipment_id"])
     assert held == {chicago["id"], atlanta["id"]}
+
+
+async def test_plans_stored_before_the_pairs_were_typed_still_read_and_apply(
+    app: FastAPI, client: AsyncClient, admin: Session
+) -> None:
+    chicago, atlanta, *_ = await _board(client, admin)
+    plan = (await client.post("/api/dispatch/plans", headers=admin.auth, json={})).json()
+    assert "load_id" not in plan["result"]["assignments"][0]
+    async with app.state.ctx.sessions() as session:
+        row = await session.get(DispatchPlan, uuid.UUID(plan["id"]))
+        assert row is not None
+        stored = copy.deepcopy(row.result)
+        assert stored == plan["result"]  # the stored JSON is the typed plan
+        for entry in stored["assignments"] + stored["unassigned"]:
+            entry["load_id"] = entry.pop("shipment_id")  # as plans were stored until now
+        row.result = stored
+        await session.commit()
+    read = await client.get(f"/api/dispatch/plans/{plan['id']}", headers=admin.auth)
+    assert read.status_code == 200, read.text
+    assert read.json()["result"] == plan["result"]
+    resp = await client.post(f"/api/dispatch/plans/{plan['id']}/apply", headers=admin.auth)
+    assert resp.status_code == 200, resp.text
+    applied = sorted(p["shipment_id"] for p in resp.json()["applied"])
+    assert applied == sorted([chicago["id"], atlanta["id"]])

@@ -26,7 +26,7 @@ sys.stdin.readline()  # stay alive until told
 """
 SCRAPE = """
 import sys
-from freight.observability.scrape import Snapshot, render
+from freight.scrape import Snapshot, render
 snapshot = Snapshot(shipments={"pending": 4}, drivers_available=7, cache_entries=1)
 sys.stdout.write(render(snapshot, "redis").decode())
 """

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from freight.dispatch.geo import haversine_km
+from freight.geo import haversine_km
 from tests.helpers import Session, assert_problem
 from tests.shipments.conftest import World, book
 from tests.shipments.factory import CITIES, shipment_body

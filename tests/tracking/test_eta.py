@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
-from freight.dispatch.geo import haversine_km
+from freight.geo import haversine_km
 from freight.tracking.eta import estimate
 from freight.tracking.filters import Fix
 from freight.tracking.geofence import StopState

@@ -33,14 +33,16 @@ from freight.deps import (
     Staff,
     require_role,
 )
-from freight.shipments.models import Customer
+from freight.identity import accounts
+from freight.openapi import problems
+from freight.shipments.schemas import ShipmentList, ShipmentRead
 
 router = APIRouter(tags=["billing"])
 
 Reader = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.DISPATCHER, Role.CUSTOMER))]
 
 
-@router.get("/api/billing/rates")
+@router.get("/api/billing/rates", responses=problems(409))
 async def get_rates(actor: Staff, session: SessionDep) -> RateCardRead:
     """The organisation's rates and billing settings."""
     return RateCardRead.model_validate(await rates.require_card(session, actor))
@@ -54,7 +56,7 @@ async def put_rates(body: RateCardIn, actor: Admin, session: SessionDep) -> Rate
     return RateCardRead.model_validate(card)
 
 
-@router.post("/api/quotes")
+@router.post("/api/quotes", responses=problems(409))
 async def quote(body: QuoteRequest, actor: Reader, session: SessionDep, ctx: Context) -> QuoteRead:
     """Price a prospective shipment, line by line, from the organisation's rates."""
     card, charge, lines = await rates.quote(session, actor, body, ctx.settings.road_factor)
@@ -82,13 +84,26 @@ async def list_invoices(
     cursor: Cursor = None,
     status_: Annotated[InvoiceStatus | None, Query(alias="status")] = None,
     customer_id: uuid.UUID | None = None,
+    overdue: Annotated[bool, Query(description="only open invoices past due")] = False,
 ) -> InvoicePage:
     """Invoices, newest first (a customer: their account's, once issued)."""
-    rows, next_cursor = await ledger.list_page(session, actor, limit, cursor, status_, customer_id)
+    rows, next_cursor = await ledger.list_page(
+        session, actor, limit, cursor, status_, customer_id, overdue=overdue
+    )
     return InvoicePage(items=[ledger.to_read(i) for i in rows], next_cursor=next_cursor)
 
 
-@router.post("/api/invoices", status_code=status.HTTP_201_CREATED)
+@router.get("/api/invoices/uninvoiced")
+async def uninvoiced_shipments(
+    customer_id: uuid.UUID, actor: Admin, session: SessionDep
+) -> ShipmentList:
+    """The account's delivered shipments on no live invoice yet (what a new invoice can bill)."""
+    await accounts.get(session, actor, customer_id)  # 404 for another organisation's account
+    rows = await invoices.uninvoiced(session, actor, customer_id)
+    return ShipmentList(items=[ShipmentRead.model_validate(s) for s in rows])
+
+
+@router.post("/api/invoices", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_invoice(
     body: InvoiceCreate, actor: Admin, session: SessionDep, ctx: Context, response: Response
 ) -> InvoiceRead:
@@ -120,22 +135,18 @@ async def invoice_pdf(
     invoice_id: uuid.UUID, actor: Reader, session: SessionDep, ctx: Context
 ) -> Response:
     """The invoice as a PDF."""
-    invoice = await ledger.get_visible(session, actor, invoice_id)
-    customer = await session.get_one(Customer, invoice.customer_id)
-    address = [line for line in (customer.billing_address or "").splitlines() if line.strip()]
-    bill_to = pdf.Party(customer.name, [*address, customer.billing_email])
-    document = await pdf.render_async(invoice, pdf.company_party(ctx.settings), bill_to)
+    document = await invoices.pdf_of(session, actor, invoice_id, pdf.company_party(ctx.settings))
     return Response(
-        document,
+        document.data,
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f'inline; filename="{invoice.number}.pdf"',
+            "Content-Disposition": f'inline; filename="{document.filename}"',
             "Cache-Control": "private, no-store",
         },
     )
 
 
-@router.post("/api/invoices/{invoice_id}/issue")
+@router.post("/api/invoices/{invoice_id}/issue", responses=problems(409))
 async def issue_invoice(
     invoice_id: uuid.UUID, actor: Admin, session: SessionDep, ctx: Context
 ) -> InvoiceRead:
@@ -145,7 +156,7 @@ async def issue_invoice(
     return ledger.to_read(invoice)
 
 
-@router.post("/api/invoices/{invoice_id}/void")
+@router.post("/api/invoices/{invoice_id}/void", responses=problems(409))
 async def void_invoice(
     invoice_id: uuid.UUID, body: VoidRequest, actor: Admin, session: SessionDep, ctx: Context
 ) -> InvoiceRead:

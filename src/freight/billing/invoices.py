@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight import events
 from freight.access import Actor, get_scoped
+from freight.billing import ledger, pdf
 from freight.billing import lines as items
 from freight.billing.models import (
     Invoice,
@@ -41,8 +43,10 @@ from freight.errors import (
     ValidationFailed,
     invalid,
 )
+from freight.identity.models import Customer
 from freight.shipments.lifecycle import Status
-from freight.shipments.models import Customer, Shipment
+from freight.shipments.models import Shipment
+from freight.shipments.queries import ShipmentFilters, filtered
 
 log = structlog.get_logger("freight.billing")
 
@@ -289,3 +293,35 @@ async def void(session: AsyncSession, actor: Actor, invoice_id: uuid.UUID, reaso
         {"invoice_id": str(invoice.id), "number": invoice.number, "reason": reason},
     )
     return invoice
+
+
+@dataclass(frozen=True, slots=True)
+class InvoicePdf:
+    data: bytes
+    filename: str  # the invoice number, ``INV-2026-000123.pdf``
+
+
+async def pdf_of(
+    session: AsyncSession, actor: Actor, invoice_id: uuid.UUID, company: pdf.Party
+) -> InvoicePdf:
+    """An invoice the caller may see, rendered as a PDF addressed to its account."""
+    invoice = await ledger.get_visible(session, actor, invoice_id)
+    customer = await session.get_one(Customer, invoice.customer_id)
+    address = [line for line in (customer.billing_address or "").splitlines() if line.strip()]
+    bill_to = pdf.Party(customer.name, [*address, customer.billing_email])
+    document = await pdf.render_async(invoice, company, bill_to)
+    return InvoicePdf(document, f"{invoice.number}.pdf")
+
+
+async def uninvoiced(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, limit: int = 200
+) -> list[Shipment]:
+    """Delivered shipments of the account that are on no live invoice, newest first."""
+    on_invoice = exists().where(InvoicedShipment.shipment_id == Shipment.id)
+    stmt = (
+        filtered(actor, ShipmentFilters(status=(Status.DELIVERED,), customer_id=customer_id))
+        .where(~on_invoice)
+        .order_by(Shipment.delivered_at.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())

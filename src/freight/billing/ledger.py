@@ -16,8 +16,8 @@ from freight.billing.schemas import AgingAccount, AgingBuckets, AgingRead, Invoi
 from freight.billing.statuses import OPEN_INVOICE, InvoiceStatus
 from freight.db import utcnow
 from freight.errors import NotFound
+from freight.identity.models import Customer
 from freight.pagination import page_newest_first
-from freight.shipments.models import Customer
 
 
 def visible(stmt: Select[Any], actor: Actor) -> Select[Any]:
@@ -73,9 +73,16 @@ async def list_page(
     cursor: str | None,
     status: str | None = None,
     customer_id: uuid.UUID | None = None,
+    overdue: bool = False,
 ) -> tuple[Sequence[Invoice], str | None]:
-    """Invoices the caller may see, newest first."""
+    """Invoices the caller may see, newest first; ``overdue``: open, unpaid and past due."""
     stmt = visible(select(Invoice), actor)
+    if overdue:
+        stmt = stmt.where(
+            Invoice.status.in_(OPEN_INVOICE),
+            Invoice.due_at < utcnow(),
+            Invoice.total_cents > Invoice.paid_cents,
+        )
     if status is not None:
         stmt = stmt.where(Invoice.status == status)
     if customer_id is not None:

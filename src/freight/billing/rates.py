@@ -22,8 +22,8 @@ from freight.billing.models import RateCard, ShipmentPrice
 from freight.billing.money import km, share, times
 from freight.billing.schemas import QuoteRequest, RateCardIn
 from freight.errors import Conflict, invalid
+from freight.geo import route_km
 from freight.shipments.models import Shipment
-from freight.shipments.service import route_km
 
 
 @dataclass

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from freight.billing.statuses import InvoiceStatus, PaymentStatus, RefundStatus
-from freight.schema import Input
-from freight.shipments.schemas import Cents, Currency, EquipmentType, Lat, Lng
+from freight.schema import EquipmentType, Input, Lat, Lng
+from freight.shipments.schemas import Cents, Currency
 
 Bp = Annotated[int, Field(ge=0, le=10_000, description="basis points: 2450 = 24.50 %")]
 PositiveCents = Annotated[int, Field(gt=0, le=10**12)]

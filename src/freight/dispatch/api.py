@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
+from freight.answers import committed
 from freight.context import AppContext
 from freight.deps import Context, CurrentUser, SessionDep, Staff
 from freight.dispatch import assignment, plans, pod
 from freight.dispatch.assignment import Planning
-from freight.dispatch.models import ProofOfDelivery
 from freight.dispatch.schemas import (
     ApplyRequest,
     ApplyResult,
@@ -24,10 +25,11 @@ from freight.dispatch.schemas import (
     PodRead,
 )
 from freight.dispatch.uploads import read_pod_form
-from freight.errors import NotFound
-from freight.shipments.api import committed
+from freight.openapi import problems
 from freight.shipments.schemas import ShipmentRead
-from freight.storage import FileStore, served_file_headers
+
+if TYPE_CHECKING:
+    from freight.dispatch.models import ProofOfDelivery
 
 router = APIRouter(tags=["dispatch"])
 
@@ -36,11 +38,7 @@ def planning(ctx: AppContext) -> Planning:
     return Planning(ctx.settings.road_factor, ctx.settings.average_speed_kmh)
 
 
-def store(ctx: AppContext) -> FileStore:
-    return FileStore(ctx.settings.file_store_dir)
-
-
-@router.post("/api/shipments/{shipment_id}/assign")
+@router.post("/api/shipments/{shipment_id}/assign", responses=problems(409))
 async def assign(
     shipment_id: uuid.UUID,
     body: AssignRequest,
@@ -56,7 +54,7 @@ async def assign(
     return await committed(ctx, session, shipment, response)
 
 
-@router.post("/api/shipments/{shipment_id}/unassign")
+@router.post("/api/shipments/{shipment_id}/unassign", responses=problems(409))
 async def unassign(
     shipment_id: uuid.UUID, actor: Staff, session: SessionDep, ctx: Context, response: Response
 ) -> ShipmentRead:
@@ -83,7 +81,7 @@ async def get_plan(plan_id: uuid.UUID, actor: Staff, session: SessionDep) -> Pla
     return PlanRead.model_validate(await plans.get_plan(session, actor, plan_id))
 
 
-@router.post("/api/dispatch/plans/{plan_id}/apply")
+@router.post("/api/dispatch/plans/{plan_id}/apply", responses=problems(409))
 async def apply_plan(
     plan_id: uuid.UUID,
     actor: Staff,
@@ -93,9 +91,9 @@ async def apply_plan(
 ) -> ApplyResult:
     """Assign what the plan proposed (all, or the listed loads), skipping pairs no longer valid."""
     only = body.shipment_ids if body else None
-    plan, applied, skipped = await plans.apply_plan(session, actor, plan_id, planning(ctx), only)
+    result = await plans.apply_plan(session, actor, plan_id, planning(ctx), only)
     await ctx.commit(session)
-    return ApplyResult(plan_id=plan.id, applied=applied, skipped=skipped)
+    return result
 
 
 def _pod_read(proof: ProofOfDelivery) -> PodRead:
@@ -169,7 +167,7 @@ async def _read_capped(upload: UploadFile, cap: int) -> bytes:
     "/api/shipments/{shipment_id}/pod",
     status_code=status.HTTP_201_CREATED,
     openapi_extra=POD_FORM,
-    responses={413: {"description": "the upload is larger than FREIGHT_POD_MAX_BODY_BYTES"}},
+    responses=problems(409, 413),
 )
 async def post_pod(
     shipment_id: uuid.UUID, request: Request, actor: CurrentUser, session: SessionDep, ctx: Context
@@ -195,7 +193,7 @@ async def post_pod(
     body = pod.PodInput(
         fields.recipient_name, sig, shots, fields.lat, fields.lng, fields.delivered_at
     )
-    files = store(ctx)
+    files = ctx.files
     _, proof, saved = await pod.deliver(session, actor, files, shipment_id, body, limits)
     try:
         await ctx.commit(session)
@@ -217,13 +215,5 @@ async def get_pod_file(
     shipment_id: uuid.UUID, name: str, actor: CurrentUser, session: SessionDep, ctx: Context
 ) -> Response:
     """One file of the proof, for those who may see the shipment."""
-    proof = await pod.get_proof(session, actor, shipment_id)
-    entry = next((f for f in proof.files if f["name"] == name), None)
-    if entry is None:
-        raise NotFound("file")
-    data = await store(ctx).read(name)
-    return Response(
-        data,
-        media_type=entry["content_type"],
-        headers=served_file_headers(name),
-    )
+    served = await pod.proof_file(session, actor, ctx.files, shipment_id, name)
+    return Response(served.data, media_type=served.content_type, headers=served.headers)

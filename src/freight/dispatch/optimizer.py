@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
 
-from freight.dispatch.geo import haversine_km, haversine_matrix_km
+from freight.geo import haversine_km, haversine_matrix_km
 
 Reason = Literal["equipment", "capacity", "hours", "window"]
 REASONS: tuple[Reason, ...] = ("equipment", "capacity", "hours", "window")

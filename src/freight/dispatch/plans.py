@@ -15,7 +15,15 @@ from freight.db import end_read, utcnow
 from freight.dispatch import assignment
 from freight.dispatch.assignment import Planning, driver_candidate, load_candidate
 from freight.dispatch.models import DispatchPlan
-from freight.dispatch.optimizer import propose
+from freight.dispatch.optimizer import DriverCandidate, propose
+from freight.dispatch.schemas import (
+    ApplyResult,
+    PlanAssignment,
+    PlanParamsRead,
+    PlanResult,
+    PlanUnassigned,
+    SkippedPair,
+)
 from freight.errors import Conflict, DomainError, NotFound
 from freight.events import PENDING_KEY
 from freight.fleet.models import Driver, Vehicle, driver_is_free
@@ -23,6 +31,7 @@ from freight.fleet.statuses import VehicleStatus
 from freight.observability.metrics import DISPATCH_KM_SAVED, DISPATCH_PLANS
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment
+from freight.shipments.queries import visible
 
 # The optimiser is CPU-bound: at most two solves at once, in worker threads.
 _SOLVER_LIMIT: anyio.CapacityLimiter | None = None
@@ -60,13 +69,14 @@ async def create_plan(
     }
     params = planning.params()
     load_candidates = [load_candidate(s, params.average_speed_kmh) for s in loads]
-    candidates, unplaced = [], []
+    candidates: list[DriverCandidate] = []
+    unplaced: list[uuid.UUID] = []
     for d in drivers:
         vehicle = vehicles.get(d.vehicle_id) if d.vehicle_id else None
         usable = vehicle is None or vehicle.status == VehicleStatus.ACTIVE
         candidate = driver_candidate(d, vehicle) if usable else None
         if candidate is None:
-            unplaced.append(str(d.id))
+            unplaced.append(d.id)
         else:
             candidates.append(candidate)
     # Solve outside any transaction: the board was read, no lock is held while solving,
@@ -76,31 +86,33 @@ async def create_plan(
         propose, candidates, load_candidates, params, limiter=_limiter()
     )
     references = {s.id: s.reference for s in loads}
-    result: dict[str, Any] = {
-        "assignments": [
-            {**_json(asdict(a)), "reference": references[a.load_id]} for a in plan.assignments
+    result = PlanResult(
+        assignments=[
+            PlanAssignment.model_validate(_pair(asdict(a), references)) for a in plan.assignments
         ],
-        "unassigned": [
-            {**_json(asdict(u)), "reference": references[u.load_id]} for u in plan.unassigned
+        unassigned=[
+            PlanUnassigned.model_validate(_pair(asdict(u), references)) for u in plan.unassigned
         ],
-        "drivers_without_position": unplaced,
-        "loads_considered": len(loads),
-        "drivers_considered": len(drivers),
-        "optimal_deadhead_km": round(plan.optimal_deadhead_km, 1),
-        "greedy_deadhead_km": round(plan.greedy_deadhead_km, 1),
-        "assigned_count": plan.assigned_count,
-        "greedy_assigned_count": plan.greedy_assigned_count,
-        "km_saved": round(plan.km_saved, 1),
-        "percent_saved": round(plan.percent_saved, 1),
-        "solve_ms": round(plan.solve_ms, 1),
-        "params": {
-            "road_factor": params.road_factor,
-            "average_speed_kmh": params.average_speed_kmh,
-            "now": params.now.isoformat(),
-        },
-    }
+        drivers_without_position=unplaced,
+        loads_considered=len(loads),
+        drivers_considered=len(drivers),
+        optimal_deadhead_km=round(plan.optimal_deadhead_km, 1),
+        greedy_deadhead_km=round(plan.greedy_deadhead_km, 1),
+        assigned_count=plan.assigned_count,
+        greedy_assigned_count=plan.greedy_assigned_count,
+        km_saved=round(plan.km_saved, 1),
+        percent_saved=round(plan.percent_saved, 1),
+        solve_ms=round(plan.solve_ms, 1),
+        params=PlanParamsRead(
+            road_factor=params.road_factor,
+            average_speed_kmh=params.average_speed_kmh,
+            now=params.now,
+        ),
+    )
     stored = DispatchPlan(
-        organization_id=actor.organization_id, created_by=actor.user_id, result=result
+        organization_id=actor.organization_id,
+        created_by=actor.user_id,
+        result=result.model_dump(mode="json"),
     )
     session.add(stored)
     await session.flush()
@@ -109,16 +121,11 @@ async def create_plan(
     return stored
 
 
-def _json(values: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if isinstance(value, uuid.UUID):
-            out[key] = str(value)
-        elif isinstance(value, float):
-            out[key] = round(value, 1)
-        else:
-            out[key] = value
-    return out
+def _pair(values: dict[str, Any], references: dict[uuid.UUID, str]) -> dict[str, Any]:
+    """An optimiser pair (or left-over load) named by ``shipment_id``, its km rounded."""
+    shipment_id = values.pop("load_id")
+    rounded = {k: round(v, 1) if isinstance(v, float) else v for k, v in values.items()}
+    return {"shipment_id": shipment_id, "reference": references[shipment_id], **rounded}
 
 
 async def get_plan(session: AsyncSession, actor: Actor, plan_id: uuid.UUID) -> DispatchPlan:
@@ -132,7 +139,7 @@ async def apply_plan(
     plan_id: uuid.UUID,
     planning: Planning,
     only: list[uuid.UUID] | None = None,
-) -> tuple[DispatchPlan, list[dict[str, Any]], list[dict[str, Any]]]:
+) -> ApplyResult:
     """Assign each proposed pair that still passes every check; report what was skipped.
 
     The plan row is locked first, so of two concurrent applies of one plan the second
@@ -150,18 +157,14 @@ async def apply_plan(
         raise NotFound(DispatchPlan.__name__.lower(), plan_id)
     if plan.applied_at is not None:
         raise Conflict("this plan was already applied; propose a new one")
-    wanted = {str(i) for i in only} if only else None
-    pairs = [
-        pair for pair in plan.result["assignments"] if wanted is None or pair["load_id"] in wanted
-    ]
+    wanted = set(only) if only else None
+    stored = PlanResult.model_validate(plan.result)
+    pairs = [p for p in stored.assignments if wanted is None or p.shipment_id in wanted]
     loaded = await assignment.load_for_batch(
-        session,
-        actor,
-        [uuid.UUID(pair["load_id"]) for pair in pairs],
-        [uuid.UUID(pair["driver_id"]) for pair in pairs],
+        session, actor, [p.shipment_id for p in pairs], [p.driver_id for p in pairs]
     )
-    applied: list[dict[str, Any]] = []
-    skipped: list[dict[str, Any]] = []
+    applied: list[PlanAssignment] = []
+    skipped: list[SkippedPair] = []
     for pair in pairs:
         mark = len(session.info.get(PENDING_KEY, []))
         try:
@@ -169,8 +172,8 @@ async def apply_plan(
                 await assignment.assign(
                     session,
                     actor,
-                    uuid.UUID(pair["load_id"]),
-                    uuid.UUID(pair["driver_id"]),
+                    pair.shipment_id,
+                    pair.driver_id,
                     None,
                     planning,
                     plan_id=plan.id,
@@ -179,8 +182,39 @@ async def apply_plan(
             applied.append(pair)
         except DomainError as exc:
             del session.info.get(PENDING_KEY, [])[mark:]  # its event was rolled back too
-            skipped.append({**pair, "skipped_because": exc.detail or exc.code})
+            because = exc.detail or exc.code
+            skipped.append(SkippedPair(**pair.model_dump(), skipped_because=because))
     plan.applied_at = utcnow()
     plan.applied_by = actor.user_id
     await session.flush()
-    return plan, applied, skipped
+    return ApplyResult(plan_id=plan.id, applied=applied, skipped=skipped)
+
+
+async def driver_names(
+    session: AsyncSession, actor: Actor, ids: set[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The names of these drivers of the organisation, by id."""
+    if not ids:
+        return {}
+    stmt = scoped(Driver, actor).with_only_columns(Driver.id, Driver.full_name)
+    rows = await session.execute(stmt.where(Driver.id.in_(ids)))
+    return {row[0]: row[1] for row in rows}
+
+
+async def outcomes(
+    session: AsyncSession, actor: Actor, pairs: list[PlanAssignment]
+) -> dict[uuid.UUID, str]:
+    """After applying: whether each load went to its proposed driver."""
+    keys = [p.shipment_id for p in pairs]
+    if not keys:
+        return {}
+    stmt = visible(select(Shipment), actor).where(Shipment.id.in_(keys))
+    now = {s.id: s for s in (await session.execute(stmt)).scalars()}
+    out = {}
+    for pair in pairs:
+        shipment = now.get(pair.shipment_id)
+        if shipment is not None and shipment.driver_id == pair.driver_id:
+            out[pair.shipment_id] = "Assigned"
+        else:
+            out[pair.shipment_id] = "Not assigned (not chosen, or no longer valid)"
+    return out

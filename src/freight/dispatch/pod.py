@@ -21,7 +21,7 @@ from freight.settings import Settings
 from freight.shipments import service as shipments
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment
-from freight.storage import FileStore, StoredFile
+from freight.storage import FileStore, StoredFile, served_file_headers
 
 IMAGE_KINDS = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 # Decoding is CPU and memory heavy: a few at a time per process.
@@ -219,3 +219,32 @@ async def get_proof(session: AsyncSession, actor: Actor, shipment_id: uuid.UUID)
     if proof is None:
         raise NotFound("proof of delivery")
     return proof
+
+
+async def delivered_proof(session: AsyncSession, shipment: Shipment) -> ProofOfDelivery | None:
+    """The proof of a shipment the caller already holds (and may see), once delivered."""
+    if shipment.status != Status.DELIVERED:
+        return None
+    return await session.scalar(
+        select(ProofOfDelivery).where(ProofOfDelivery.shipment_id == shipment.id)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ServedFile:
+    """A stored proof file as it is sent back: bytes, type and the headers every route uses."""
+
+    data: bytes
+    content_type: str
+    headers: dict[str, str]
+
+
+async def proof_file(
+    session: AsyncSession, actor: Actor, files: FileStore, shipment_id: uuid.UUID, name: str
+) -> ServedFile:
+    """One file of a shipment's proof for someone who may see the shipment (API and pages)."""
+    proof = await get_proof(session, actor, shipment_id)
+    entry = next((f for f in proof.files if f["name"] == name), None)
+    if entry is None:
+        raise NotFound("file")
+    return ServedFile(await files.read(name), entry["content_type"], served_file_headers(name))

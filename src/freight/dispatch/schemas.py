@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
 
+from freight.dispatch.optimizer import Reason, UnassignedReason
 from freight.schema import Input
 
 
@@ -25,19 +26,93 @@ class ApplyRequest(Input):
     shipment_ids: Annotated[list[uuid.UUID], Field(max_length=5000)] | None = None
 
 
+# Plans stored before the pairs were typed named the load ``load_id``; they still read.
+ShipmentRef = Annotated[uuid.UUID, Field(validation_alias=AliasChoices("shipment_id", "load_id"))]
+
+
+class PlanAssignment(BaseModel):
+    """One proposed driver-load pair with the numbers that justify it."""
+
+    shipment_id: ShipmentRef
+    reference: str
+    driver_id: uuid.UUID
+    deadhead_km: float
+    minutes_to_pickup: float
+    wait_minutes: float = Field(description="arriving before the window opens: the driver waits")
+    slack_minutes: float = Field(description="window end minus arrival, >= 0")
+    equipment_ok: bool
+    capacity_ok: bool
+    hours_ok: bool
+    hos_minutes_after: float = Field(
+        description="hours of service left after the deadhead and the loaded drive"
+    )
+
+
+class PlanUnassigned(BaseModel):
+    """A load the plan leaves uncovered, and why.
+
+    ``no_feasible_driver``: ``ruled_out`` counts, per rule, the drivers that fail it.
+    ``outcompeted``: drivers could take it, but each is used on another load.
+    """
+
+    shipment_id: ShipmentRef
+    reference: str
+    reason: UnassignedReason
+    ruled_out: dict[Reason, int] = Field(default_factory=dict)
+
+
+class PlanParamsRead(BaseModel):
+    """The planning assumptions the plan was solved with."""
+
+    road_factor: float
+    average_speed_kmh: float
+    now: AwareDatetime
+
+
+class PlanTotals(BaseModel):
+    """What the plan covers and saves against the greedy baseline."""
+
+    loads_considered: int
+    drivers_considered: int
+    optimal_deadhead_km: float
+    greedy_deadhead_km: float
+    assigned_count: int
+    greedy_assigned_count: int
+    km_saved: float = Field(description="greedy minus optimal deadhead; negative if it covers more")
+    percent_saved: float
+    solve_ms: float
+
+
+class PlanResult(PlanTotals):
+    """A stored proposal: its pairs, the loads left over, and its totals."""
+
+    assignments: list[PlanAssignment]
+    unassigned: list[PlanUnassigned]
+    drivers_without_position: list[uuid.UUID] = Field(
+        description="available drivers left out: no known position or an unusable vehicle"
+    )
+    params: PlanParamsRead
+
+
 class PlanRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
     created_at: datetime
     applied_at: datetime | None
-    result: dict[str, Any]
+    result: PlanResult
+
+
+class SkippedPair(PlanAssignment):
+    """A proposed pair that no longer held when the plan was applied."""
+
+    skipped_because: str
 
 
 class ApplyResult(BaseModel):
     plan_id: uuid.UUID
-    applied: list[dict[str, Any]]
-    skipped: list[dict[str, Any]]
+    applied: list[PlanAssignment]
+    skipped: list[SkippedPair]
 
 
 class PodFile(BaseModel):

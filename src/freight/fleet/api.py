@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
-from sqlalchemy import select
 
 from freight.access import Actor, Role
 from freight.deps import (
@@ -26,7 +25,6 @@ from freight.fleet import service
 from freight.fleet.schemas import (
     Availability,
     DriverCreate,
-    DriverLoads,
     DriverPage,
     DriverPublic,
     DriverRead,
@@ -36,10 +34,9 @@ from freight.fleet.schemas import (
     VehicleRead,
     VehicleUpdate,
 )
-from freight.shipments.lifecycle import ACTIVE
-from freight.shipments.models import Shipment
-from freight.shipments.queries import visible
-from freight.shipments.schemas import ShipmentRead
+from freight.openapi import problems
+from freight.shipments import queries
+from freight.shipments.schemas import DriverLoads, ShipmentRead
 
 drivers = APIRouter(prefix="/api/drivers", tags=["drivers"])
 vehicles = APIRouter(prefix="/api/vehicles", tags=["vehicles"])
@@ -63,7 +60,7 @@ async def list_drivers(
     return DriverPage(items=[service.driver_view(actor, d) for d in rows], next_cursor=next_cursor)
 
 
-@drivers.post("", status_code=status.HTTP_201_CREATED)
+@drivers.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_driver(
     body: DriverCreate, actor: Staff, session: SessionDep, ctx: Context
 ) -> DriverRead:
@@ -78,8 +75,7 @@ async def create_driver(
 @drivers.get("/me/loads")
 async def my_loads(actor: DriverUser, session: SessionDep) -> DriverLoads:
     """The signed-in driver's assigned and active loads, next pickup first."""
-    stmt = visible(select(Shipment), actor).where(Shipment.status.in_([s.value for s in ACTIVE]))
-    rows = (await session.execute(stmt.order_by(Shipment.created_at))).scalars().all()
+    rows = await queries.my_loads(session, actor)
     return DriverLoads(items=[ShipmentRead.model_validate(s) for s in rows])
 
 
@@ -88,13 +84,16 @@ async def get_driver(
     driver_id: uuid.UUID, actor: CurrentUser, session: SessionDep
 ) -> DriverRead | DriverPublic:
     """One driver (staff, or the driver themself); a customer gets the minimal view."""
-    driver = await service.get_driver(session, actor, driver_id)
+    theirs = actor.role == Role.CUSTOMER and await queries.carries_a_load_of(
+        session, driver_id, actor.customer_id
+    )
+    driver = await service.get_driver(session, actor, driver_id, theirs)
     if actor.role == Role.CUSTOMER:
         return await service.customer_driver_view(session, driver)
     return service.driver_view(actor, driver)
 
 
-@drivers.patch("/{driver_id}")
+@drivers.patch("/{driver_id}", responses=problems(409))
 async def update_driver(
     driver_id: uuid.UUID, body: DriverUpdate, actor: Staff, session: SessionDep, ctx: Context
 ) -> DriverRead:
@@ -133,7 +132,7 @@ async def list_vehicles(
     )
 
 
-@vehicles.post("", status_code=status.HTTP_201_CREATED)
+@vehicles.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_vehicle(body: VehicleCreate, actor: Staff, session: SessionDep) -> VehicleRead:
     """Add a vehicle."""
     vehicle = await service.create_vehicle(session, actor, body)
@@ -147,7 +146,7 @@ async def get_vehicle(vehicle_id: uuid.UUID, actor: Staff, session: SessionDep) 
     return service.vehicle_view(actor, await service.get_vehicle(session, actor, vehicle_id))
 
 
-@vehicles.patch("/{vehicle_id}")
+@vehicles.patch("/{vehicle_id}", responses=problems(409))
 async def update_vehicle(
     vehicle_id: uuid.UUID, body: VehicleUpdate, actor: Staff, session: SessionDep
 ) -> VehicleRead:

@@ -9,8 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from freight.fleet.statuses import DriverStatus, VehicleStatus
-from freight.schema import Input
-from freight.shipments.schemas import EquipmentType, Lat, Lng, ShipmentRead, Text200
+from freight.schema import EquipmentType, Input, Lat, Lng, Text200
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{5,30}$")]
 License = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
@@ -126,7 +125,3 @@ class VehicleRead(BaseModel):
 class VehiclePage(BaseModel):
     items: list[VehicleRead]
     next_cursor: str | None
-
-
-class DriverLoads(BaseModel):
-    items: list[ShipmentRead]

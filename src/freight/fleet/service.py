@@ -24,8 +24,6 @@ from freight.fleet.schemas import (
 )
 from freight.identity.models import User
 from freight.pagination import page_newest_first
-from freight.shipments.lifecycle import ACTIVE
-from freight.shipments.models import Shipment
 
 
 def mask(value: str | None) -> str | None:
@@ -112,17 +110,13 @@ async def create_driver(session: AsyncSession, actor: Actor, body: DriverCreate)
     return driver
 
 
-async def get_driver(session: AsyncSession, actor: Actor, driver_id: uuid.UUID) -> Driver:
-    """Staff see every driver, a driver themself, a customer the driver of their active load."""
-    if actor.role == Role.CUSTOMER and actor.customer_id is not None:
-        carries_their_load = await session.scalar(
-            select(Shipment.id).where(
-                Shipment.driver_id == driver_id,
-                Shipment.customer_id == actor.customer_id,
-                Shipment.status.in_([s.value for s in ACTIVE]),
-            )
-        )
-        if carries_their_load is None:
+async def get_driver(
+    session: AsyncSession, actor: Actor, driver_id: uuid.UUID, carries_their_load: bool = False
+) -> Driver:
+    """Staff see every driver, a driver themself, a customer the driver of their active load
+    (``carries_their_load``, which the caller asks ``shipments.queries.carries_a_load_of``)."""
+    if actor.role == Role.CUSTOMER:
+        if not carries_their_load:
             raise NotFound("driver", driver_id)
     elif not actor.is_staff and actor.driver_id != driver_id:
         raise NotFound("driver", driver_id)

@@ -1,4 +1,5 @@
-"""Identity routes: auth, users and API keys. Thin: validate, call the service, commit."""
+"""Identity routes: auth, users, API keys and shipper accounts. Thin: validate, call the
+service, commit."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response, status
 
+from freight import idempotency as idem
 from freight.deps import (
     DEFAULT_LIMIT,
     Admin,
@@ -14,16 +16,21 @@ from freight.deps import (
     Cursor,
     Limit,
     SessionDep,
+    Staff,
     client_address,
     principal_key,
 )
 from freight.errors import Unauthorized
-from freight.identity import service
+from freight.identity import accounts, service
 from freight.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyPage,
     ApiKeyRead,
+    CustomerCreate,
+    CustomerPage,
+    CustomerRead,
+    CustomerUpdate,
     LoginRequest,
     RefreshRequest,
     RegisterAccepted,
@@ -34,10 +41,12 @@ from freight.identity.schemas import (
     UserRead,
     UserUpdate,
 )
+from freight.openapi import problems
 
 auth = APIRouter(prefix="/api/auth", tags=["auth"])
 users = APIRouter(prefix="/api/users", tags=["users"])
 api_keys = APIRouter(prefix="/api/api-keys", tags=["api keys"])
+customers = APIRouter(prefix="/api/customers", tags=["customers"])
 
 
 def _pair(issued: service.IssuedTokens) -> TokenPair:
@@ -49,7 +58,7 @@ def _pair(issued: service.IssuedTokens) -> TokenPair:
     )
 
 
-@auth.post("/register", status_code=status.HTTP_201_CREATED)
+@auth.post("/register", status_code=status.HTTP_201_CREATED, responses=problems(429))
 async def register(
     body: RegisterRequest, request: Request, session: SessionDep, ctx: Context
 ) -> RegisterAccepted:
@@ -64,7 +73,7 @@ async def register(
     return RegisterAccepted()
 
 
-@auth.post("/login")
+@auth.post("/login", responses=problems(401, 409, 429))
 async def login(
     body: LoginRequest, request: Request, session: SessionDep, ctx: Context
 ) -> TokenPair:
@@ -87,7 +96,7 @@ async def login(
     return _pair(issued)
 
 
-@auth.post("/refresh")
+@auth.post("/refresh", responses=problems(401))
 async def refresh(body: RefreshRequest, session: SessionDep, ctx: Context) -> TokenPair:
     """Rotate a refresh token; a reused one revokes every token of its login."""
     try:
@@ -126,7 +135,7 @@ async def list_users(
     return UserPage(items=[UserRead.model_validate(u) for u in rows], next_cursor=next_cursor)
 
 
-@users.post("", status_code=status.HTTP_201_CREATED)
+@users.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_user(
     body: UserCreate, actor: Admin, session: SessionDep, ctx: Context
 ) -> UserRead:
@@ -144,7 +153,7 @@ async def get_user(user_id: uuid.UUID, actor: Admin, session: SessionDep) -> Use
     return UserRead.model_validate(await service.get_user(session, actor, user_id))
 
 
-@users.patch("/{user_id}")
+@users.patch("/{user_id}", responses=problems(409))
 async def update_user(
     user_id: uuid.UUID, body: UserUpdate, actor: Admin, session: SessionDep, ctx: Context
 ) -> UserRead:
@@ -180,3 +189,61 @@ async def revoke_api_key(key_id: uuid.UUID, actor: Admin, session: SessionDep) -
     await service.revoke_api_key(session, actor, key_id)
     await session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- shipper accounts ----------------------------------------------------------------
+
+
+@customers.get("")
+async def list_customers(
+    actor: Staff, session: SessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
+) -> CustomerPage:
+    """Shipper accounts, newest first."""
+    rows, next_cursor = await accounts.list_page(session, actor, limit, cursor)
+    return CustomerPage(
+        items=[CustomerRead.model_validate(c) for c in rows], next_cursor=next_cursor
+    )
+
+
+@customers.post("", status_code=status.HTTP_201_CREATED)
+async def create_customer(
+    body: CustomerCreate,
+    actor: Staff,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: idem.KeyHeader = None,
+) -> CustomerRead:
+    """Open a shipper account (``Idempotency-Key``: a retry returns the first one)."""
+    once = await idem.once(
+        session,
+        actor,
+        idempotency_key,
+        "POST /api/customers",
+        body.model_dump(mode="json"),
+        lambda ident: accounts.get(session, actor, ident),
+    )
+    if once.replay is not None:
+        idem.mark_replayed(response, once.replay)
+        return CustomerRead.model_validate(once.replay.body)
+    customer = await accounts.create(session, actor, body)
+    await session.flush()
+    read = CustomerRead.model_validate(customer)
+    await once.done(session, 201, read.model_dump(mode="json"), customer.id)
+    await session.commit()
+    return read
+
+
+@customers.get("/{customer_id}")
+async def get_customer(customer_id: uuid.UUID, actor: Staff, session: SessionDep) -> CustomerRead:
+    """One shipper account."""
+    return CustomerRead.model_validate(await accounts.get(session, actor, customer_id))
+
+
+@customers.patch("/{customer_id}")
+async def update_customer(
+    customer_id: uuid.UUID, body: CustomerUpdate, actor: Staff, session: SessionDep
+) -> CustomerRead:
+    """Change a shipper account."""
+    customer = await accounts.update(session, actor, customer_id, body)
+    await session.commit()
+    return CustomerRead.model_validate(customer)

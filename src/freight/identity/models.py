@@ -1,11 +1,11 @@
-"""Identity tables."""
+"""Identity tables: organisations, their users, keys and sessions, and shipper accounts."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from freight.access import Role
@@ -94,3 +94,17 @@ class UserSession(IdMixin, Base):
     kind: Mapped[str] = mapped_column(String(8))  # "web" or "api"
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Customer(TenantMixin, Base):
+    """A shipper account; its customer users book and track its shipments."""
+
+    __tablename__ = "customers"
+
+    name: Mapped[str] = mapped_column(String(200))
+    billing_email: Mapped[str] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
+    billing_address: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
+    payment_terms_days: Mapped[int] = mapped_column(default=30)
+    credit_limit_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

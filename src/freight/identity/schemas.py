@@ -124,3 +124,44 @@ class ApiKeyCreated(ApiKeyRead):
 class ApiKeyPage(BaseModel):
     items: list[ApiKeyRead]
     next_cursor: str | None
+
+
+# --- shipper accounts ------------------------------------------------------------------
+
+Cents = Annotated[int, Field(ge=0, le=10**12)]
+
+
+class CustomerCreate(Input):
+    name: Name
+    billing_email: EmailStr
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    billing_address: Annotated[str, StringConstraints(max_length=500)] | None = None
+    payment_terms_days: Annotated[int, Field(ge=0, le=365)] = 30
+    credit_limit_cents: Cents | None = None
+
+
+class CustomerUpdate(Input):
+    name: Name | None = None
+    billing_email: EmailStr | None = None
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    billing_address: Annotated[str, StringConstraints(max_length=500)] | None = None
+    payment_terms_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    credit_limit_cents: Cents | None = None
+
+
+class CustomerRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    billing_email: str
+    phone: str | None
+    billing_address: str | None
+    payment_terms_days: int
+    credit_limit_cents: int | None
+    created_at: datetime
+
+
+class CustomerPage(BaseModel):
+    items: list[CustomerRead]
+    next_cursor: str | None

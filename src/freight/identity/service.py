@@ -18,7 +18,7 @@ from freight import events
 from freight.access import Actor, Role, get_scoped, scoped
 from freight.db import end_read, utcnow
 from freight.errors import Conflict, Unauthorized, invalid
-from freight.identity import sessions
+from freight.identity import accounts, sessions
 from freight.identity.models import ApiKey, Organization, RefreshToken, User
 from freight.identity.schemas import ApiKeyCreate, RegisterRequest, UserCreate, UserUpdate
 from freight.pagination import page_newest_first
@@ -295,10 +295,8 @@ async def _check_account_link(
     session: AsyncSession, actor: Actor, role: Role, customer_id: uuid.UUID | None
 ) -> None:
     """Customer users belong to exactly one shipper account of the organisation; others to none."""
-    from freight.shipments import customers  # identity sits below shipments
-
     if role == Role.CUSTOMER:
-        await customers.require_in_org(session, actor, customer_id)
+        await accounts.require_in_org(session, actor, customer_id)
     elif customer_id is not None:
         raise invalid("body", "customer_id", msg="only for the customer role")
 
@@ -396,6 +394,22 @@ async def list_api_keys(
 ) -> tuple[Sequence[ApiKey], str | None]:
     """The organisation's keys, newest first (never their secrets)."""
     return await page_newest_first(session, ApiKey, scoped(ApiKey, actor), limit, cursor)
+
+
+async def get_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID) -> ApiKey:
+    """One API key of the caller's organisation."""
+    return await get_scoped(session, ApiKey, actor, key_id)
+
+
+async def active_counts(session: AsyncSession, actor: Actor) -> tuple[int, int]:
+    """How many active users and live (unrevoked) API keys the organisation has."""
+    users = await session.scalar(
+        scoped(User, actor, select(func.count(User.id))).where(User.is_active.is_(True))
+    )
+    keys = await session.scalar(
+        scoped(ApiKey, actor, select(func.count(ApiKey.id))).where(ApiKey.revoked_at.is_(None))
+    )
+    return users or 0, keys or 0
 
 
 async def revoke_api_key(session: AsyncSession, actor: Actor, key_id: uuid.UUID) -> None:

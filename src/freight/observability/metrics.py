@@ -16,8 +16,6 @@ import os
 
 from prometheus_client import Counter, Gauge, Histogram
 
-from freight.tracking.filters import Reason
-
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 UNMATCHED_ROUTE = "unmatched"  # the route label of every request no route matched
@@ -134,8 +132,6 @@ for _scope in RATE_LIMIT_SCOPES:
 for _method in PAYMENT_METHODS:
     for _outcome in PAYMENT_OUTCOMES:
         PAYMENTS.labels(_method, _outcome)
-for _reason in Reason:
-    GPS_DROPPED.labels(_reason.value)
 for _event in WS_EVENTS_IN:
     WS_MESSAGES.labels(_event, "in")
 for _event in WS_EVENTS_OUT:

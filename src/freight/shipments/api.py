@@ -1,4 +1,4 @@
-"""Routes for shipper accounts, shipments, their timeline, exports and public tracking."""
+"""Routes for shipments, their timeline, exports and public tracking."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight import idempotency as idem
 from freight.access import Actor, Role
+from freight.answers import committed, with_etag
+from freight.billing import booking
 from freight.context import AppContext
 from freight.deps import (
     DEFAULT_LIMIT,
@@ -21,21 +22,16 @@ from freight.deps import (
     Cursor,
     Limit,
     SessionDep,
-    Staff,
     client_address,
     require_role,
 )
 from freight.errors import PreconditionFailed, invalid
 from freight.events import timeline
-from freight.shipments import customers, export, queries, reads, service
+from freight.openapi import problems
+from freight.shipments import export, queries, reads, service
 from freight.shipments.lifecycle import Status
-from freight.shipments.models import Shipment
 from freight.shipments.schemas import (
     CancelRequest,
-    CustomerCreate,
-    CustomerPage,
-    CustomerRead,
-    CustomerUpdate,
     EventPage,
     EventRead,
     ShipmentCreate,
@@ -47,7 +43,6 @@ from freight.shipments.schemas import (
     TransitionRequest,
 )
 
-customer_router = APIRouter(prefix="/api/customers", tags=["customers"])
 router = APIRouter(prefix="/api/shipments", tags=["shipments"])
 tracking_router = APIRouter(prefix="/api/track", tags=["tracking"])
 
@@ -69,77 +64,6 @@ async def if_match_version(
 
 
 IfMatch = Annotated[int | None, Depends(if_match_version)]
-
-
-def _with_etag(response: Response, version: int) -> None:
-    response.headers["ETag"] = f'"{version}"'
-
-
-async def committed(
-    ctx: AppContext, session: AsyncSession, shipment: Shipment, response: Response
-) -> ShipmentRead:
-    """Commit a change to a shipment, publish its events, and answer with it and its ETag."""
-    await ctx.commit(session)
-    _with_etag(response, shipment.version)
-    return ShipmentRead.model_validate(shipment)
-
-
-# --- shipper accounts ----------------------------------------------------------------
-
-
-@customer_router.get("")
-async def list_customers(
-    actor: Staff, session: SessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
-) -> CustomerPage:
-    """Shipper accounts, newest first."""
-    rows, next_cursor = await customers.list_page(session, actor, limit, cursor)
-    return CustomerPage(
-        items=[CustomerRead.model_validate(c) for c in rows], next_cursor=next_cursor
-    )
-
-
-@customer_router.post("", status_code=status.HTTP_201_CREATED)
-async def create_customer(
-    body: CustomerCreate,
-    actor: Staff,
-    session: SessionDep,
-    response: Response,
-    idempotency_key: idem.KeyHeader = None,
-) -> CustomerRead:
-    """Open a shipper account (``Idempotency-Key``: a retry returns the first one)."""
-    once = await idem.once(
-        session,
-        actor,
-        idempotency_key,
-        "POST /api/customers",
-        body.model_dump(mode="json"),
-        lambda ident: customers.get(session, actor, ident),
-    )
-    if once.replay is not None:
-        idem.mark_replayed(response, once.replay)
-        return CustomerRead.model_validate(once.replay.body)
-    customer = await customers.create(session, actor, body)
-    await session.flush()
-    read = CustomerRead.model_validate(customer)
-    await once.done(session, 201, read.model_dump(mode="json"), customer.id)
-    await session.commit()
-    return read
-
-
-@customer_router.get("/{customer_id}")
-async def get_customer(customer_id: uuid.UUID, actor: Staff, session: SessionDep) -> CustomerRead:
-    """One shipper account."""
-    return CustomerRead.model_validate(await customers.get(session, actor, customer_id))
-
-
-@customer_router.patch("/{customer_id}")
-async def update_customer(
-    customer_id: uuid.UUID, body: CustomerUpdate, actor: Staff, session: SessionDep
-) -> CustomerRead:
-    """Change a shipper account."""
-    customer = await customers.update(session, actor, customer_id, body)
-    await session.commit()
-    return CustomerRead.model_validate(customer)
 
 
 # --- shipments -----------------------------------------------------------------------
@@ -195,13 +119,13 @@ async def create_shipment(
         idem.mark_replayed(response, once.replay)
         read = ShipmentRead.model_validate(once.replay.body)
     else:
-        shipment = await service.create(session, actor, body, ctx.settings.road_factor)
+        shipment = await booking.book(session, actor, body, ctx.settings.road_factor)
         await session.flush()
         read = ShipmentRead.model_validate(shipment)
         await once.done(session, 201, read.model_dump(mode="json"), shipment.id)
         await ctx.commit(session)
     response.headers["Location"] = f"/api/shipments/{read.id}"
-    _with_etag(response, read.version)
+    with_etag(response, read.version)
     return read
 
 
@@ -251,18 +175,18 @@ async def _edit(
     shipment_id: uuid.UUID,
     changes: dict[str, Any],
     actor: Actor,
-    session: AsyncSession,
+    session: SessionDep,
     ctx: AppContext,
     if_match: int | None,
     response: Response,
 ) -> ShipmentRead:
-    shipment = await service.update(
+    shipment = await booking.edit(
         session, actor, shipment_id, changes, ctx.settings.road_factor, if_match
     )
     return await committed(ctx, session, shipment, response)
 
 
-@router.put("/{shipment_id}")
+@router.put("/{shipment_id}", responses=problems(409))
 async def replace_shipment(
     shipment_id: uuid.UUID,
     body: ShipmentReplace,
@@ -286,7 +210,7 @@ async def replace_shipment(
     return await _edit(shipment_id, changes, actor, session, ctx, if_match, response)
 
 
-@router.patch("/{shipment_id}")
+@router.patch("/{shipment_id}", responses=problems(409))
 async def update_shipment(
     shipment_id: uuid.UUID,
     body: ShipmentUpdate,
@@ -301,7 +225,7 @@ async def update_shipment(
     return await _edit(shipment_id, changes, actor, session, ctx, if_match, response)
 
 
-@router.post("/{shipment_id}/transitions")
+@router.post("/{shipment_id}/transitions", responses=problems(409))
 async def transition_shipment(
     shipment_id: uuid.UUID,
     body: TransitionRequest,
@@ -326,7 +250,7 @@ async def transition_shipment(
     return await committed(ctx, session, shipment, response)
 
 
-@router.post("/{shipment_id}/cancel")
+@router.post("/{shipment_id}/cancel", responses=problems(409))
 async def cancel_shipment(
     shipment_id: uuid.UUID,
     body: CancelRequest,
@@ -372,7 +296,7 @@ async def shipment_events(
     return EventPage(items=[EventRead.model_validate(e) for e in rows], next_cursor=next_cursor)
 
 
-@tracking_router.get("/{reference}", response_model=TrackingRead)
+@tracking_router.get("/{reference}", response_model=TrackingRead, responses=problems(429))
 async def track(
     reference: Annotated[str, Path(max_length=20)],
     request: Request,

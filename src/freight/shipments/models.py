@@ -1,4 +1,4 @@
-"""Shipper accounts, shipments and their stops."""
+"""Shipments and their stops."""
 
 from __future__ import annotations
 
@@ -9,21 +9,6 @@ from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Te
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from freight.db import Base, IdMixin, TenantMixin, utcnow
-from freight.security.encryption import EncryptedString
-
-
-class Customer(TenantMixin, Base):
-    """A shipper account; its customer users book and track its shipments."""
-
-    __tablename__ = "customers"
-
-    name: Mapped[str] = mapped_column(String(200))
-    billing_email: Mapped[str] = mapped_column(String(320))
-    phone: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
-    billing_address: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
-    payment_terms_days: Mapped[int] = mapped_column(default=30)
-    credit_limit_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Shipment(TenantMixin, Base):

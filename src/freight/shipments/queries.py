@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from freight.access import Actor, Role, scoped
 from freight.errors import ValidationFailed
 from freight.pagination import decode_cursor, page_newest_first
-from freight.shipments.lifecycle import Status
-from freight.shipments.models import Shipment
+from freight.shipments.lifecycle import ACTIVE, Status
+from freight.shipments.models import Shipment, Stop
 
 
 def visible(stmt: Select[Any], actor: Actor) -> Select[Any]:
@@ -130,3 +130,47 @@ async def iterate(
         session.expunge_all()
         if cursor is None:
             return
+
+
+def ends(shipment: Shipment) -> tuple[Stop, Stop]:
+    """The first pickup and the last delivery of a load."""
+    stops = sorted(shipment.stops, key=lambda s: s.sequence)
+    pickup = next(s for s in stops if s.kind == "pickup")
+    delivery = [s for s in stops if s.kind == "delivery"][-1]
+    return pickup, delivery
+
+
+async def my_loads(session: AsyncSession, actor: Actor) -> list[Shipment]:
+    """A driver's assigned and active loads, next pickup first (the API and the driver page)."""
+    stmt = visible(select(Shipment), actor).where(Shipment.status.in_([s.value for s in ACTIVE]))
+    rows = (await session.execute(stmt)).scalars().all()
+    return sorted(rows, key=lambda s: (ends(s)[0].window_start, s.created_at, s.id))
+
+
+async def recently_delivered(session: AsyncSession, actor: Actor, limit: int) -> list[Shipment]:
+    """The caller's last few delivered loads, newest first."""
+    stmt = (
+        visible(select(Shipment), actor)
+        .where(Shipment.status == Status.DELIVERED)
+        .order_by(Shipment.delivered_at.desc())
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def carries_a_load_of(
+    session: AsyncSession, driver_id: uuid.UUID, customer_id: uuid.UUID | None
+) -> bool:
+    """Whether this driver has an active load of this shipper account (who may see whom)."""
+    if customer_id is None:
+        return False
+    found = await session.scalar(
+        select(Shipment.id)
+        .where(
+            Shipment.driver_id == driver_id,
+            Shipment.customer_id == customer_id,
+            Shipment.status.in_([s.value for s in ACTIVE]),
+        )
+        .limit(1)
+    )
+    return found is not None

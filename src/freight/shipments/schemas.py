@@ -1,4 +1,4 @@
-"""Request and response bodies for shipper accounts, shipments, timelines and tracking."""
+"""Request and response bodies for shipments, timelines and tracking."""
 
 from __future__ import annotations
 
@@ -10,61 +10,18 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     StringConstraints,
     field_validator,
 )
 
-from freight.schema import Input
+from freight.schema import EquipmentType, Input, Lat, Lng, Text200
 from freight.shipments.lifecycle import Status
 
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Lat = Annotated[float, Field(ge=-90, le=90)]
-Lng = Annotated[float, Field(ge=-180, le=180)]
 Cents = Annotated[int, Field(ge=0, le=10**12)]
-EquipmentType = Literal[
-    "dry_van", "reefer", "flatbed", "step_deck", "tanker", "box_truck", "power_only"
-]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Notes = Annotated[str, StringConstraints(max_length=2000)]
 CURRENCY_HELP = "the organisation's, from its rates: omit it (any other currency is refused)"
-
-
-class CustomerCreate(Input):
-    name: Text200
-    billing_email: EmailStr
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
-    billing_address: Annotated[str, StringConstraints(max_length=500)] | None = None
-    payment_terms_days: Annotated[int, Field(ge=0, le=365)] = 30
-    credit_limit_cents: Cents | None = None
-
-
-class CustomerUpdate(Input):
-    name: Text200 | None = None
-    billing_email: EmailStr | None = None
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
-    billing_address: Annotated[str, StringConstraints(max_length=500)] | None = None
-    payment_terms_days: Annotated[int, Field(ge=0, le=365)] | None = None
-    credit_limit_cents: Cents | None = None
-
-
-class CustomerRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    name: str
-    billing_email: str
-    phone: str | None
-    billing_address: str | None
-    payment_terms_days: int
-    credit_limit_cents: int | None
-    created_at: datetime
-
-
-class CustomerPage(BaseModel):
-    items: list[CustomerRead]
-    next_cursor: str | None
 
 
 class StopIn(Input):
@@ -252,3 +209,13 @@ class TrackingRead(BaseModel):
     last_position: Position | None
     delivered_at: datetime | None
     updated_at: datetime
+
+
+class ShipmentList(BaseModel):
+    """Shipments without paging (a bounded list)."""
+
+    items: list[ShipmentRead]
+
+
+class DriverLoads(ShipmentList):
+    """A driver's assigned and active loads, next pickup first."""

@@ -7,12 +7,11 @@ transaction. Functions never commit.
 
 from __future__ import annotations
 
-import itertools
 import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from freight import events
 from freight.access import Actor, Role
 from freight.db import utcnow
-from freight.dispatch.geo import haversine_km
 from freight.errors import (
     Conflict,
     Forbidden,
@@ -30,14 +28,47 @@ from freight.errors import (
     invalid,
 )
 from freight.fleet import service as fleet
-from freight.shipments import customers
+from freight.geo import route_km
+from freight.identity import accounts
 from freight.shipments.lifecycle import FINAL, Status, check_move
 from freight.shipments.models import Shipment, Stop
 from freight.shipments.queries import visible
 from freight.shipments.schemas import ShipmentCreate, StopIn
 
-if TYPE_CHECKING:
-    from freight.billing.repricing import Requote
+
+class PriceChange(Protocol):
+    """What an edit does to the price, decided before the edit is applied."""
+
+    action: str  # "requoted" or "override_kept", recorded on the timeline
+
+
+class Pricing(Protocol):
+    """How bookings and edits are priced; billing implements it (``freight.billing.booking``),
+    so shipments never import billing."""
+
+    async def currency(self, session: AsyncSession, organization_id: uuid.UUID) -> str:
+        """The organisation's currency (from its rates)."""
+        ...
+
+    async def freeze(self, session: AsyncSession, shipment: Shipment) -> None:
+        """Fix a new shipment's price from its quote, before it is added."""
+        ...
+
+    async def requote(
+        self,
+        session: AsyncSession,
+        shipment: Shipment,
+        equipment_type: str,
+        stops: Sequence[StopIn] | Sequence[Stop],
+        distance_km: float,
+    ) -> PriceChange | None:
+        """What an edit of the priced fields does to the price (it may refuse with 409)."""
+        ...
+
+    def apply(self, shipment: Shipment, change: PriceChange) -> None:
+        """Put a decided change into effect on the edited shipment."""
+        ...
+
 
 # Moves with an event type of their own; the others are ``shipment.status_changed``.
 EVENT_TYPES = {
@@ -101,17 +132,6 @@ def validate_stops(stops: list[StopIn]) -> None:
         raise ValidationFailed("the stops are not valid", errors=errors)
 
 
-class _Point(Protocol):
-    lat: float
-    lng: float
-
-
-def route_km(stops: Sequence[_Point], road_factor: float) -> float:
-    """Great-circle distance along the stops times the road factor."""
-    km = sum(haversine_km(a.lat, a.lng, b.lat, b.lng) for a, b in itertools.pairwise(stops))
-    return round(km * road_factor, 1)
-
-
 def _search_text(reference: str, stops: Sequence[StopIn] | Sequence[Stop]) -> str:
     places = " ".join(f"{s.city} {s.region or ''} {s.postal_code or ''}" for s in stops)
     return f"{reference} {places}".lower()
@@ -142,9 +162,14 @@ def check_version(shipment: Shipment, if_match: int | None) -> None:
 
 
 async def create(
-    session: AsyncSession, actor: Actor, body: ShipmentCreate, road_factor: float
+    session: AsyncSession,
+    actor: Actor,
+    body: ShipmentCreate,
+    road_factor: float,
+    pricing: Pricing,
 ) -> Shipment:
-    """Book a shipment: PENDING, with a fresh reference and its route distance."""
+    """Book a shipment: PENDING, with a fresh reference, its route distance and, when the
+    rates can quote it, its frozen price."""
     if actor.role == Role.CUSTOMER:
         if actor.customer_id is None:
             raise Forbidden("your user is not linked to a shipper account")
@@ -154,12 +179,9 @@ async def create(
             raise invalid("body", "price_cents", msg="customers cannot set a price")
         customer_id = actor.customer_id
     else:
-        customer_id = await customers.require_in_org(session, actor, body.customer_id)
+        customer_id = await accounts.require_in_org(session, actor, body.customer_id)
     validate_stops(body.stops)
-    from freight.billing import rates, repricing  # billing builds on shipments, not the other way
-
-    card = await rates.card_for(session, actor.organization_id)
-    currency = card.currency if card is not None else repricing.DEFAULT_CURRENCY
+    currency = await pricing.currency(session, actor.organization_id)
     if body.currency not in (None, currency):
         raise invalid("body", "currency", msg=f"{CURRENCY_RULE}: {currency}")
     reference = new_reference()
@@ -175,7 +197,7 @@ async def create(
     )
     _set_stops(shipment, body.stops, road_factor)
     if shipment.price_cents is None:
-        await rates.freeze_price(session, shipment, card)  # the quote becomes the booked price
+        await pricing.freeze(session, shipment)  # the quote becomes the booked price
     session.add(shipment)
     await session.flush()
     await events.record(
@@ -212,12 +234,13 @@ async def update(
     shipment_id: uuid.UUID,
     changes: dict[str, Any],
     road_factor: float,
+    pricing: Pricing,
     if_match: int | None = None,
 ) -> Shipment:
     """Edit details; a ``status`` among the changes is a transition through the state machine.
 
     An edit to what the price was computed from re-quotes it, keeps a hand-set price
-    (flagged as ``pricing: override_kept``), or is refused (``freight.billing.repricing``).
+    (flagged as ``pricing: override_kept``), or is refused (``pricing.requote``).
     """
     shipment = await get_visible(session, actor, shipment_id)
     check_version(shipment, if_match)
@@ -245,7 +268,7 @@ async def update(
                 raise Conflict("stops can change only before pickup")
             stop_models = [StopIn.model_validate(s) for s in stops]
             validate_stops(stop_models)
-        requote = await _requote(session, shipment, fields, stop_models, road_factor)
+        requote = await _requote(session, pricing, shipment, fields, stop_models, road_factor)
         before = {"price_cents": shipment.price_cents, "currency": shipment.currency}
         if stop_models is not None:
             shipment.stops.clear()
@@ -257,9 +280,7 @@ async def update(
             _set_stops(shipment, stop_models, road_factor)
         data: dict[str, Any] = {"changes": diff}
         if requote is not None:
-            from freight.billing import repricing
-
-            repricing.apply(shipment, requote)
+            pricing.apply(shipment, requote)
             for key, old in before.items():
                 if getattr(shipment, key) != old:
                     diff[key] = [old, getattr(shipment, key)]
@@ -280,17 +301,16 @@ async def update(
 
 async def _requote(
     session: AsyncSession,
+    pricing: Pricing,
     shipment: Shipment,
     fields: dict[str, Any],
     stops: list[StopIn] | None,
     road_factor: float,
-) -> Requote | None:
+) -> PriceChange | None:
     """What the edit does to the price, decided before anything changes (it may refuse)."""
     if "price_cents" in fields:
         return None  # staff set (or cleared) the price in this very edit: their word stands
-    from freight.billing import repricing  # billing builds on shipments, not the other way
-
-    return await repricing.plan(
+    return await pricing.requote(
         session,
         shipment,
         fields.get("equipment_type", shipment.equipment_type),

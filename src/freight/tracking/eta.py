@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol, TypeVar
 
-from freight.dispatch.geo import haversine_km
+from freight.geo import haversine_km
 from freight.tracking.filters import Fix
 
 RECENT_WINDOW = timedelta(minutes=15)

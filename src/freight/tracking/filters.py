@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from freight.dispatch.geo import haversine_km
+from freight.geo import haversine_km
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 

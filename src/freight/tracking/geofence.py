@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from freight.dispatch.geo import haversine_km
+from freight.geo import haversine_km
 from freight.tracking.filters import Fix
 
 EXIT_FACTOR = 1.5

@@ -26,10 +26,13 @@ from freight.settings import Settings
 from freight.shipments.lifecycle import ACTIVE, LOADED, Status
 from freight.shipments.models import Shipment, Stop
 from freight.tracking import eta as eta_rules
-from freight.tracking.filters import Fix, Outcome, Rules, filter_batch
+from freight.tracking.filters import Fix, Outcome, Reason, Rules, filter_batch
 from freight.tracking.geofence import Crossing, StopState, crossings
 from freight.tracking.models import Position
 from freight.tracking.schemas import PositionBatch, PositionIn
+
+for _reason in Reason:  # every reason's series exists from the start (at 0), for dashboards
+    GPS_DROPPED.labels(_reason.value)
 
 # Fixes are linked to the driver's load from assignment on: the deadhead leg to the pickup
 # feeds the pickup geofence and ETA (``ACTIVE``). Customers see only the loaded part

@@ -29,8 +29,8 @@ from freight.web.templating import TEMPLATES_DIR, Renderer, renderer
 
 log = structlog.get_logger("freight.web")
 STATIC_DIR = TEMPLATES_DIR.with_name("static")
-# npm package -> the directory of it the browser may load
-VENDOR = {"socket.io-client": "dist", "leaflet": "dist"}
+# npm package -> the directory of it the browser may load (swagger-ui-dist: /docs)
+VENDOR = {"socket.io-client": "dist", "leaflet": "dist", "swagger-ui-dist": "."}
 
 
 def _is_page(request: Request) -> bool:

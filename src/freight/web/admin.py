@@ -7,12 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
-from freight.access import Actor, Role, scoped
+from freight.access import Actor, Role
 from freight.billing import rates
 from freight.deps import SessionDep
-from freight.identity.models import ApiKey, User
+from freight.identity import service as identity
 from freight.web import admin_invoicing, admin_keys, admin_rates, admin_users
 from freight.web.auth import web_role
 from freight.web.templating import renderer
@@ -27,18 +26,13 @@ AdminUser = Annotated[Actor, Depends(web_role(Role.ADMIN))]
 @router.get("/app/admin")
 async def admin_index(request: Request, actor: AdminUser, session: SessionDep) -> Response:
     """Where the admin pages start, with a count of what each holds."""
-    users = await session.scalar(
-        scoped(User, actor, select(func.count(User.id))).where(User.is_active.is_(True))
-    )
-    keys = await session.scalar(
-        scoped(ApiKey, actor, select(func.count(ApiKey.id))).where(ApiKey.revoked_at.is_(None))
-    )
+    users, keys = await identity.active_counts(session, actor)
     card = await rates.card_for(session, actor.organization_id)
     return renderer(request)(
         request,
         "admin_index.html",
         actor=actor,
-        active_users=users or 0,
-        live_keys=keys or 0,
+        active_users=users,
+        live_keys=keys,
         card=card,
     )

@@ -14,19 +14,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import exists
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight import idempotency as idem
-from freight.access import Actor, Role, scoped
+from freight.access import Actor, Role
 from freight.billing import invoices
-from freight.billing.models import InvoicedShipment
 from freight.billing.schemas import InvoiceCreate, VoidRequest
 from freight.deps import Context, SessionDep
 from freight.errors import DomainError
-from freight.shipments.lifecycle import Status
-from freight.shipments.models import Customer, Shipment
-from freight.shipments.queries import ShipmentFilters, filtered
+from freight.identity import accounts as shipper_accounts
 from freight.web.admin_forms import Errors, errors_of, parse_money, parse_uuid
 from freight.web.auth import CsrfForm, see_other, text, web_role
 from freight.web.invoices import PAY_FIELDS, show_invoice, take_payment
@@ -39,37 +34,19 @@ OFFLINE_METHODS = (("check", "Cheque"), ("ach", "ACH transfer"), ("wire", "Wire 
 NEW_FIELDS = {"customer_id": "customer_id", "shipment_ids": "shipment_ids"}
 
 
-async def _uninvoiced(
-    session: AsyncSession, actor: Actor, customer_id: uuid.UUID
-) -> list[Shipment]:
-    """Delivered shipments of the account that are on no live invoice."""
-    on_invoice = exists().where(InvoicedShipment.shipment_id == Shipment.id)
-    stmt = (
-        filtered(actor, ShipmentFilters(status=(Status.DELIVERED,), customer_id=customer_id))
-        .where(~on_invoice)
-        .order_by(Shipment.delivered_at.desc())
-        .limit(200)
-    )
-    return list((await session.execute(stmt)).scalars())
-
-
 async def _new_form(
     request: Request,
     actor: Actor,
-    session: AsyncSession,
+    session: SessionDep,
     customer_id: uuid.UUID | None,
     *,
     status_code: int = 200,
     errors: Errors | None = None,
     chosen: set[str] | None = None,
 ) -> Response:
-    accounts = list(
-        (await session.execute(scoped(Customer, actor).order_by(Customer.name).limit(500)))
-        .scalars()
-        .all()
-    )
+    accounts = await shipper_accounts.choices(session, actor)
     account = next((a for a in accounts if a.id == customer_id), None)
-    shipments = await _uninvoiced(session, actor, account.id) if account else []
+    shipments = await invoices.uninvoiced(session, actor, account.id) if account else []
     return renderer(request)(
         request,
         "invoice_new.html",

@@ -15,13 +15,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from freight.access import Actor, Role, get_scoped
+from freight.access import Actor, Role
 from freight.deps import Context, SessionDep
 from freight.errors import DomainError
 from freight.identity import service as identity
-from freight.identity.models import ApiKey
 from freight.identity.schemas import ApiKeyCreate
 from freight.security.encryption import EncryptionError, current_keyring
 from freight.web.admin_forms import Errors, errors_of, notice
@@ -41,7 +39,7 @@ ROLES = [(r.value, r.value.title()) for r in KEY_ROLES]
 async def _keys_page(
     request: Request,
     actor: Actor,
-    session: AsyncSession,
+    session: SessionDep,
     *,
     status_code: int = 200,
     errors: Errors | None = None,
@@ -130,7 +128,7 @@ async def created_key(
     key_id: uuid.UUID, request: Request, actor: AdminUser, session: SessionDep, ctx: Context
 ) -> Response:
     """The new key's secret, this one time; afterwards only a note that it was shown."""
-    key = await get_scoped(session, ApiKey, actor, key_id)
+    key = await identity.get_api_key(session, actor, key_id)
     secret = _secret_for(request, actor, key_id)
     response = renderer(request)(
         request, "admin_key_created.html", actor=actor, key=key, secret=secret

@@ -8,7 +8,7 @@ converts them to minor units and basis points and validates with the API's own
 
 from __future__ import annotations
 
-from typing import Annotated, Any, get_args
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -16,11 +16,10 @@ from pydantic import ValidationError
 
 from freight.access import Actor, Role
 from freight.billing import rates
-from freight.billing.models import RateCard
 from freight.billing.schemas import RateCardIn
 from freight.deps import Context, SessionDep
 from freight.errors import DomainError
-from freight.shipments.schemas import EquipmentType
+from freight.schema import EquipmentType
 from freight.web.admin_forms import (
     Errors,
     errors_of,
@@ -31,6 +30,9 @@ from freight.web.admin_forms import (
 )
 from freight.web.auth import CsrfForm, see_other, text, web_role
 from freight.web.templating import renderer
+
+if TYPE_CHECKING:
+    from freight.billing.models import RateCard
 
 router = APIRouter(include_in_schema=False)
 

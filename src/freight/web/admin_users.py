@@ -13,15 +13,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from freight.access import Actor, Role, scoped
+from freight.access import Actor, Role
 from freight.context import AppContext
 from freight.deps import Context, SessionDep, principal_key
 from freight.errors import Conflict, DomainError
+from freight.identity import accounts as shipper_accounts
 from freight.identity import service as identity
 from freight.identity.schemas import UserCreate, UserUpdate
-from freight.shipments.models import Customer
 from freight.web.admin_forms import Errors, errors_of, notice, parse_uuid
 from freight.web.auth import CsrfForm, see_other, text, web_role
 from freight.web.templating import renderer
@@ -43,15 +42,10 @@ def _errors(exc: ValidationError | DomainError) -> Errors:
     return errors
 
 
-async def _accounts(session: AsyncSession, actor: Actor) -> list[Customer]:
-    found = await session.execute(scoped(Customer, actor).order_by(Customer.name).limit(500))
-    return list(found.scalars())
-
-
 async def _list_page(
     request: Request,
     actor: Actor,
-    session: AsyncSession,
+    session: SessionDep,
     ctx: AppContext,
     *,
     status_code: int = 200,
@@ -60,7 +54,7 @@ async def _list_page(
     cursor: str | None = None,
 ) -> Response:
     users, next_cursor = await identity.list_users(session, actor, 100, cursor)
-    accounts = await _accounts(session, actor)
+    accounts = await shipper_accounts.choices(session, actor)
     return renderer(request)(
         request,
         "admin_users.html",
@@ -131,7 +125,7 @@ async def create_user(
 async def _user_page(
     request: Request,
     actor: Actor,
-    session: AsyncSession,
+    session: SessionDep,
     user_id: uuid.UUID,
     *,
     status_code: int = 200,
@@ -139,7 +133,7 @@ async def _user_page(
     values: dict[str, str] | None = None,
 ) -> Response:
     user = await identity.get_user(session, actor, user_id)
-    accounts = await _accounts(session, actor)
+    accounts = await shipper_accounts.choices(session, actor)
     return renderer(request)(
         request,
         "admin_user.html",
@@ -167,7 +161,7 @@ async def user_page(
 async def _update(
     request: Request,
     actor: Actor,
-    session: AsyncSession,
+    session: SessionDep,
     ctx: AppContext,
     user_id: uuid.UUID,
     body: dict[str, Any],

@@ -16,11 +16,11 @@ from freight.access import Actor, Role
 from freight.deps import Context, SessionDep
 from freight.dispatch import assignment, plans
 from freight.dispatch.assignment import Planning
+from freight.dispatch.board import load_board
 from freight.dispatch.schemas import ApplyRequest, AssignRequest
 from freight.errors import DomainError, NotFound
 from freight.shipments import service as shipments
 from freight.web.auth import CsrfForm, see_other, text, web_role
-from freight.web.board_data import load_board
 from freight.web.board_plan import PlanView, plan_view
 from freight.web.templating import renderer
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from freight.access import Actor
+from freight.deps import SessionDep
+from freight.dispatch import plans
+from freight.dispatch.schemas import PlanAssignment, PlanResult, PlanUnassigned
 
-from freight.access import Actor, scoped
-from freight.dispatch.models import DispatchPlan
-from freight.fleet.models import Driver
-from freight.shipments.models import Shipment
-from freight.shipments.queries import visible
+if TYPE_CHECKING:
+    from freight.dispatch.models import DispatchPlan
 
 RULES = {
     "equipment": ("lack the equipment", "has the equipment"),
@@ -64,96 +63,67 @@ class PlanView:
     greedy_assigned_count: int
 
 
-def reasons_of(pair: dict[str, Any]) -> list[str]:
+def reasons_of(pair: PlanAssignment) -> list[str]:
     """Why this pair: the empty km and time to pickup, the window, the hours left."""
-    if pair["minutes_to_pickup"] < 1:
+    if pair.minutes_to_pickup < 1:
         out = ["already at the pickup: no empty driving"]
     else:
         out = [
-            f"{pair['deadhead_km']:,.1f} km empty to the pickup, about "
-            f"{_hours(pair['minutes_to_pickup'])} away"
+            f"{pair.deadhead_km:,.1f} km empty to the pickup, about "
+            f"{_hours(pair.minutes_to_pickup)} away"
         ]
-    if pair.get("wait_minutes", 0) > 0:
-        out.append(f"arrives {_hours(pair['wait_minutes'])} before the pickup window opens")
-    out.append(f"{_hours(pair.get('slack_minutes', 0))} to spare before the window closes")
-    fits = [RULES[rule][1] for rule in ("equipment", "capacity", "hours") if pair.get(f"{rule}_ok")]
+    if pair.wait_minutes > 0:
+        out.append(f"arrives {_hours(pair.wait_minutes)} before the pickup window opens")
+    out.append(f"{_hours(pair.slack_minutes)} to spare before the window closes")
+    oks = {"equipment": pair.equipment_ok, "capacity": pair.capacity_ok, "hours": pair.hours_ok}
+    fits = [RULES[rule][1] for rule, ok in oks.items() if ok]
     if fits:
         out.append("driver " + ", ".join(fits))
-    out.append(f"{_hours(pair.get('hos_minutes_after', 0))} of service left after the load")
+    out.append(f"{_hours(pair.hos_minutes_after)} of service left after the load")
     return out
 
 
-def why_left_over(entry: dict[str, Any]) -> str:
+def why_left_over(entry: PlanUnassigned) -> str:
     """Why no driver takes this load, in words."""
-    if entry["reason"] == "outcompeted":
+    if entry.reason == "outcompeted":
         return "Drivers who could take it are needed for other loads in this plan."
-    ruled = entry.get("ruled_out") or {}
-    parts = [f"{n} {RULES[rule][0]}" for rule, n in ruled.items() if n and rule in RULES]
+    parts = [f"{n} {RULES[rule][0]}" for rule, n in entry.ruled_out.items() if n and rule in RULES]
     if not parts:
         return "No available driver can take it."
     return "No available driver can take it: " + "; ".join(parts) + "."
 
 
-async def _names(session: AsyncSession, actor: Actor, ids: set[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    keys = [uuid.UUID(i) for i in ids]
-    stmt = scoped(Driver, actor).with_only_columns(Driver.id, Driver.full_name)
-    rows = await session.execute(stmt.where(Driver.id.in_(keys)))
-    return {str(row[0]): row[1] for row in rows}
-
-
-async def _outcomes(
-    session: AsyncSession, actor: Actor, pairs: list[dict[str, Any]]
-) -> dict[str, str]:
-    """After applying: whether each load went to its proposed driver."""
-    keys = [uuid.UUID(p["load_id"]) for p in pairs]
-    if not keys:
-        return {}
-    stmt = visible(select(Shipment), actor).where(Shipment.id.in_(keys))
-    now = {str(s.id): s for s in (await session.execute(stmt)).scalars()}
-    out = {}
-    for pair in pairs:
-        shipment = now.get(pair["load_id"])
-        if shipment is not None and str(shipment.driver_id) == pair["driver_id"]:
-            out[pair["load_id"]] = "Assigned"
-        else:
-            out[pair["load_id"]] = "Not assigned (not chosen, or no longer valid)"
-    return out
-
-
-async def plan_view(session: AsyncSession, actor: Actor, plan: DispatchPlan) -> PlanView:
+async def plan_view(session: SessionDep, actor: Actor, plan: DispatchPlan) -> PlanView:
     """The stored plan with driver names (and, once applied, what happened to each pair)."""
-    result = plan.result
-    pairs = result.get("assignments", [])
-    names = await _names(session, actor, {p["driver_id"] for p in pairs})
-    outcomes = await _outcomes(session, actor, pairs) if plan.applied_at else {}
+    result = PlanResult.model_validate(plan.result)
+    pairs = result.assignments
+    names = await plans.driver_names(session, actor, {p.driver_id for p in pairs})
+    outcomes = await plans.outcomes(session, actor, pairs) if plan.applied_at else {}
     return PlanView(
         id=plan.id,
         applied=plan.applied_at is not None,
         pairs=[
             PairView(
-                shipment_id=p["load_id"],
-                reference=p["reference"],
-                driver_id=p["driver_id"],
-                driver_name=names.get(p["driver_id"], "a driver"),
-                deadhead_km=p["deadhead_km"],
+                shipment_id=str(p.shipment_id),
+                reference=p.reference,
+                driver_id=str(p.driver_id),
+                driver_name=names.get(p.driver_id, "a driver"),
+                deadhead_km=p.deadhead_km,
                 reasons=reasons_of(p),
-                outcome=outcomes.get(p["load_id"]),
+                outcome=outcomes.get(p.shipment_id),
             )
             for p in pairs
         ],
         left_over=[
-            LeftOver(u["load_id"], u["reference"], why_left_over(u))
-            for u in result.get("unassigned", [])
+            LeftOver(str(u.shipment_id), u.reference, why_left_over(u)) for u in result.unassigned
         ],
-        drivers_without_position=len(result.get("drivers_without_position", [])),
-        loads_considered=result.get("loads_considered", 0),
-        drivers_considered=result.get("drivers_considered", 0),
-        optimal_km=result.get("optimal_deadhead_km", 0.0),
-        greedy_km=result.get("greedy_deadhead_km", 0.0),
-        km_saved=result.get("km_saved", 0.0),
-        percent_saved=result.get("percent_saved", 0.0),
-        assigned_count=result.get("assigned_count", len(pairs)),
-        greedy_assigned_count=result.get("greedy_assigned_count", 0),
+        drivers_without_position=len(result.drivers_without_position),
+        loads_considered=result.loads_considered,
+        drivers_considered=result.drivers_considered,
+        optimal_km=result.optimal_deadhead_km,
+        greedy_km=result.greedy_deadhead_km,
+        km_saved=result.km_saved,
+        percent_saved=result.percent_saved,
+        assigned_count=result.assigned_count,
+        greedy_assigned_count=result.greedy_assigned_count,
     )

@@ -5,34 +5,33 @@ through pickup and transit, and the proof of delivery. Plain forms work on their
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
 
 from freight.access import Actor, Role
 from freight.deps import Context, SessionDep
 from freight.dispatch import pod
-from freight.dispatch.api import store
 from freight.dispatch.uploads import read_pod_form
-from freight.errors import DomainError, Forbidden, NotFound
+from freight.errors import DomainError, Forbidden
 from freight.fleet import service as fleet
 from freight.fleet.schemas import Availability
 from freight.security.web_sessions import CSRF_FIELD, CSRF_HEADER, check_csrf
+from freight.shipments import queries
 from freight.shipments import service as shipments
-from freight.shipments.lifecycle import ACTIVE, Status
-from freight.shipments.models import Shipment
-from freight.shipments.queries import visible
+from freight.shipments.lifecycle import Status
+from freight.shipments.queries import ends
 from freight.shipments.schemas import TransitionRequest
-from freight.storage import served_file_headers
 from freight.web.auth import CsrfForm, see_other, text, web_role
-from freight.web.board_data import ends
 from freight.web.driver_pod import pod_context, pod_input
 from freight.web.messages import load_thread
 from freight.web.templating import renderer
+
+if TYPE_CHECKING:
+    from freight.shipments.models import Shipment
 
 router = APIRouter(include_in_schema=False)
 Driver = Annotated[Actor, Depends(web_role(Role.DRIVER))]
@@ -53,21 +52,8 @@ def _driver_id(actor: Actor) -> uuid.UUID:
 
 async def _loads(session: SessionDep, actor: Actor) -> tuple[list[Shipment], list[Shipment]]:
     """The driver's active loads (next pickup first) and the last few delivered."""
-    base = visible(select(Shipment), actor)
-    active = list(
-        (await session.execute(base.where(Shipment.status.in_([s.value for s in ACTIVE]))))
-        .scalars()
-        .all()
-    )
-    active.sort(key=lambda s: ends(s)[0].window_start)
-    done = (
-        await session.execute(
-            base.where(Shipment.status == Status.DELIVERED)
-            .order_by(Shipment.delivered_at.desc())
-            .limit(RECENT)
-        )
-    ).scalars()
-    return active, list(done)
+    active = await queries.my_loads(session, actor)
+    return active, await queries.recently_delivered(session, actor, RECENT)
 
 
 @router.get("/app/driver")
@@ -191,7 +177,7 @@ async def deliver(
         signature = form.get("signature")
         photos = [p for p in form.getlist("photos") if isinstance(p, UploadFile) and p.filename]
         body = await pod_input(form, signature, photos, limits.max_file_bytes)
-        files = store(ctx)
+        files = ctx.files
         _, _, saved = await pod.deliver(session, actor, files, shipment_id, body, limits)
     except DomainError as exc:
         if exc.status in (403, 404):
@@ -225,9 +211,5 @@ async def proof_file(
     shipment_id: uuid.UUID, name: str, actor: Driver, session: SessionDep, ctx: Context
 ) -> Response:
     """One image of the proof of my load."""
-    proof = await pod.get_proof(session, actor, shipment_id)
-    entry = next((f for f in proof.files if f["name"] == name), None)
-    if entry is None:
-        raise NotFound("file")
-    data = await store(ctx).read(name)
-    return Response(data, media_type=entry["content_type"], headers=served_file_headers(name))
+    served = await pod.proof_file(session, actor, ctx.files, shipment_id, name)
+    return Response(served.data, media_type=served.content_type, headers=served.headers)

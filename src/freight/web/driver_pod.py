@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import FormData, UploadFile
 
 from freight.access import Actor
+from freight.deps import SessionDep
 from freight.dispatch import pod
-from freight.dispatch.models import ProofOfDelivery
 from freight.errors import ValidationFailed
-from freight.shipments.lifecycle import Status
-from freight.shipments.models import Shipment
 from freight.web.auth import text
+
+if TYPE_CHECKING:
+    from freight.shipments.models import Shipment
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,9 @@ def file_url(shipment: Shipment, name: str) -> str:
     return f"/app/driver/loads/{shipment.id}/proof/{name}"
 
 
-async def pod_context(session: AsyncSession, actor: Actor, shipment: Shipment) -> Proof | None:
+async def pod_context(session: SessionDep, actor: Actor, shipment: Shipment) -> Proof | None:
     """The proof of a delivered load, with image links and alt texts."""
-    if shipment.status != Status.DELIVERED:
-        return None
-    proof = await session.scalar(
-        select(ProofOfDelivery).where(ProofOfDelivery.shipment_id == shipment.id)
-    )
+    proof = await pod.delivered_proof(session, shipment)
     if proof is None:
         return None
     images, photo = [], 0

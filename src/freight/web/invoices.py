@@ -15,28 +15,21 @@ id and the server creates and confirms the PaymentIntent, as the API does.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight import idempotency as idem
-from freight.access import Actor, Role, scoped
-from freight.billing import api as billing_api
-from freight.billing import checkout, ledger, payments
-from freight.billing.models import Invoice
+from freight.access import Actor, Role
+from freight.billing import checkout, invoices, ledger, payments, pdf
 from freight.billing.schemas import PaymentCreate
 from freight.billing.statuses import OPEN_INVOICE, InvoiceStatus, PaymentStatus
 from freight.context import AppContext
-from freight.db import utcnow
 from freight.deps import Context, SessionDep
 from freight.errors import DomainError
-from freight.pagination import page_newest_first
-from freight.shipments.models import Customer
+from freight.identity import accounts as shipper_accounts
 from freight.web.admin_forms import Errors, errors_of, notice, parse_money, parse_uuid
 from freight.web.auth import CsrfForm, see_other, text, web_role
 from freight.web.templating import renderer
@@ -55,19 +48,6 @@ PAID_NOTICE: dict[str, str] = {
 }
 
 
-async def account_names(
-    session: AsyncSession, actor: Actor, ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    """Names of the shipper accounts the caller may see, by id."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    stmt = scoped(Customer, actor).where(Customer.id.in_(wanted))
-    if actor.role == Role.CUSTOMER:
-        stmt = stmt.where(Customer.id == actor.customer_id)
-    return {c.id: c.name for c in (await session.execute(stmt)).scalars()}
-
-
 @router.get("/app/invoices")
 async def invoice_list(
     request: Request,
@@ -80,23 +60,17 @@ async def invoice_list(
     """Invoices newest first, filtered by status (or overdue) and, for staff, account."""
     chosen = status if status in STATUSES else ""
     account = parse_uuid(customer_id) if actor.role != Role.CUSTOMER else None
-    stmt = ledger.visible(select(Invoice), actor)
-    if chosen == "overdue":
-        stmt = stmt.where(
-            Invoice.status.in_(OPEN_INVOICE),
-            Invoice.due_at < utcnow(),
-            Invoice.total_cents > Invoice.paid_cents,
-        )
-    elif chosen:
-        stmt = stmt.where(Invoice.status == chosen)
-    if account is not None:
-        stmt = stmt.where(Invoice.customer_id == account)
-    rows, next_cursor = await page_newest_first(session, Invoice, stmt, PAGE_SIZE, cursor)
-    accounts: list[Customer] = []
-    if actor.role != Role.CUSTOMER:
-        found = await session.execute(scoped(Customer, actor).order_by(Customer.name).limit(500))
-        accounts = list(found.scalars())
-    names = await account_names(session, actor, (i.customer_id for i in rows))
+    rows, next_cursor = await ledger.list_page(
+        session,
+        actor,
+        PAGE_SIZE,
+        cursor,
+        status=chosen if chosen not in ("", "overdue") else None,
+        customer_id=account,
+        overdue=chosen == "overdue",
+    )
+    accounts = await shipper_accounts.choices(session, actor) if actor.is_staff else []
+    names = await shipper_accounts.names(session, actor, (i.customer_id for i in rows))
     return renderer(request)(
         request,
         "invoices_list.html",
@@ -115,7 +89,7 @@ async def invoice_list(
 async def show_invoice(
     request: Request,
     actor: Actor,
-    session: AsyncSession,
+    session: SessionDep,
     ctx: AppContext,
     invoice_id: uuid.UUID,
     *,
@@ -127,7 +101,7 @@ async def show_invoice(
     """The invoice page (also re-rendered with a form's errors and what was typed)."""
     invoice = await ledger.get_visible(session, actor, invoice_id)
     history, _ = await payments.list_page(session, actor, 200, None, invoice.id)
-    names = await account_names(session, actor, [invoice.customer_id])
+    names = await shipper_accounts.names(session, actor, [invoice.customer_id])
     open_balance = await payments.open_balance(session, invoice)
     payable = invoice.status in OPEN_INVOICE and open_balance > 0
     values = values or {}
@@ -174,15 +148,20 @@ async def invoice_page(
 async def invoice_pdf(
     invoice_id: uuid.UUID, actor: Reader, session: SessionDep, ctx: Context
 ) -> Response:
-    """The invoice's PDF as a download, through the API's own access check and renderer."""
-    response = await billing_api.invoice_pdf(invoice_id, actor, session, ctx)
-    filename = response.headers["Content-Disposition"].split("filename=", 1)[1]
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    return response
+    """The invoice's PDF as a download (the API's access check and renderer)."""
+    document = await invoices.pdf_of(session, actor, invoice_id, pdf.company_party(ctx.settings))
+    return Response(
+        document.data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{document.filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 async def take_payment(
-    ctx: AppContext, actor: Actor, session: AsyncSession, key: str, body: dict[str, Any]
+    ctx: AppContext, actor: Actor, session: SessionDep, key: str, body: dict[str, Any]
 ) -> checkout.Answer:
     """``POST /api/payments``'s path: validate, end the read transaction, pay once per key."""
     checked = idem.check_key(key)

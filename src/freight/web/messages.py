@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -18,10 +19,12 @@ from freight.access import Actor, Role
 from freight.deps import Context, SessionDep
 from freight.errors import DomainError
 from freight.messaging import service as messaging
-from freight.messaging.models import Message
 from freight.shipments import service as shipments
 from freight.web.auth import CsrfForm, WebUser, safe_next, see_other, text
 from freight.web.templating import renderer
+
+if TYPE_CHECKING:
+    from freight.messaging.models import Message
 
 router = APIRouter(include_in_schema=False)
 

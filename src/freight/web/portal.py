@@ -9,33 +9,33 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from freight.access import Actor, Role, scoped
+from freight.access import Actor, Role
 from freight.context import AppContext
 from freight.db import utcnow
 from freight.deps import Context, SessionDep
 from freight.dispatch import pod
-from freight.dispatch.models import ProofOfDelivery
 from freight.errors import DomainError, NotFound
 from freight.events import timeline
+from freight.identity import accounts as shipper_accounts
 from freight.shipments import queries, service
 from freight.shipments.lifecycle import Status
-from freight.shipments.models import Customer, Shipment
 from freight.shipments.schemas import CancelRequest
-from freight.storage import FileStore
 from freight.tracking import track
 from freight.web import portal_book
 from freight.web.auth import CsrfForm, see_other, text, web_role
 from freight.web.messages import load_thread
 from freight.web.portal_timeline import describe
 from freight.web.templating import renderer
+
+if TYPE_CHECKING:
+    from freight.dispatch.models import ProofOfDelivery
+    from freight.shipments.models import Shipment
 
 router = APIRouter(include_in_schema=False)
 router.include_router(portal_book.router)
@@ -46,15 +46,10 @@ STATUSES = list(Status)
 
 
 async def customer_names(
-    session: AsyncSession, actor: Actor, ids: Iterable[uuid.UUID]
+    session: SessionDep, actor: Actor, ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, str]:
     """Names of the organisation's shipper accounts among ``ids`` (staff pages only)."""
-    wanted = set(ids)
-    if not actor.is_staff or not wanted:
-        return {}
-    stmt = cast("Select[Any]", select(Customer.id, Customer.name))
-    stmt = scoped(Customer, actor, stmt).where(Customer.id.in_(wanted))
-    return {row.id: row.name for row in await session.execute(stmt)}
+    return await shipper_accounts.names(session, actor, ids) if actor.is_staff else {}
 
 
 @router.get("/app/shipments")
@@ -102,16 +97,9 @@ async def shipments_list(
     )
 
 
-async def proof_of(
-    session: AsyncSession, actor: Actor, shipment: Shipment
-) -> ProofOfDelivery | None:
+async def proof_of(session: SessionDep, actor: Actor, shipment: Shipment) -> ProofOfDelivery | None:
     """The shipment's proof of delivery, once it is delivered."""
-    if shipment.status != Status.DELIVERED:
-        return None
-    try:
-        return await pod.get_proof(session, actor, shipment.id)
-    except NotFound:
-        return None
+    return await pod.delivered_proof(session, shipment)
 
 
 def proof_images(proof: ProofOfDelivery | None) -> list[dict[str, str]]:
@@ -131,7 +119,7 @@ def proof_images(proof: ProofOfDelivery | None) -> list[dict[str, str]]:
 
 
 async def page_context(
-    ctx: AppContext, session: AsyncSession, actor: Actor, shipment_id: uuid.UUID
+    ctx: AppContext, session: SessionDep, actor: Actor, shipment_id: uuid.UUID
 ) -> dict[str, Any]:
     """What the shipment page shows, all read as ``actor`` may see it."""
     shipment = await service.get_visible(session, actor, shipment_id)
@@ -210,16 +198,8 @@ async def proof_file(
     shipment_id: uuid.UUID, name: str, actor: Reader, session: SessionDep, ctx: Context
 ) -> Response:
     """One image of the proof, for those who may see the shipment (cookie session)."""
-    proof = await pod.get_proof(session, actor, shipment_id)
-    entry = next((f for f in proof.files if f["name"] == name), None)
-    if entry is None:
-        raise NotFound("file")
-    data = await FileStore(ctx.settings.file_store_dir).read(name)
-    return Response(
-        data,
-        media_type=entry["content_type"],
-        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
-    )
+    served = await pod.proof_file(session, actor, ctx.files, shipment_id, name)
+    return Response(served.data, media_type=served.content_type, headers=served.headers)
 
 
 @router.post("/app/shipments/{shipment_id}/cancel")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, get_args
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -18,14 +18,18 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from freight.access import Actor, Role
+from freight.billing import booking
 from freight.demo import HUBS
 from freight.deps import Context, SessionDep
 from freight.errors import DomainError
-from freight.shipments import customers, service
-from freight.shipments.models import Customer
-from freight.shipments.schemas import EquipmentType, ShipmentCreate
+from freight.identity import accounts as shipper_accounts
+from freight.schema import EquipmentType
+from freight.shipments.schemas import ShipmentCreate
 from freight.web.auth import CsrfForm, see_other, text, web_role
 from freight.web.templating import renderer
+
+if TYPE_CHECKING:
+    from freight.identity.models import Customer
 
 router = APIRouter(include_in_schema=False)
 
@@ -164,7 +168,7 @@ async def _render(
 ) -> Response:
     accounts: Sequence[Customer] = []
     if actor.is_staff:
-        accounts, _ = await customers.list_page(session, actor, 200, None)
+        accounts, _ = await shipper_accounts.list_page(session, actor, 200, None)
     return renderer(request)(
         request,
         "shipment_book.html",
@@ -201,7 +205,7 @@ async def book(
         body = ShipmentCreate.model_validate(shipment_body(values, stops))
         if actor.role == Role.CUSTOMER:
             body.customer_id = None
-        shipment = await service.create(session, actor, body, ctx.settings.road_factor)
+        shipment = await booking.book(session, actor, body, ctx.settings.road_factor)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
         if isinstance(exc, ValidationError):
             problems = [{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]

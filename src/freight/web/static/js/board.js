@@ -186,9 +186,9 @@ async function applyPlan(form, all) {
       method: "POST",
       ...(all ? {} : { json: { shipment_ids: ticked } }),
     });
-    for (const pair of result.applied) outcome(form, pair.load_id, "Assigned", "ok");
+    for (const pair of result.applied) outcome(form, pair.shipment_id, "Assigned", "ok");
     for (const pair of result.skipped) {
-      outcome(form, pair.load_id, `Skipped: ${pair.skipped_because}`, "skipped");
+      outcome(form, pair.shipment_id, `Skipped: ${pair.skipped_because}`, "skipped");
     }
     form.querySelectorAll("input[type=checkbox], button").forEach((el) => (el.disabled = true));
     announce(`Plan applied: ${result.applied.length} assigned, ${result.skipped.length} skipped.`);

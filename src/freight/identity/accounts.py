@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from freight.access import Actor, get_scoped, scoped
+from freight.access import Actor, Role, get_scoped, scoped
 from freight.errors import NotFound, invalid
+from freight.identity.models import Customer
+from freight.identity.schemas import CustomerCreate, CustomerUpdate
 from freight.pagination import page_newest_first
-from freight.shipments.models import Customer
-from freight.shipments.schemas import CustomerCreate, CustomerUpdate
 
 
 async def create(session: AsyncSession, actor: Actor, body: CustomerCreate) -> Customer:
@@ -58,3 +58,22 @@ async def require_in_org(
     except NotFound:
         raise invalid("body", loc, msg="no such customer") from None
     return customer_id
+
+
+async def choices(session: AsyncSession, actor: Actor, limit: int = 500) -> list[Customer]:
+    """The organisation's accounts by name, for a picker."""
+    found = await session.execute(scoped(Customer, actor).order_by(Customer.name).limit(limit))
+    return list(found.scalars())
+
+
+async def names(
+    session: AsyncSession, actor: Actor, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Names of the accounts among ``ids`` the caller may see (a customer: only their own)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    stmt = scoped(Customer, actor).where(Customer.id.in_(wanted))
+    if actor.role == Role.CUSTOMER:
+        stmt = stmt.where(Customer.id == actor.customer_id)
+    return {c.id: c.name for c in (await session.execute(stmt)).scalars()}

@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, scoped
 from freight.dispatch.assignment import refusal
-from freight.dispatch.geo import haversine_km
 from freight.fleet.models import Driver, Vehicle, driver_is_free
+from freight.geo import haversine_km
 from freight.shipments.lifecycle import ACTIVE, Status
 from freight.shipments.models import Shipment, Stop
-from freight.shipments.queries import visible
+from freight.shipments.queries import ends, visible
 
 BOARD_LIMIT = 200  # per column; the board says when there are more
 
@@ -73,14 +73,6 @@ class Board:
     more_loads: bool = False
     more_drivers: bool = False
     more_active: bool = False
-
-
-def ends(shipment: Shipment) -> tuple[Stop, Stop]:
-    """The first pickup and the last delivery of a load."""
-    stops = sorted(shipment.stops, key=lambda s: s.sequence)
-    pickup = next(s for s in stops if s.kind == "pickup")
-    delivery = [s for s in stops if s.kind == "delivery"][-1]
-    return pickup, delivery
 
 
 def _first_window(shipment: Shipment) -> Any:

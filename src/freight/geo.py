@@ -1,8 +1,11 @@
-"""Great-circle distances, one pair at a time or as a vectorised matrix."""
+"""Great-circle distances, one pair at a time, as a vectorised matrix, or along a route."""
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -55,3 +58,16 @@ def haversine_matrix_km(
     np.arcsin(a, out=a)
     a *= 2 * EARTH_RADIUS_KM
     return a
+
+
+class Point(Protocol):
+    """Anything with a latitude and a longitude in degrees (a stop, a request's stop)."""
+
+    lat: float
+    lng: float
+
+
+def route_km(stops: Sequence[Point], road_factor: float) -> float:
+    """Great-circle distance along the stops times the road factor."""
+    km = sum(haversine_km(a.lat, a.lng, b.lat, b.lng) for a, b in itertools.pairwise(stops))
+    return round(km * road_factor, 1)

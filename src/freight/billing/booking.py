@@ -1,0 +1,80 @@
+"""Booking and editing shipments, priced: the billing use cases the API and pages call.
+
+Shipments know nothing of rates; they take a ``Pricing`` (``freight.shipments.service``).
+This module is that pricing, from the organisation's rate card: a booking freezes its
+quote as the price, an edit of what the quote was computed from re-quotes it
+(``freight.billing.repricing``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from freight.access import Actor
+from freight.billing import rates, repricing
+from freight.billing.basis import PricedStop
+from freight.billing.models import RateCard
+from freight.shipments import service as shipments
+from freight.shipments.models import Shipment
+from freight.shipments.schemas import ShipmentCreate
+
+
+class RateCardPricing:
+    """``shipments.Pricing`` from the organisation's rates (the card is read once)."""
+
+    def __init__(self) -> None:
+        self._card: RateCard | None = None
+        self._looked_up = False
+
+    async def _card_for(self, session: AsyncSession, organization_id: uuid.UUID) -> RateCard | None:
+        if not self._looked_up:
+            self._card = await rates.card_for(session, organization_id)
+            self._looked_up = True
+        return self._card
+
+    async def currency(self, session: AsyncSession, organization_id: uuid.UUID) -> str:
+        card = await self._card_for(session, organization_id)
+        return card.currency if card is not None else repricing.DEFAULT_CURRENCY
+
+    async def freeze(self, session: AsyncSession, shipment: Shipment) -> None:
+        card = await self._card_for(session, shipment.organization_id)
+        await rates.freeze_price(session, shipment, card)
+
+    async def requote(
+        self,
+        session: AsyncSession,
+        shipment: Shipment,
+        equipment_type: str,
+        stops: Sequence[PricedStop],
+        distance_km: float,
+    ) -> repricing.Requote | None:
+        return await repricing.plan(session, shipment, equipment_type, stops, distance_km)
+
+    def apply(self, shipment: Shipment, change: shipments.PriceChange) -> None:
+        assert isinstance(change, repricing.Requote)
+        repricing.apply(shipment, change)
+
+
+async def book(
+    session: AsyncSession, actor: Actor, body: ShipmentCreate, road_factor: float
+) -> Shipment:
+    """Book a shipment priced from the organisation's rates (never commits)."""
+    return await shipments.create(session, actor, body, road_factor, RateCardPricing())
+
+
+async def edit(
+    session: AsyncSession,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    changes: dict[str, Any],
+    road_factor: float,
+    if_match: int | None = None,
+) -> Shipment:
+    """Edit a shipment, re-quoting its price when the edit changes its basis (never commits)."""
+    return await shipments.update(
+        session, actor, shipment_id, changes, road_factor, RateCardPricing(), if_match
+    )
