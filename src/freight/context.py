@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from freight.cache import Cache, MemoryCache, RedisCache
 from freight.db import create_engine, create_probe_engine, create_session_factory
-from freight.events import EventBus
+from freight.events import EventBus, discard_pending
 from freight.migrations.runner import ensure_schema
 from freight.realtime.live import LiveHub
 from freight.redis_guard import RedisGuard, redis_client
@@ -85,8 +85,14 @@ class AppContext:
         return FileStore(self.settings.file_store_dir)
 
     async def commit(self, session: AsyncSession) -> None:
-        """Commit the unit of work, then publish the events it recorded."""
-        await session.commit()
+        """The one way a route, page or job ends a unit of work: commit, then publish the
+        events and notices recorded in it (cache invalidation, sockets); if the commit
+        fails they are discarded, never published."""
+        try:
+            await session.commit()
+        except BaseException:
+            discard_pending(session)
+            raise
         await self.bus.publish_pending(session)
 
     async def close(self) -> None:

@@ -73,7 +73,7 @@ async def principal(
         # cannot be upgraded to a write once another writer has committed.
         await end_read(session)
         await sessions.touch(session, session_id)
-        await session.commit()
+        await ctx.commit(session)
     cached = await ctx.cache.get(principal_key(user_id))
     if cached is None:
         user = await identity.active_user(session, user_id, org_id)
@@ -107,7 +107,7 @@ async def current_actor(request: Request, ctx: Context, session: SessionDep) -> 
     authorization = request.headers.get("authorization")
     if api_key:
         key = await identity.authenticate_api_key(session, api_key)
-        await session.commit()  # keeps last_used_at; this unit of work ends here
+        await ctx.commit(session)  # keeps last_used_at; this unit of work ends here
         actor = Actor(organization_id=key.organization_id, role=Role(key.role), api_key_id=key.id)
     elif authorization:
         scheme, _, token = authorization.partition(" ")

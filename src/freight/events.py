@@ -14,6 +14,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -224,6 +225,20 @@ def discard_pending(session: AsyncSession) -> None:
     """Forget events and notices of a rolled-back unit of work."""
     session.info.pop(PENDING_KEY, None)
     session.info.pop(NOTICES_KEY, None)
+
+
+@asynccontextmanager
+async def savepoint(session: AsyncSession) -> AsyncIterator[None]:
+    """A nested transaction: if it raises, its rows roll back and so do the events and
+    notices recorded in it (they are never published); if not, they stay pending."""
+    marks = {key: len(session.info.get(key, [])) for key in (PENDING_KEY, NOTICES_KEY)}
+    try:
+        async with session.begin_nested():
+            yield
+    except BaseException:
+        for key, mark in marks.items():
+            del session.info.setdefault(key, [])[mark:]
+        raise
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
+from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
+from freight import events
 from freight.cli import app as cli
 from freight.events import ChainProblem, chain_hash, content_of, verify_chains
 from freight.settings import get_settings
+from freight.shipments.models import Shipment
 from tests.fleet_helpers import add_driver, assign, move
 from tests.helpers import Session, assert_problem
 from tests.shipments.conftest import World, book
@@ -354,3 +357,62 @@ async def test_a_failed_change_leaves_no_event(
     shipment = (await client.get(url, headers=world.dispatcher.auth)).json()
     assert shipment["notes"] == "v2" and shipment["version"] == 3
     assert await problems(app) == []
+
+
+# --- savepoints ------------------------------------------------------------------------
+
+
+async def test_an_event_of_a_rolled_back_savepoint_is_never_published(
+    app: FastAPI, client: AsyncClient, world: World
+) -> None:
+    shipment_id = uuid.UUID((await book(client, world.customer_a))["id"])
+    ctx = app.state.ctx
+    published: list[str] = []
+
+    async def listen(batch: Any) -> None:
+        published.extend(e.type for e in batch)
+
+    ctx.bus.subscribe(listen)
+    async with ctx.sessions() as session:
+        shipment = await session.get_one(Shipment, shipment_id)
+        org = shipment.organization_id
+        async with events.savepoint(session):
+            await events.record(session, None, org, "test.kept", {}, shipment_id=shipment_id)
+        with pytest.raises(RuntimeError):
+            async with events.savepoint(session):
+                await events.record(
+                    session, None, org, "test.rolled_back", {}, shipment_id=shipment_id
+                )
+                raise RuntimeError("this part fails")
+        await ctx.commit(session)
+    assert published == ["test.kept"]
+    stored = [e["type"] for e in await timeline(client, world.admin, str(shipment_id))]
+    assert "test.kept" in stored and "test.rolled_back" not in stored
+    assert await problems(app) == []  # the rolled-back event left no hole in the chain
+
+
+async def test_the_events_of_a_failed_commit_are_discarded_not_published(
+    app: FastAPI, client: AsyncClient, world: World
+) -> None:
+    shipment_id = uuid.UUID((await book(client, world.customer_a))["id"])
+    other = (await book(client, world.customer_a))["reference"]
+    ctx = app.state.ctx
+    published: list[str] = []
+
+    async def listen(batch: Any) -> None:
+        published.extend(e.type for e in batch)
+
+    ctx.bus.subscribe(listen)
+    async with ctx.sessions() as session:
+        shipment = await session.get_one(Shipment, shipment_id)
+        await events.record(
+            session, None, shipment.organization_id, "test.lost", {}, shipment_id=shipment_id
+        )
+        shipment.reference = other  # unique: the commit fails
+        with pytest.raises(IntegrityError):
+            await ctx.commit(session)
+        assert session.info.get(events.PENDING_KEY) is None
+    await asyncio.sleep(0.05)
+    assert published == []
+    stored = [e["type"] for e in await timeline(client, world.admin, str(shipment_id))]
+    assert "test.lost" not in stored

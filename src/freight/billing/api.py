@@ -49,10 +49,12 @@ async def get_rates(actor: Staff, session: SessionDep) -> RateCardRead:
 
 
 @router.put("/api/billing/rates")
-async def put_rates(body: RateCardIn, actor: Admin, session: SessionDep) -> RateCardRead:
+async def put_rates(
+    body: RateCardIn, actor: Admin, session: SessionDep, ctx: Context
+) -> RateCardRead:
     """Set the organisation's rates, tax, detention terms and the auto-invoice switch."""
     card = await rates.put_card(session, actor, body)
-    await session.commit()
+    await ctx.commit(session)
     return RateCardRead.model_validate(card)
 
 

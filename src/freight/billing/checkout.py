@@ -83,7 +83,7 @@ async def pay(ctx: AppContext, actor: Actor, key: str, body: PaymentCreate) -> A
                     existing, ctx.settings.idempotency_lock_s
                 )
                 if resumable and await idem.take_over(session, existing):
-                    await session.commit()
+                    await ctx.commit(session)
                     return await _resume(ctx, actor, existing.id, existing.resource_id, body)
         if time.monotonic() >= deadline:
             raise idem.in_progress()
@@ -102,7 +102,7 @@ async def _resume(
         if payment.status != PaymentStatus.PENDING or payment.method != "card":
             answer = Answer(201, _payment_body(payment))
             await idem.complete(session, record_id, answer.status_code, answer.body)
-            await session.commit()
+            await ctx.commit(session)
             return answer
     return await _charge(ctx, actor, record_id, payment, body.payment_method)
 
@@ -131,7 +131,7 @@ async def _charge(
     except provider.ProviderUnavailable:
         async with ctx.sessions() as session:
             await idem.release(session, record_id)  # a retry with the key resumes at once
-            await session.commit()
+            await ctx.commit(session)
         PAYMENTS.labels(payment.method, "provider_unavailable").inc()
         raise _down() from None
     async with ctx.sessions() as session:
@@ -202,5 +202,5 @@ async def _refund_answer(
         body = read.model_dump(mode="json")
         if record_id is not None:
             await idem.complete(session, record_id, 201, body, refund_id)
-            await session.commit()
+            await ctx.commit(session)
     return Answer(201, body)

@@ -53,7 +53,7 @@ async def create_payment(
     response and creates nothing new; the same key with another body is a 422.
     """
     key = idem.check_key(idempotency_key)
-    await session.commit()  # end the sign-in's unit of work: checkout runs its own
+    await ctx.commit(session)  # end the sign-in's unit of work: checkout runs its own
     answer = await checkout.pay(ctx, actor, key, body)
     response.status_code = answer.status_code
     if answer.replayed:
@@ -97,7 +97,7 @@ async def refund_payment(
     With ``Idempotency-Key`` a retry returns the first refund instead of making another.
     """
     key = idem.optional_key(idempotency_key)
-    await session.commit()  # end the sign-in's unit of work: the refund runs its own
+    await ctx.commit(session)  # end the sign-in's unit of work: the refund runs its own
     answer = await checkout.refund(ctx, actor, payment_id, body or RefundCreate(), key)
     if answer.replayed:
         response.status_code = answer.status_code

@@ -71,7 +71,7 @@ async def propose_plan(
     plan = await plans.create_plan(
         session, actor, planning(ctx), body.shipment_ids, body.driver_ids
     )
-    await session.commit()
+    await ctx.commit(session)
     return PlanRead.model_validate(plan)
 
 

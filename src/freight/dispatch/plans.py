@@ -10,6 +10,7 @@ import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from freight import events
 from freight.access import Actor, get_scoped, scoped
 from freight.db import end_read, utcnow
 from freight.dispatch import assignment
@@ -25,7 +26,6 @@ from freight.dispatch.schemas import (
     SkippedPair,
 )
 from freight.errors import Conflict, DomainError, NotFound
-from freight.events import PENDING_KEY
 from freight.fleet.models import Driver, Vehicle, driver_is_free
 from freight.fleet.statuses import VehicleStatus
 from freight.observability.metrics import DISPATCH_KM_SAVED, DISPATCH_PLANS
@@ -166,9 +166,8 @@ async def apply_plan(
     applied: list[PlanAssignment] = []
     skipped: list[SkippedPair] = []
     for pair in pairs:
-        mark = len(session.info.get(PENDING_KEY, []))
         try:
-            async with session.begin_nested():
+            async with events.savepoint(session):
                 await assignment.assign(
                     session,
                     actor,
@@ -181,7 +180,6 @@ async def apply_plan(
                 )
             applied.append(pair)
         except DomainError as exc:
-            del session.info.get(PENDING_KEY, [])[mark:]  # its event was rolled back too
             because = exc.detail or exc.code
             skipped.append(SkippedPair(**pair.model_dump(), skipped_because=because))
     plan.applied_at = utcnow()

@@ -66,7 +66,7 @@ async def create_driver(
 ) -> DriverRead:
     """Add a driver, optionally linked to a driver user."""
     driver = await service.create_driver(session, actor, body)
-    await session.commit()
+    await ctx.commit(session)
     if driver.user_id:
         await ctx.cache.delete(principal_key(driver.user_id))  # the user is now this driver
     return service.driver_view(actor, driver)
@@ -100,7 +100,7 @@ async def update_driver(
     """Change a driver's details."""
     linked_before = (await service.get_driver(session, actor, driver_id)).user_id
     driver = await service.update_driver(session, actor, driver_id, body)
-    await session.commit()
+    await ctx.commit(session)
     for user_id in {linked_before, driver.user_id} - {None}:
         await ctx.cache.delete(principal_key(user_id))  # type: ignore[arg-type]
     if linked_before != driver.user_id:  # whose loads their sockets may see changed
@@ -111,13 +111,13 @@ async def update_driver(
 
 @drivers.put("/{driver_id}/availability")
 async def set_availability(
-    driver_id: uuid.UUID, body: Availability, actor: NotCustomer, session: SessionDep
+    driver_id: uuid.UUID, body: Availability, actor: NotCustomer, session: SessionDep, ctx: Context
 ) -> DriverRead:
     """Go on or off duty (the driver themself, or a dispatcher)."""
     if actor.role == Role.DRIVER and actor.driver_id != driver_id:
         raise Forbidden("drivers set only their own availability")
     driver = await service.set_availability(session, actor, driver_id, body.status)
-    await session.commit()
+    await ctx.commit(session)
     return service.driver_view(actor, driver)
 
 
@@ -133,10 +133,12 @@ async def list_vehicles(
 
 
 @vehicles.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
-async def create_vehicle(body: VehicleCreate, actor: Staff, session: SessionDep) -> VehicleRead:
+async def create_vehicle(
+    body: VehicleCreate, actor: Staff, session: SessionDep, ctx: Context
+) -> VehicleRead:
     """Add a vehicle."""
     vehicle = await service.create_vehicle(session, actor, body)
-    await session.commit()
+    await ctx.commit(session)
     return service.vehicle_view(actor, vehicle)
 
 
@@ -148,10 +150,10 @@ async def get_vehicle(vehicle_id: uuid.UUID, actor: Staff, session: SessionDep) 
 
 @vehicles.patch("/{vehicle_id}", responses=problems(409))
 async def update_vehicle(
-    vehicle_id: uuid.UUID, body: VehicleUpdate, actor: Staff, session: SessionDep
+    vehicle_id: uuid.UUID, body: VehicleUpdate, actor: Staff, session: SessionDep, ctx: Context
 ) -> VehicleRead:
     """Change a vehicle."""
     changes = body.model_dump(exclude_unset=True)
     vehicle = await service.update_vehicle(session, actor, vehicle_id, changes)
-    await session.commit()
+    await ctx.commit(session)
     return service.vehicle_view(actor, vehicle)

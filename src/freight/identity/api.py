@@ -69,7 +69,7 @@ async def register(
     """
     await ctx.limits.hit(ctx.limits.login, "register", client_address(request))
     await service.register(session, ctx.passwords, body, ctx.settings.password_min_length)
-    await session.commit()
+    await ctx.commit(session)
     return RegisterAccepted()
 
 
@@ -92,7 +92,7 @@ async def login(
         raise
     await ctx.limits.login_succeeded(by_email, by_address)
     issued = await service.issue_tokens(session, ctx.tokens, user)
-    await session.commit()
+    await ctx.commit(session)
     return _pair(issued)
 
 
@@ -102,9 +102,9 @@ async def refresh(body: RefreshRequest, session: SessionDep, ctx: Context) -> To
     try:
         issued = await service.rotate(session, ctx.tokens, body.refresh_token)
     except service.TokenReuse:
-        await session.commit()  # the family revocation must stick
+        await ctx.commit(session)  # the family revocation must stick
         raise
-    await session.commit()
+    await ctx.commit(session)
     return _pair(issued)
 
 
@@ -143,7 +143,7 @@ async def create_user(
     user = await service.create_user(
         session, actor, ctx.passwords, body, ctx.settings.password_min_length
     )
-    await session.commit()
+    await ctx.commit(session)
     return UserRead.model_validate(user)
 
 
@@ -176,18 +176,22 @@ async def list_api_keys(
 
 
 @api_keys.post("", status_code=status.HTTP_201_CREATED)
-async def create_api_key(body: ApiKeyCreate, actor: Admin, session: SessionDep) -> ApiKeyCreated:
+async def create_api_key(
+    body: ApiKeyCreate, actor: Admin, session: SessionDep, ctx: Context
+) -> ApiKeyCreated:
     """Create a key; its secret is in this response only."""
     key, secret = await service.create_api_key(session, actor, body)
-    await session.commit()
+    await ctx.commit(session)
     return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=secret)
 
 
 @api_keys.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_api_key(key_id: uuid.UUID, actor: Admin, session: SessionDep) -> Response:
+async def revoke_api_key(
+    key_id: uuid.UUID, actor: Admin, session: SessionDep, ctx: Context
+) -> Response:
     """Revoke a key."""
     await service.revoke_api_key(session, actor, key_id)
-    await session.commit()
+    await ctx.commit(session)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -210,6 +214,7 @@ async def create_customer(
     body: CustomerCreate,
     actor: Staff,
     session: SessionDep,
+    ctx: Context,
     response: Response,
     idempotency_key: idem.KeyHeader = None,
 ) -> CustomerRead:
@@ -229,7 +234,7 @@ async def create_customer(
     await session.flush()
     read = CustomerRead.model_validate(customer)
     await once.done(session, 201, read.model_dump(mode="json"), customer.id)
-    await session.commit()
+    await ctx.commit(session)
     return read
 
 
@@ -241,9 +246,9 @@ async def get_customer(customer_id: uuid.UUID, actor: Staff, session: SessionDep
 
 @customers.patch("/{customer_id}")
 async def update_customer(
-    customer_id: uuid.UUID, body: CustomerUpdate, actor: Staff, session: SessionDep
+    customer_id: uuid.UUID, body: CustomerUpdate, actor: Staff, session: SessionDep, ctx: Context
 ) -> CustomerRead:
     """Change a shipper account."""
     customer = await accounts.update(session, actor, customer_id, body)
-    await session.commit()
+    await ctx.commit(session)
     return CustomerRead.model_validate(customer)

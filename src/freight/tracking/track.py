@@ -126,7 +126,7 @@ async def prune_all(
     while True:
         async with sessions() as session:
             deleted = await prune(session, before, batch)
-            await session.commit()
+            await session.commit()  # pruning records no events
         total += deleted
         if deleted < batch:
             return total

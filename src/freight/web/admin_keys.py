@@ -81,7 +81,7 @@ async def create_key(
         key, secret = await identity.create_api_key(
             session, actor, ApiKeyCreate.model_validate(values)
         )
-        await session.commit()
+        await ctx.commit(session)
     except (ValidationError, DomainError) as exc:
         await session.rollback()
         return await _keys_page(
@@ -141,9 +141,9 @@ async def created_key(
 
 @router.post(KEYS + "/{key_id:uuid}/revoke")
 async def revoke_key(
-    key_id: uuid.UUID, form: CsrfForm, actor: AdminUser, session: SessionDep
+    key_id: uuid.UUID, form: CsrfForm, actor: AdminUser, session: SessionDep, ctx: Context
 ) -> Response:
     """Revoke a key: it answers 401 from now on."""
     await identity.revoke_api_key(session, actor, key_id)
-    await session.commit()
+    await ctx.commit(session)
     return see_other(f"{KEYS}?done=key-revoked")

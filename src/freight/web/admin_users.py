@@ -103,7 +103,7 @@ async def create_user(
             UserCreate.model_validate(body),
             ctx.settings.password_min_length,
         )
-        await session.commit()
+        await ctx.commit(session)
     except (ValidationError, DomainError) as exc:
         await session.rollback()
         errors = _errors(exc)

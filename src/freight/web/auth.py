@@ -163,7 +163,7 @@ async def login(request: Request, form: CsrfForm, ctx: Context, session: Session
             request, "login.html", status_code=status, next=next_path, email=email, error=message
         )
     web_session = await sessions.start(session, user.id, sessions.SessionKind.WEB)
-    await session.commit()
+    await ctx.commit(session)
     response = see_other(safe_next(next_path, HOME[Role(user.role)]))
     ctx.web.start(response, user.id, user.organization_id, user.full_name, web_session.id)
     return response
@@ -188,7 +188,7 @@ async def logout(request: Request, form: CsrfForm, ctx: Context, session: Sessio
         pass  # no valid cookie: nothing to end server-side
     else:
         await sessions.end(session, claims.session_id, claims.user_id)
-        await session.commit()
+        await ctx.commit(session)
         await ctx.bus.notify([SessionsEnded(claims.user_id, "logout")])
     response = see_other("/app/login")
     ctx.web.end(response)

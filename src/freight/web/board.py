@@ -166,7 +166,7 @@ def _sentence(message: str | None) -> str:
 async def propose(form: CsrfForm, actor: Dispatcher, session: SessionDep, ctx: Context) -> Response:
     """Propose a plan for every pending load and free driver, then show it."""
     plan = await plans.create_plan(session, actor, _planning(ctx))
-    await session.commit()
+    await ctx.commit(session)
     return see_other(f"/app/dispatch?plan={plan.id}#plan")
 
 

@@ -73,14 +73,16 @@ async def my_loads(request: Request, actor: Driver, session: SessionDep) -> Resp
 
 
 @router.post("/app/driver/availability")
-async def availability(form: CsrfForm, actor: Driver, session: SessionDep) -> Response:
+async def availability(
+    form: CsrfForm, actor: Driver, session: SessionDep, ctx: Context
+) -> Response:
     """Go on or off duty."""
     try:
         body = Availability.model_validate({"status": text(form, "status")})
     except ValidationError:
         return see_other("/app/driver")
     await fleet.set_availability(session, actor, _driver_id(actor), body.status)
-    await session.commit()
+    await ctx.commit(session)
     return see_other("/app/driver")
 
 

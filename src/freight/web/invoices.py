@@ -166,7 +166,7 @@ async def take_payment(
     """``POST /api/payments``'s path: validate, end the read transaction, pay once per key."""
     checked = idem.check_key(key)
     payment = PaymentCreate.model_validate(body)
-    await session.commit()  # checkout runs its own units of work
+    await ctx.commit(session)  # checkout runs its own units of work
     return await checkout.pay(ctx, actor, checked, payment)
 
 

@@ -46,3 +46,9 @@ export function announce(text) {
   const region = document.getElementById("live-status");
   if (region) region.textContent = text;
 }
+
+// A status or role as people read it: "IN_TRANSIT" -> "In transit", "dispatcher" -> "Dispatcher".
+export function label(value) {
+  const text = String(value ?? "").replaceAll("_", " ").toLowerCase();
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,7 +1,7 @@
 // The driver's pages: share the phone's location (batched to the tracking API, with a
 // clear on/off toggle that is remembered), follow the open load live, take the proof of
 // delivery with a drawn (or typed) signature and photos, and the message thread.
-import { announce, api } from "./api.js";
+import { announce, api, label } from "./api.js";
 import { followShipment } from "./live.js";
 import { mountThread } from "./messages.js";
 import { signaturePad } from "./signature.js";
@@ -119,7 +119,7 @@ if (load) {
   followShipment(load.dataset.shipmentId, {
     updated(event) {
       if (!event.status || event.status === shown) return;
-      status.textContent = event.status.charAt(0) + event.status.slice(1).toLowerCase().replace(/_/g, " ");
+      status.textContent = label(event.status);
       document.getElementById("load-changed").hidden = false;
       announce(`This load is now ${status.textContent}.`);
     },

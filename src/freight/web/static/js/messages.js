@@ -3,15 +3,11 @@
 // messages as they arrive. The page owns its one followShipment() call per shipment,
 // so mountThread() returns { onMessage } for the page to pass as the `message` handler;
 // pages with no other use for live updates pass { follow: true } instead.
-import { announce, api } from "./api.js";
+import { announce, api, label } from "./api.js";
 import { followShipment } from "./live.js";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
-function label(role) {
-  const text = String(role ?? "").replace(/_/g, " ").toLowerCase();
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
 
 function item(message, userId) {
   const li = document.createElement("li");

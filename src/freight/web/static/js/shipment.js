@@ -1,6 +1,6 @@
 // The shipment page, live: status, map (route, track, truck), ETA, timeline, proof of
 // delivery and the message thread, all following the shipment's real-time events.
-import { api, announce } from "./api.js";
+import { announce, api, label } from "./api.js";
 import { followShipment } from "./live.js";
 import { createMap, dot, fit, line } from "./map.js";
 
@@ -8,11 +8,6 @@ const page = document.getElementById("shipment");
 const shipmentId = page.dataset.shipmentId;
 const isStaff = ["admin", "dispatcher"].includes(document.body.dataset.role);
 const LOADED = ["PICKED_UP", "IN_TRANSIT"];
-
-export function label(status) {
-  const text = String(status ?? "").replaceAll("_", " ").toLowerCase();
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
 
 export function when(iso) {
   if (!iso) return "";
