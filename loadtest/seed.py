@@ -26,6 +26,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +36,17 @@ from freight.access import Actor, Role
 from freight.billing import booking, rates
 from freight.billing.schemas import RateCardIn
 from freight.db import create_engine, create_session_factory, utcnow
-from freight.dispatch import assignment, pod
+from freight.demo import advance
+from freight.dispatch import assignment
 from freight.errors import DomainError
 from freight.fleet.models import Driver, Vehicle
+from freight.fleet.statuses import DriverStatus
 from freight.geo import haversine_km
 from freight.identity.models import Customer, Organization, User
 from freight.security.encryption import configure_keyring, keyring_from_settings
 from freight.security.passwords import PasswordHasher
 from freight.settings import get_settings
-from freight.shipments import service as shipments
-from freight.shipments.lifecycle import Status
+from freight.shipments.lifecycle import ACTIVE, FINAL, Status
 from freight.shipments.schemas import ShipmentCreate, StopIn
 from freight.storage import FileStore
 
@@ -147,7 +149,7 @@ def _driver(org: Organization, rng: random.Random, name: str, user: User | None)
         license_number=f"CDL-{rng.randint(10**7, 10**8 - 1)}",
         license_region=city[1],
         equipment_types=list(ALL_EQUIPMENT),
-        status="available",
+        status=DriverStatus.AVAILABLE,
         home_lat=city[2] + rng.uniform(-0.3, 0.3),
         home_lng=city[3] + rng.uniform(-0.3, 0.3),
         hos_minutes_remaining=rng.randint(3000, 4200),
@@ -216,42 +218,9 @@ async def _people(
     return out, accounts, fleet, simulated, admin
 
 
-async def _advance(
-    session: AsyncSession,
-    staff: Actor,
-    shipment_id: uuid.UUID,
-    final: Status,
-    driver: Driver,
-    planning: assignment.Planning,
-    store: FileStore,
-    signature: bytes,
-) -> None:
-    if final == Status.CANCELLED:
-        await shipments.transition(
-            session, staff, shipment_id, Status.CANCELLED, via="cancel", reason="shipper cancelled"
-        )
-        return
-    await assignment.assign(session, staff, shipment_id, driver.id, None, planning)
-    steps = {
-        Status.ASSIGNED: [],
-        Status.PICKED_UP: [Status.PICKED_UP],
-        Status.IN_TRANSIT: [Status.PICKED_UP, Status.IN_TRANSIT],
-        Status.DELIVERED: [Status.PICKED_UP, Status.IN_TRANSIT],
-    }[final]
-    for step in steps:
-        await shipments.transition(session, staff, shipment_id, step)
-    if final == Status.DELIVERED:
-        proof = pod.PodInput(
-            "Receiving clerk", pod.Upload("signature", None, signature), [], None, None, None
-        )
-        await pod.deliver(
-            session,
-            staff,
-            store,
-            shipment_id,
-            proof,
-            pod.PodLimits(10 * 1024 * 1024, 10, 40_000_000),
-        )
+async def _given(driver: Driver) -> Driver:
+    """The driver chosen up front, for ``advance``'s assign step."""
+    return driver
 
 
 async def seed(session: AsyncSession, plan: Plan, password: str) -> Seeded:
@@ -289,7 +258,7 @@ async def seed(session: AsyncSession, plan: Plan, password: str) -> Seeded:
     counts: dict[str, int] = {}
     started = time.perf_counter()
     for n, final in enumerate(finals):
-        past = final in (Status.DELIVERED, Status.CANCELLED)
+        past = final in FINAL
         origin = rng.choice(CITIES)
         if n < len(simulated):  # their first load starts near home, so the drive fits
             home = simulated[n]
@@ -323,13 +292,20 @@ async def seed(session: AsyncSession, plan: Plan, password: str) -> Seeded:
             )
         if final != Status.PENDING:
             try:
-                await _advance(
-                    session, staff, shipment.id, final, driver, planning, store, signature
+                await advance(
+                    session,
+                    staff,
+                    shipment.id,
+                    final,
+                    partial(_given, driver),
+                    planning,
+                    store,
+                    signature,
                 )
             except DomainError as exc:
                 print(f"seed: left {shipment.reference} PENDING ({exc})", file=sys.stderr)
                 final = Status.PENDING
-        if final in (Status.ASSIGNED, Status.PICKED_UP, Status.IN_TRANSIT):
+        if final in ACTIVE:
             busy.add(driver.id)
         counts[final.value] = counts.get(final.value, 0) + 1
         if final != Status.CANCELLED and len(out.references) < 1000:

@@ -88,25 +88,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    app.include_router(health.router)
-    app.include_router(scrape.router)
-    app.include_router(identity_api.auth)
-    app.include_router(identity_api.users)
-    app.include_router(identity_api.api_keys)
-    app.include_router(identity_api.customers)
-    app.include_router(shipments_api.router)
-    app.include_router(shipments_api.tracking_router)
-    app.include_router(fleet_api.drivers)
-    app.include_router(fleet_api.vehicles)
-    app.include_router(dispatch_api.router)
-    app.include_router(billing_api.router)
-    app.include_router(billing_payments_api.router)
-    app.include_router(tracking_api.router)
-    app.include_router(tracking_api.shipment_router)
-    app.include_router(messaging_api.router)
-    app.include_router(messaging_api.unread_router)
+    _include_routers(app)
     install_web(app, settings)
     install_openapi(app)
+    _add_middleware(app, settings)
+    app.state.gateway = gateway
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    """The JSON API, health and metrics, in the order the OpenAPI document lists them."""
+    for router in (
+        health.router,
+        scrape.router,
+        identity_api.auth,
+        identity_api.users,
+        identity_api.api_keys,
+        identity_api.customers,
+        shipments_api.router,
+        shipments_api.tracking_router,
+        fleet_api.drivers,
+        fleet_api.vehicles,
+        dispatch_api.router,
+        billing_api.router,
+        billing_payments_api.router,
+        tracking_api.router,
+        tracking_api.shipment_router,
+        messaging_api.router,
+        messaging_api.unread_router,
+    ):
+        app.include_router(router)
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Body limits, CORS, metrics and request context (the last added runs first)."""
     app.add_middleware(
         BodyLimitMiddleware,
         default=settings.http_max_body_bytes,
@@ -131,8 +146,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
-    app.state.gateway = gateway
-    return app
 
 
 def body_limit_rules(settings: Settings) -> list[Rule]:

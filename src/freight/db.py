@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def in_check(column: str, values: Iterable[str]) -> str:
+    """The CHECK text that keeps ``column`` to ``values``: ``status IN ('a', 'b')``."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 def utcnow() -> datetime:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import random
 import secrets
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,11 +24,12 @@ from freight.billing import booking
 from freight.db import utcnow
 from freight.dispatch import assignment, pod
 from freight.fleet.models import Driver, Vehicle
+from freight.fleet.statuses import DriverStatus
 from freight.geo import haversine_km
 from freight.identity.models import Customer, Organization, User
 from freight.security.passwords import PasswordHasher
 from freight.shipments import service as shipments
-from freight.shipments.lifecycle import Status
+from freight.shipments.lifecycle import FINAL, Status, path_to
 from freight.shipments.schemas import ShipmentCreate, StopIn
 from freight.storage import FileStore
 
@@ -165,7 +169,7 @@ async def _fleet(
             license_number=f"CDL-{rng.randint(10**7, 10**8 - 1)}",
             license_region="IL",
             equipment_types=["dry_van", "reefer"] if i % 3 else ["dry_van", "flatbed"],
-            status="available",
+            status=DriverStatus.AVAILABLE,
             home_lat=lat + rng.uniform(-0.3, 0.3),
             home_lng=lng + rng.uniform(-0.3, 0.3),
             hos_minutes_remaining=rng.randint(3600, 4200),
@@ -204,7 +208,7 @@ async def seed_demo(
     free = list(drivers)
     for final, count in STATUS_MIX.items():
         for n in range(count):
-            past = final in (Status.DELIVERED, Status.CANCELLED)
+            past = final in FINAL
             # The demo driver (home in Chicago) carries the first load on the road.
             demo_load = final == Status.IN_TRANSIT and n == 0
             body = ShipmentCreate(
@@ -222,53 +226,55 @@ async def seed_demo(
             )
             shipment = await booking.book(session, staff, body, road_factor)
             candidates = [drivers[0]] if demo_load else free
-            await _advance(session, staff, shipment.id, final, candidates, planning, store)
+            pick = partial(_driver_near_pickup, session, staff, shipment.id, candidates, final)
+            await advance(session, staff, shipment.id, final, pick, planning, store)
             if demo_load:
                 free.remove(drivers[0])
     return logins
 
 
-async def _advance(
-    session: AsyncSession,
-    staff: Actor,
-    shipment_id: object,
-    final: Status,
-    free: list[Driver],
-    planning: assignment.Planning,
-    store: FileStore,
-) -> None:
-    import uuid
-
-    sid = shipment_id if isinstance(shipment_id, uuid.UUID) else uuid.UUID(str(shipment_id))
-    if final == Status.PENDING:
-        return
-    if final == Status.CANCELLED:
-        await shipments.transition(
-            session, staff, sid, Status.CANCELLED, via="cancel", reason="shipper cancelled"
-        )
-        return
-    shipment = await shipments.get_visible(session, staff, sid)
-    pickup = shipment.stops[0]
-    # Like a dispatcher would: the nearest free driver takes it.
+async def _driver_near_pickup(
+    session: AsyncSession, staff: Actor, shipment_id: uuid.UUID, free: list[Driver], final: Status
+) -> Driver:
+    """Like a dispatcher would: the nearest free driver takes it (and stays busy with it)."""
+    pickup = (await shipments.get_visible(session, staff, shipment_id)).stops[0]
     driver = min(
-        free,
-        key=lambda d: haversine_km(d.home_lat or 0, d.home_lng or 0, pickup.lat, pickup.lng),
+        free, key=lambda d: haversine_km(d.home_lat or 0, d.home_lng or 0, pickup.lat, pickup.lng)
     )
     if final != Status.DELIVERED and driver in free:  # delivered loads free their driver
         free.remove(driver)
-    await assignment.assign(session, staff, sid, driver.id, None, planning)
-    steps = {
-        Status.ASSIGNED: [],
-        Status.PICKED_UP: [Status.PICKED_UP],
-        Status.IN_TRANSIT: [Status.PICKED_UP, Status.IN_TRANSIT],
-        Status.DELIVERED: [Status.PICKED_UP, Status.IN_TRANSIT],
-    }[final]
-    for step in steps:
-        await shipments.transition(session, staff, sid, step)
-    if final == Status.DELIVERED:
-        proof = pod.PodInput(
-            "Receiving clerk", pod.Upload("signature", None, DEMO_SIGNATURE), [], None, None, None
-        )
-        await pod.deliver(
-            session, staff, store, sid, proof, pod.PodLimits(10 * 1024 * 1024, 10, 40_000_000)
-        )
+    return driver
+
+
+async def advance(
+    session: AsyncSession,
+    staff: Actor,
+    shipment_id: uuid.UUID,
+    final: Status,
+    driver_for: Callable[[], Awaitable[Driver]],
+    planning: assignment.Planning,
+    store: FileStore,
+    signature: bytes = DEMO_SIGNATURE,
+) -> None:
+    """Take a PENDING shipment to ``final`` by the state machine's shortest path, as staff.
+
+    ``driver_for`` is asked for a driver only when the path assigns one.
+    """
+    for target, move in path_to(final):
+        if move.action == "assign":
+            driver = await driver_for()
+            await assignment.assign(session, staff, shipment_id, driver.id, None, planning)
+        elif move.action == "cancel":
+            await shipments.transition(
+                session, staff, shipment_id, target, via="cancel", reason="shipper cancelled"
+            )
+        elif move.action == "deliver":
+            proof = pod.PodInput(
+                "Receiving clerk", pod.Upload("signature", None, signature), [], None, None, None
+            )
+            limits = pod.PodLimits(10 * 1024 * 1024, 10, 40_000_000)
+            await pod.deliver(session, staff, store, shipment_id, proof, limits)
+        elif move.via is None:
+            await shipments.transition(session, staff, shipment_id, target)
+        else:
+            raise NotImplementedError(f"seeding cannot {move.action} a shipment yet")

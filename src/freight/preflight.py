@@ -40,12 +40,23 @@ def _warning(setting: str, message: str) -> Finding:
 
 def check_settings(settings: Settings, workers: int = 1) -> list[Finding]:
     """Every unsafe setting for a production deployment running ``workers`` processes per host."""
+    return [
+        *_secret_findings(settings),
+        *_logging_findings(settings),
+        *_cors_findings(settings),
+        *_backing_service_findings(settings, workers),
+        *_stripe_findings(settings),
+        *_exposure_findings(settings),
+        *_metrics_findings(settings),
+    ]
+
+
+def _secret_findings(settings: Settings) -> list[Finding]:
     found: list[Finding] = []
     if settings.env != "production":
         found.append(
             _error("FREIGHT_ENV", f"is {settings.env!r}: set it to 'production' in production")
         )
-
     key = settings.secret_key.get_secret_value()
     if key == DEFAULT_SECRET_KEY:
         found.append(
@@ -59,7 +70,6 @@ def check_settings(settings: Settings, workers: int = 1) -> list[Finding]:
                 "set `freight secret-key`",
             )
         )
-
     if not settings.encryption_keys:
         found.append(
             _error(
@@ -68,14 +78,22 @@ def check_settings(settings: Settings, workers: int = 1) -> list[Finding]:
                 "the secret key (`freight keys generate`)",
             )
         )
+    return found
 
+
+def _logging_findings(settings: Settings) -> list[Finding]:
+    found: list[Finding] = []
     if settings.db_echo:
         found.append(
             _error("FREIGHT_DB_ECHO", "is on: every SQL statement and its values go to the log")
         )
     if settings.log_level.upper() == "DEBUG":
         found.append(_warning("FREIGHT_LOG_LEVEL", "is DEBUG: verbose logs in production"))
+    return found
 
+
+def _cors_findings(settings: Settings) -> list[Finding]:
+    found: list[Finding] = []
     if "*" in settings.cors_origins:
         found.append(
             _error(
@@ -89,7 +107,11 @@ def check_settings(settings: Settings, workers: int = 1) -> list[Finding]:
         found.append(
             _warning("FREIGHT_CORS_ORIGINS", f"allows plain-HTTP origins: {', '.join(insecure)}")
         )
+    return found
 
+
+def _backing_service_findings(settings: Settings, workers: int) -> list[Finding]:
+    found: list[Finding] = []
     if settings.is_sqlite:
         found.append(
             _error(
@@ -114,7 +136,11 @@ def check_settings(settings: Settings, workers: int = 1) -> list[Finding]:
                     "so this deployment cannot run a second process",
                 )
             )
+    return found
 
+
+def _stripe_findings(settings: Settings) -> list[Finding]:
+    found: list[Finding] = []
     if settings.stripe_secret_key is not None and settings.stripe_webhook_secret is None:
         found.append(
             _error(
@@ -130,7 +156,11 @@ def check_settings(settings: Settings, workers: int = 1) -> list[Finding]:
     stripe_key = settings.stripe_secret_key
     if stripe_key is not None and stripe_key.get_secret_value().startswith("sk_test_"):
         found.append(_warning("FREIGHT_STRIPE_SECRET_KEY", "is a test-mode key"))
+    return found
 
+
+def _exposure_findings(settings: Settings) -> list[Finding]:
+    found: list[Finding] = []
     if not settings.rate_limit_enabled:
         found.append(_warning("FREIGHT_RATE_LIMIT_ENABLED", "is off: no login or API limits"))
     if not settings.public_base_url.startswith("https://"):
@@ -140,7 +170,6 @@ def check_settings(settings: Settings, workers: int = 1) -> list[Finding]:
                 f"is {settings.public_base_url!r}: links in invoices and e-mails should be https",
             )
         )
-    found.extend(_metrics_findings(settings))
     return found
 
 

@@ -31,10 +31,12 @@ from sqlalchemy import func, select, text
 
 from freight import __version__
 from freight.billing.models import Invoice
+from freight.billing.statuses import OPEN_INVOICE
 from freight.context import AppContext
 from freight.deps import Context
 from freight.errors import Forbidden, Unauthorized
 from freight.fleet.models import Driver
+from freight.fleet.statuses import DriverStatus
 from freight.observability.instrumentation import mark_dead_workers
 from freight.observability.metrics import multiprocess_dir
 from freight.shipments.lifecycle import Status
@@ -42,7 +44,6 @@ from freight.shipments.models import Shipment
 
 log = structlog.get_logger("freight.metrics")
 router = APIRouter(tags=["operations"])
-OPEN_INVOICES = ("issued", "partially_paid")
 
 # Dependency state, set by /api/ready and by every refresh (1 up, 0 down).
 DEPENDENCIES: dict[str, float] = {}
@@ -95,13 +96,15 @@ class Scraper:
                 snap.shipments = {s.value: int(counts.get(s.value, 0)) for s in Status}
                 snap.drivers_available = int(
                     await session.scalar(
-                        select(func.count()).select_from(Driver).where(Driver.status == "available")
+                        select(func.count())
+                        .select_from(Driver)
+                        .where(Driver.status == DriverStatus.AVAILABLE)
                     )
                     or 0
                 )
                 balances = await session.execute(
                     select(Invoice.currency, func.sum(Invoice.total_cents - Invoice.paid_cents))
-                    .where(Invoice.status.in_(OPEN_INVOICES))
+                    .where(Invoice.status.in_(OPEN_INVOICE))
                     .group_by(Invoice.currency)
                 )
                 snap.open_balance_cents = {c: int(v or 0) for c, v in balances.all()}

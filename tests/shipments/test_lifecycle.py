@@ -228,3 +228,28 @@ async def test_the_chain_verifies_after_moves_with_device_times_in_other_zones(
     async with app.state.ctx.sessions() as session:
         problems = [p async for p in verify_chains(session)]
     assert problems == []
+
+
+def test_seeders_reach_each_status_by_the_fewest_allowed_moves() -> None:
+    from freight.errors import InvalidTransition
+    from freight.shipments.lifecycle import Status, path_to
+
+    def walk(target: str, start: str = "PENDING") -> list[tuple[str, str]]:
+        return [(str(s), m.action) for s, m in path_to(Status(target), Status(start))]
+
+    assert walk("PENDING") == []
+    assert walk("ASSIGNED") == [("ASSIGNED", "assign")]
+    assert walk("CANCELLED") == [("CANCELLED", "cancel")]
+    assert walk("DELIVERED") == [
+        ("ASSIGNED", "assign"),
+        ("PICKED_UP", "pickup"),
+        ("IN_TRANSIT", "depart"),
+        ("DELIVERED", "deliver"),
+    ]
+    assert walk("PENDING", start="ASSIGNED") == [("PENDING", "unassign")]
+    for target in STATUSES:
+        steps = path_to(Status(target))
+        for (before, _), (after, _) in zip([(Status.PENDING, None), *steps], steps, strict=False):
+            assert (str(before), str(after)) in ALLOWED
+    with pytest.raises(InvalidTransition):
+        path_to(Status.PENDING, Status.DELIVERED)

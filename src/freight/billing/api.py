@@ -15,7 +15,6 @@ from freight.billing.schemas import (
     InvoiceCreate,
     InvoicePage,
     InvoiceRead,
-    InvoiceStatus,
     LineRead,
     QuoteRead,
     QuoteRequest,
@@ -23,6 +22,7 @@ from freight.billing.schemas import (
     RateCardRead,
     VoidRequest,
 )
+from freight.billing.statuses import InvoiceStatus
 from freight.deps import (
     DEFAULT_LIMIT,
     Admin,

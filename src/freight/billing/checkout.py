@@ -20,6 +20,7 @@ from freight.billing import payments
 from freight.billing.models import Payment, Refund
 from freight.billing.providers import stripe as provider
 from freight.billing.schemas import PaymentCreate, PaymentRead, RefundCreate, RefundRead
+from freight.billing.statuses import PaymentStatus, RefundStatus
 from freight.context import AppContext
 from freight.errors import DomainError
 from freight.observability.metrics import PAYMENTS
@@ -98,7 +99,7 @@ async def _resume(
 ) -> Answer:
     async with ctx.sessions() as session:
         payment = await session.get_one(Payment, payment_id)
-        if payment.status != "pending" or payment.method != "card":
+        if payment.status != PaymentStatus.PENDING or payment.method != "card":
             answer = Answer(201, _payment_body(payment))
             await idem.complete(session, record_id, answer.status_code, answer.body)
             await ctx.commit(session)
@@ -139,7 +140,7 @@ async def _charge(
         await idem.complete(session, record_id, 201, body)  # no client_secret: never stored
         await ctx.commit(session)
     PAYMENTS.labels(settled.method, settled.status).inc()
-    if settled.status == "pending" and result.client_secret:
+    if settled.status == PaymentStatus.PENDING and result.client_secret:
         body = {**body, "client_secret": result.client_secret}  # this answer only
     return Answer(201, body)
 
@@ -171,7 +172,7 @@ async def refund(
         )
         await ctx.commit(session)
     record_id = None if once.record is None else once.record.id
-    if pending.status == "pending" and payment.provider_ref is not None:
+    if pending.status == RefundStatus.PENDING and payment.provider_ref is not None:
         try:
             async with provider.gateway(ctx.settings) as gateway:
                 result = await gateway.refund(

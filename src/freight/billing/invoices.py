@@ -29,9 +29,11 @@ from freight.billing.models import (
     InvoicedShipment,
     InvoiceLine,
     Payment,
+    RateCard,
     ShipmentPrice,
 )
 from freight.billing.rates import Line, card_for, totals
+from freight.billing.statuses import VOIDABLE_INVOICE, InvoiceStatus, PaymentStatus
 from freight.db import utcnow
 from freight.errors import (
     Conflict,
@@ -103,16 +105,8 @@ async def _shipments(
     return [found[i] for i in ids]
 
 
-async def create(
-    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, shipment_ids: Sequence[uuid.UUID]
-) -> Invoice:
-    """A draft invoice for delivered shipments of one account (the caller checks the role)."""
-    org = actor.organization_id
-    try:
-        customer = await get_scoped(session, Customer, actor, customer_id)
-    except NotFound:
-        raise invalid("body", "customer_id", msg="no such customer") from None
-    shipments = await _shipments(session, org, customer.id, shipment_ids)
+async def _refuse_invoiced(session: AsyncSession, shipment_ids: Sequence[uuid.UUID]) -> None:
+    """Conflict when any of these shipments is already on a live invoice."""
     taken = (
         await session.execute(
             select(Shipment.reference, Invoice.number)
@@ -123,12 +117,19 @@ async def create(
     ).all()
     if taken:
         raise Conflict(", ".join(f"{ref} is already on {num}" for ref, num in taken))
-    card = await card_for(session, org)
+
+
+async def _priced_lines(
+    session: AsyncSession, shipments: Sequence[Shipment], card: RateCard | None
+) -> tuple[list[Line], str]:
+    """The invoice lines of these shipments at their frozen quotes, and their one currency."""
     frozen = {
         p.shipment_id: p
         for p in (
             await session.execute(
-                select(ShipmentPrice).where(ShipmentPrice.shipment_id.in_(shipment_ids))
+                select(ShipmentPrice).where(
+                    ShipmentPrice.shipment_id.in_([s.id for s in shipments])
+                )
             )
         ).scalars()
     }
@@ -142,6 +143,33 @@ async def create(
     for shipment in shipments:
         lines += items.freight_for(shipment, frozen.get(shipment.id), card)
         lines += items.detention_for(shipment, frozen.get(shipment.id), card)
+    return lines, currencies.pop()
+
+
+async def _claim(session: AsyncSession, invoice: Invoice, shipments: Sequence[Shipment]) -> None:
+    """Record the shipments as invoiced; the primary key refuses a concurrent second invoice."""
+    try:
+        async with session.begin_nested():
+            session.add_all(
+                InvoicedShipment(shipment_id=s.id, invoice_id=invoice.id) for s in shipments
+            )
+    except IntegrityError:  # a concurrent invoice took one of them first
+        raise Conflict("one of these shipments was just invoiced by someone else") from None
+
+
+async def create(
+    session: AsyncSession, actor: Actor, customer_id: uuid.UUID, shipment_ids: Sequence[uuid.UUID]
+) -> Invoice:
+    """A draft invoice for delivered shipments of one account (the caller checks the role)."""
+    org = actor.organization_id
+    try:
+        customer = await get_scoped(session, Customer, actor, customer_id)
+    except NotFound:
+        raise invalid("body", "customer_id", msg="no such customer") from None
+    shipments = await _shipments(session, org, customer.id, shipment_ids)
+    await _refuse_invoiced(session, shipment_ids)
+    card = await card_for(session, org)
+    lines, currency = await _priced_lines(session, shipments, card)
     tax_rate = card.tax_rate_bp if card else 0
     subtotal, tax, total = totals(lines, tax_rate)
     now = utcnow()
@@ -150,8 +178,8 @@ async def create(
         organization_id=org,
         number=await next_number(session, org, now.year),
         customer_id=customer.id,
-        status="draft",
-        currency=currencies.pop(),
+        status=InvoiceStatus.DRAFT,
+        currency=currency,
         subtotal_cents=subtotal,
         tax_rate_bp=tax_rate,
         tax_cents=tax,
@@ -164,13 +192,7 @@ async def create(
     )
     session.add(invoice)
     await session.flush()
-    try:
-        async with session.begin_nested():
-            session.add_all(
-                InvoicedShipment(shipment_id=s.id, invoice_id=invoice.id) for s in shipments
-            )
-    except IntegrityError:  # a concurrent invoice took one of them first
-        raise Conflict("one of these shipments was just invoiced by someone else") from None
+    await _claim(session, invoice, shipments)
     single = shipments[0].id if len(shipments) == 1 else None
     await events.record(
         session,
@@ -226,11 +248,11 @@ async def locked(
 async def issue(session: AsyncSession, actor: Actor, invoice_id: uuid.UUID) -> Invoice:
     """draft -> issued; the due date follows from the account's payment terms."""
     invoice = await locked(session, actor.organization_id, invoice_id)
-    if invoice.status != "draft":
+    if invoice.status != InvoiceStatus.DRAFT:
         raise InvalidTransition(f"a {invoice.status} invoice cannot be issued")
     customer = await session.get_one(Customer, invoice.customer_id)
     now = utcnow()
-    invoice.status, invoice.issued_at = "issued", now
+    invoice.status, invoice.issued_at = InvoiceStatus.ISSUED, now
     invoice.terms_days = customer.payment_terms_days
     invoice.due_at = now + timedelta(days=customer.payment_terms_days)
     await session.flush()
@@ -251,14 +273,16 @@ async def issue(session: AsyncSession, actor: Actor, invoice_id: uuid.UUID) -> I
 async def void(session: AsyncSession, actor: Actor, invoice_id: uuid.UUID, reason: str) -> Invoice:
     """Cancel an invoice nothing is paid on; its shipments may be invoiced again."""
     invoice = await locked(session, actor.organization_id, invoice_id)
-    if invoice.status not in ("draft", "issued") or invoice.paid_cents:
+    if invoice.status not in VOIDABLE_INVOICE or invoice.paid_cents:
         raise InvalidTransition(f"a {invoice.status} invoice cannot be voided; refund it first")
     pending = await session.scalar(
-        select(Payment.id).where(Payment.invoice_id == invoice.id, Payment.status == "pending")
+        select(Payment.id).where(
+            Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.PENDING
+        )
     )
     if pending is not None:
         raise Conflict("a payment on this invoice is still pending")
-    invoice.status, invoice.voided_at, invoice.void_reason = "void", utcnow(), reason
+    invoice.status, invoice.voided_at, invoice.void_reason = InvoiceStatus.VOID, utcnow(), reason
     await session.execute(delete(InvoicedShipment).where(InvoicedShipment.invoice_id == invoice.id))
     await session.flush()
     await events.record(

@@ -13,13 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from freight.access import Actor, Role, scoped
 from freight.billing.models import Invoice
 from freight.billing.schemas import AgingAccount, AgingBuckets, AgingRead, InvoiceRead
+from freight.billing.statuses import OPEN_INVOICE, InvoiceStatus
 from freight.db import utcnow
 from freight.errors import NotFound
 from freight.identity.models import Customer
 from freight.pagination import page_newest_first
-
-OPEN = ("issued", "partially_paid")
-BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90")
 
 
 def visible(stmt: Select[Any], actor: Actor) -> Select[Any]:
@@ -28,7 +26,9 @@ def visible(stmt: Select[Any], actor: Actor) -> Select[Any]:
     if actor.role == Role.CUSTOMER:
         if actor.customer_id is None:
             return stmt.where(false())
-        return stmt.where(Invoice.customer_id == actor.customer_id, Invoice.status != "draft")
+        return stmt.where(
+            Invoice.customer_id == actor.customer_id, Invoice.status != InvoiceStatus.DRAFT
+        )
     if actor.role == Role.DRIVER:
         return stmt.where(false())
     return stmt
@@ -45,7 +45,7 @@ async def get_visible(session: AsyncSession, actor: Actor, invoice_id: uuid.UUID
 def is_overdue(invoice: Invoice, now: datetime | None = None) -> bool:
     """Open, with a balance, and past its due date."""
     return (
-        invoice.status in OPEN
+        invoice.status in OPEN_INVOICE
         and invoice.due_at is not None
         and invoice.due_at < (now or utcnow())
         and invoice.total_cents > invoice.paid_cents
@@ -59,7 +59,7 @@ def to_read(invoice: Invoice) -> InvoiceRead:
             **{k: getattr(invoice, k) for k in InvoiceRead.model_fields if hasattr(invoice, k)},
             "lines": invoice.lines,
             "balance_cents": 0
-            if invoice.status == "void"
+            if invoice.status == InvoiceStatus.VOID
             else invoice.total_cents - invoice.paid_cents,
             "overdue": is_overdue(invoice),
         }
@@ -79,7 +79,7 @@ async def list_page(
     stmt = visible(select(Invoice), actor)
     if overdue:
         stmt = stmt.where(
-            Invoice.status.in_(OPEN),
+            Invoice.status.in_(OPEN_INVOICE),
             Invoice.due_at < utcnow(),
             Invoice.total_cents > Invoice.paid_cents,
         )
@@ -110,7 +110,7 @@ async def aging(session: AsyncSession, actor: Actor, as_of: date | None = None) 
         visible(select(Invoice), actor)
         .add_columns(Customer.name)
         .join(Customer, Customer.id == Invoice.customer_id)
-        .where(Invoice.status.in_(OPEN))
+        .where(Invoice.status.in_(OPEN_INVOICE))
         .order_by(Customer.name, Invoice.currency)
     )
     accounts: dict[tuple[uuid.UUID, str], AgingAccount] = {}

@@ -9,10 +9,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from freight.db import Base, IdMixin, TenantMixin, utcnow
+from freight.billing.statuses import InvoiceStatus, PaymentStatus, RefundStatus
+from freight.db import Base, IdMixin, TenantMixin, in_check, utcnow
 from freight.shipments.models import Shipment
 
 
@@ -79,11 +80,12 @@ class Invoice(TenantMixin, Base):
         Index("uq_invoices_org_number", "organization_id", "number", unique=True),
         Index("ix_invoices_org_created", "organization_id", "created_at", "id"),
         Index("ix_invoices_customer_created", "customer_id", "created_at"),
+        CheckConstraint(in_check("status", InvoiceStatus), name="status"),
     )
 
     number: Mapped[str] = mapped_column(String(20))
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=InvoiceStatus.DRAFT)
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)
@@ -141,6 +143,7 @@ class Payment(TenantMixin, Base):
         Index("ix_payments_org_created", "organization_id", "created_at", "id"),
         Index("ix_payments_invoice", "invoice_id", "status"),
         Index("uq_payments_provider_ref", "provider_ref", unique=True),
+        CheckConstraint(in_check("status", PaymentStatus), name="status"),
     )
 
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"))
@@ -149,7 +152,7 @@ class Payment(TenantMixin, Base):
     refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3))
     method: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=PaymentStatus.PENDING)
     reference: Mapped[str | None] = mapped_column(String(100), default=None)
     provider: Mapped[str | None] = mapped_column(String(16), default=None)
     provider_ref: Mapped[str | None] = mapped_column(String(100), default=None)
@@ -163,13 +166,16 @@ class Payment(TenantMixin, Base):
 
 class Refund(TenantMixin, Base):
     __tablename__ = "refunds"
-    __table_args__ = (Index("uq_refunds_provider_ref", "provider_ref", unique=True),)
+    __table_args__ = (
+        Index("uq_refunds_provider_ref", "provider_ref", unique=True),
+        CheckConstraint(in_check("status", RefundStatus), name="status"),
+    )
 
     payment_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("payments.id", ondelete="CASCADE"), index=True
     )
     amount_cents: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=RefundStatus.PENDING)
     reason: Mapped[str | None] = mapped_column(String(300), default=None)
     provider_ref: Mapped[str | None] = mapped_column(String(100), default=None)
     created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)

@@ -21,32 +21,31 @@ from freight.billing import invoices, ledger
 from freight.billing.models import Invoice, Payment, Refund
 from freight.billing.providers.stripe import ChargeResult, RefundResult
 from freight.billing.schemas import PaymentCreate
+from freight.billing.statuses import OPEN_INVOICE, InvoiceStatus, PaymentStatus, RefundStatus
 from freight.db import utcnow
 from freight.errors import Conflict, Forbidden, InvalidTransition, NotFound, invalid
 from freight.pagination import page_newest_first
-
-PAYABLE = ("issued", "partially_paid")
 
 
 async def open_balance(session: AsyncSession, invoice: Invoice) -> int:
     """What may still be paid: total less paid less payments in flight."""
     pending = await session.scalar(
         select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
-            Payment.invoice_id == invoice.id, Payment.status == "pending"
+            Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.PENDING
         )
     )
     return invoice.total_cents - invoice.paid_cents - int(pending or 0)
 
 
 def _restate(invoice: Invoice) -> None:
-    if invoice.status == "void":
+    if invoice.status == InvoiceStatus.VOID:
         return
     if invoice.paid_cents >= invoice.total_cents:
-        invoice.status = "paid"
+        invoice.status = InvoiceStatus.PAID
     elif invoice.paid_cents > 0:
-        invoice.status = "partially_paid"
+        invoice.status = InvoiceStatus.PARTIALLY_PAID
     else:
-        invoice.status = "issued"
+        invoice.status = InvoiceStatus.ISSUED
 
 
 def _event_data(payment: Payment, **extra: object) -> dict[str, object]:
@@ -74,7 +73,7 @@ async def reserve(
         raise invalid("body", "payment_method", msg="only card payments take a payment method")
     visible = await ledger.get_visible(session, actor, body.invoice_id)
     invoice = await invoices.locked(session, actor.organization_id, visible.id)
-    if invoice.status not in PAYABLE:
+    if invoice.status not in OPEN_INVOICE:
         raise InvalidTransition(f"a {invoice.status} invoice cannot be paid")
     balance = await open_balance(session, invoice)
     if body.amount_cents > balance:
@@ -89,7 +88,7 @@ async def reserve(
         amount_cents=body.amount_cents,
         currency=invoice.currency,
         method=body.method,
-        status="pending",
+        status=PaymentStatus.PENDING,
         reference=body.reference,
         provider="stripe" if body.method == "card" else None,
         created_by=actor.user_id or actor.api_key_id,
@@ -105,7 +104,7 @@ async def reserve(
 async def _succeed(
     session: AsyncSession, actor: Actor | None, invoice: Invoice, payment: Payment
 ) -> None:
-    payment.status, payment.settled_at = "succeeded", utcnow()
+    payment.status, payment.settled_at = PaymentStatus.SUCCEEDED, utcnow()
     invoice.paid_cents += payment.amount_cents
     _restate(invoice)
     await session.flush()
@@ -136,7 +135,7 @@ async def settle_charge(
         raise NotFound("payment", payment_id)
     payment = await locked_payment(session, payment_id)
     invoice = await invoices.locked(session, payment.organization_id, invoice_id)
-    if payment.status != "pending":
+    if payment.status != PaymentStatus.PENDING:
         return payment
     if result.provider_ref and payment.provider_ref is None:
         payment.provider_ref = result.provider_ref
@@ -145,7 +144,7 @@ async def settle_charge(
     if result.outcome == "succeeded":
         await _succeed(session, actor, invoice, payment)
     elif result.outcome == "failed":
-        payment.status, payment.settled_at = "failed", utcnow()
+        payment.status, payment.settled_at = PaymentStatus.FAILED, utcnow()
         payment.failure_reason = result.failure_reason or "declined"
         await session.flush()
         await events.record(
@@ -200,11 +199,11 @@ async def reserve_refund(
     """Check and create a refund: never more than what was paid and not yet refunded."""
     payment = await get(session, actor, payment_id)
     payment = await locked_payment(session, payment.id)
-    if payment.status not in ("succeeded",):
+    if payment.status != PaymentStatus.SUCCEEDED:
         raise InvalidTransition(f"a {payment.status} payment cannot be refunded")
     pending = await session.scalar(
         select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
-            Refund.payment_id == payment.id, Refund.status == "pending"
+            Refund.payment_id == payment.id, Refund.status == RefundStatus.PENDING
         )
     )
     refundable = payment.amount_cents - payment.refunded_cents - int(pending or 0)
@@ -216,7 +215,7 @@ async def reserve_refund(
         organization_id=payment.organization_id,
         payment_id=payment.id,
         amount_cents=amount,
-        status="pending",
+        status=RefundStatus.PENDING,
         reason=reason,
         created_by=actor.user_id or actor.api_key_id,
         created_at=utcnow(),
@@ -239,7 +238,7 @@ async def settle_refund(
         raise NotFound("refund", refund_id)
     payment = await locked_payment(session, refund.payment_id)
     invoice = await invoices.locked(session, payment.organization_id, payment.invoice_id)
-    if refund.status != "pending":
+    if refund.status != RefundStatus.PENDING:
         return refund
     refund.provider_ref = refund.provider_ref or result.provider_ref
     if result.outcome == "pending":
@@ -247,13 +246,13 @@ async def settle_refund(
         return refund
     refund.settled_at = utcnow()
     if result.outcome == "failed":
-        refund.status = "failed"
+        refund.status = RefundStatus.FAILED
         await session.flush()
         return refund
-    refund.status = "succeeded"
+    refund.status = RefundStatus.SUCCEEDED
     payment.refunded_cents += refund.amount_cents
     if payment.refunded_cents >= payment.amount_cents:
-        payment.status = "refunded"
+        payment.status = PaymentStatus.REFUNDED
     invoice.paid_cents -= refund.amount_cents
     _restate(invoice)
     await session.flush()

@@ -16,10 +16,10 @@ from freight.billing.schemas import (
     PaymentCreate,
     PaymentPage,
     PaymentRead,
-    PaymentStatus,
     RefundCreate,
     RefundRead,
 )
+from freight.billing.statuses import PaymentStatus
 from freight.deps import DEFAULT_LIMIT, Admin, Context, Cursor, Limit, SessionDep, require_role
 from freight.errors import DomainError
 

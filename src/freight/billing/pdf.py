@@ -12,6 +12,7 @@ from fpdf.enums import XPos, YPos
 
 from freight.billing.models import Invoice
 from freight.billing.money import format_cents
+from freight.billing.statuses import InvoiceStatus
 from freight.settings import Settings
 
 # Column widths of the lines table (mm), on an A4 page with 15 mm margins (180 mm wide).
@@ -76,7 +77,16 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
     pdf.set_title(_latin1(f"Invoice {invoice.number}"))
     pdf.set_author(_latin1(company.name))
     pdf.add_page()
+    _header(pdf, invoice, company)
+    _bill_to(pdf, invoice, bill_to)
+    _line_table(pdf, invoice)
+    _totals(pdf, invoice)
+    _terms(pdf, invoice)
+    return bytes(pdf.output())
 
+
+def _header(pdf: FPDF, invoice: Invoice, company: Party) -> None:
+    """The company, the INVOICE title and the invoice facts beside them."""
     pdf.set_font("helvetica", "B", 16)
     pdf.cell(110, 8, _latin1(company.name))
     pdf.set_font("helvetica", "B", 20)
@@ -102,6 +112,9 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
         pdf.cell(48, 5, _latin1(value), align="R", new_x=LM, new_y=NX)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
 
+
+def _bill_to(pdf: FPDF, invoice: Invoice, bill_to: Party) -> None:
+    """Who is billed, and for which shipments."""
     pdf.set_font("helvetica", "B", 10)
     pdf.cell(0, 5, "Bill to", new_x=LM, new_y=NX)
     pdf.set_font("helvetica", "", 9)
@@ -115,6 +128,9 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
     pdf.multi_cell(0, 5, _latin1(", ".join(invoice.shipment_references)), new_x=LM, new_y=NX)
     pdf.ln(4)
 
+
+def _line_table(pdf: FPDF, invoice: Invoice) -> None:
+    """One row per invoice line."""
     pdf.set_fill_color(235, 238, 242)
     pdf.set_font("helvetica", "B", 9)
     for title, width, align in COLUMNS:
@@ -134,6 +150,9 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
             pdf.cell(width, height, _fit(pdf, text, width), align=align, border="B")
         pdf.ln(height)
 
+
+def _totals(pdf: FPDF, invoice: Invoice) -> None:
+    """Subtotal, tax, total, paid and the balance due."""
     pdf.ln(3)
     rate = f"{invoice.tax_rate_bp / 100:.2f}%"
     rows = [
@@ -143,7 +162,7 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
         ("Paid", invoice.paid_cents),
         (
             "Balance due",
-            0 if invoice.status == "void" else invoice.total_cents - invoice.paid_cents,
+            0 if invoice.status == InvoiceStatus.VOID else invoice.total_cents - invoice.paid_cents,
         ),
     ]
     for label, cents in rows:
@@ -153,6 +172,9 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
         pdf.cell(50, 6, label, align="R")
         pdf.cell(40, 6, _money(invoice, cents), align="R", new_x=LM, new_y=NX)
 
+
+def _terms(pdf: FPDF, invoice: Invoice) -> None:
+    """The payment terms, and the VOID stamp when voided."""
     pdf.ln(6)
     pdf.set_font("helvetica", "B", 9)
     pdf.cell(0, 5, "Terms", new_x=LM, new_y=NX)
@@ -162,11 +184,10 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
         "Please quote the invoice number with your payment."
     )
     pdf.multi_cell(0, 4.5, _latin1(terms), new_x=LM, new_y=NX)
-    if invoice.status == "void":
+    if invoice.status == InvoiceStatus.VOID:
         pdf.set_font("helvetica", "B", 12)
         pdf.set_text_color(190, 30, 30)
         pdf.cell(0, 8, _latin1(f"VOID: {invoice.void_reason or ''}"), new_x=LM, new_y=NX)
-    return bytes(pdf.output())
 
 
 async def render_async(invoice: Invoice, company: Party, bill_to: Party) -> bytes:

@@ -8,14 +8,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from freight.billing.statuses import InvoiceStatus, PaymentStatus, RefundStatus
 from freight.schema import EquipmentType, Input, Lat, Lng
 from freight.shipments.schemas import Cents, Currency
 
 Bp = Annotated[int, Field(ge=0, le=10_000, description="basis points: 2450 = 24.50 %")]
 PositiveCents = Annotated[int, Field(gt=0, le=10**12)]
-InvoiceStatus = Literal["draft", "issued", "partially_paid", "paid", "void"]
 Method = Literal["card", "check", "ach", "wire"]
-PaymentStatus = Literal["pending", "succeeded", "failed", "refunded"]
 
 
 class RateCardIn(Input):
@@ -199,7 +198,7 @@ class RefundRead(BaseModel):
     id: uuid.UUID
     payment_id: uuid.UUID
     amount_cents: int
-    status: Literal["pending", "succeeded", "failed"]
+    status: RefundStatus
     reason: str | None
     provider_ref: str | None
     created_at: datetime

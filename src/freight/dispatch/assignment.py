@@ -21,6 +21,7 @@ from freight.dispatch.optimizer import (
 from freight.errors import Conflict, NotFound, invalid
 from freight.fleet import service as fleet
 from freight.fleet.models import Driver, Vehicle
+from freight.fleet.statuses import DriverStatus, VehicleStatus
 from freight.shipments import service as shipments
 from freight.shipments.lifecycle import Status, check_move
 from freight.shipments.models import Shipment
@@ -73,7 +74,7 @@ def refusal(
     driver: Driver, vehicle: Vehicle | None, shipment: Shipment, check: PairCheck | None
 ) -> str | None:
     """Why this driver (and vehicle) cannot take this load, or None when they can."""
-    if driver.status != "available":
+    if driver.status != DriverStatus.AVAILABLE:
         return "driver is not available"
     if driver.current_shipment_id is not None and driver.current_shipment_id != shipment.id:
         return "driver already holds an active load"
@@ -81,7 +82,7 @@ def refusal(
         return f"driver is not qualified for {shipment.equipment_type}"
     if vehicle is not None:
         truck, needed = vehicle.number, shipment.equipment_type
-        if vehicle.status != "active":
+        if vehicle.status != VehicleStatus.ACTIVE:
             return f"vehicle {truck} is in {vehicle.status}"
         if vehicle.equipment_type != needed:
             return f"vehicle {truck} is {vehicle.equipment_type}, the load needs {needed}"

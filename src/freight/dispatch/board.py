@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, scoped
 from freight.dispatch.assignment import refusal
-from freight.fleet.models import Driver, Vehicle
+from freight.fleet.models import Driver, Vehicle, driver_is_free
 from freight.geo import haversine_km
 from freight.shipments.lifecycle import ACTIVE, Status
 from freight.shipments.models import Shipment, Stop
@@ -106,7 +106,7 @@ async def free_drivers(session: AsyncSession, actor: Actor) -> tuple[list[Driver
     """Available drivers without a load, by name."""
     stmt = (
         scoped(Driver, actor)
-        .where(Driver.status == "available", Driver.current_shipment_id.is_(None))
+        .where(driver_is_free())
         .order_by(Driver.full_name, Driver.id)
         .limit(BOARD_LIMIT + 1)
     )

@@ -26,7 +26,8 @@ from freight.dispatch.schemas import (
     SkippedPair,
 )
 from freight.errors import Conflict, DomainError, NotFound
-from freight.fleet.models import Driver, Vehicle
+from freight.fleet.models import Driver, Vehicle, driver_is_free
+from freight.fleet.statuses import VehicleStatus
 from freight.observability.metrics import DISPATCH_KM_SAVED, DISPATCH_PLANS
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment
@@ -54,9 +55,7 @@ async def create_plan(
     load_stmt = scoped(Shipment, actor).where(Shipment.status == Status.PENDING)
     if shipment_ids:
         load_stmt = load_stmt.where(Shipment.id.in_(shipment_ids))
-    driver_stmt = scoped(Driver, actor).where(
-        Driver.status == "available", Driver.current_shipment_id.is_(None)
-    )
+    driver_stmt = scoped(Driver, actor).where(driver_is_free())
     if driver_ids:
         driver_stmt = driver_stmt.where(Driver.id.in_(driver_ids))
     loads = (await session.execute(load_stmt)).scalars().all()
@@ -74,7 +73,7 @@ async def create_plan(
     unplaced: list[uuid.UUID] = []
     for d in drivers:
         vehicle = vehicles.get(d.vehicle_id) if d.vehicle_id else None
-        usable = vehicle is None or vehicle.status == "active"
+        usable = vehicle is None or vehicle.status == VehicleStatus.ACTIVE
         candidate = driver_candidate(d, vehicle) if usable else None
         if candidate is None:
             unplaced.append(d.id)

@@ -144,57 +144,70 @@ async def deliver(
         raise invalid("body", "recipient_name", msg="the recipient's name is required")
     checked = check_files(body, limits.max_file_bytes, limits.max_photos)
     cleaned = await clean_files(checked, limits.max_pixels)
-    device_time = body.delivered_at.astimezone(UTC) if body.delivered_at else None
     stored: list[StoredFile] = []
     try:
         for _, kind, data in cleaned:
             stored.append(await store.save(data, kind, IMAGE_KINDS[kind]))
-        now = utcnow()
-        files = [
-            {
-                "role": u.field,
-                "name": f.name,
-                "sha256": f.sha256,
-                "size": f.size,
-                "content_type": f.content_type,
-            }
-            for (u, _, _), f in zip(cleaned, stored, strict=True)
-        ]
-        proof = ProofOfDelivery(
-            organization_id=shipment.organization_id,
-            shipment_id=shipment.id,
-            recipient_name=body.recipient_name.strip(),
-            files=files,
-            lat=body.lat,
-            lng=body.lng,
-            delivered_at=device_time,
-            received_at=now,
-            captured_by=actor.user_id or actor.api_key_id,
-        )
-        session.add(proof)
-        shipment.delivered_at = now
-        extra = {
-            "recipient_name": proof.recipient_name,
-            "files": [{"role": f["role"], "sha256": f["sha256"]} for f in files],
-            "lat": body.lat,
-            "lng": body.lng,
-        }
-        await shipments.move(
-            session,
-            actor,
-            shipment,
-            Status.DELIVERED,
-            via="deliver",
-            extra=extra,
-            at=device_time,
-        )
-        # A draft invoice in the same transaction, when the organisation bills on delivery.
-        await invoices.auto_invoice(session, actor, shipment)
+        proof = await _record(session, actor, shipment, body, cleaned, stored)
     except BaseException:
         for f in stored:
             await store.delete(f.name)
         raise
     return shipment, proof, stored
+
+
+async def _record(
+    session: AsyncSession,
+    actor: Actor,
+    shipment: Shipment,
+    body: PodInput,
+    cleaned: list[tuple[Upload, str, bytes]],
+    stored: list[StoredFile],
+) -> ProofOfDelivery:
+    """The proof of the stored files, the move to DELIVERED and, if billed so, the invoice."""
+    device_time = body.delivered_at.astimezone(UTC) if body.delivered_at else None
+    now = utcnow()
+    files = [
+        {
+            "role": u.field,
+            "name": f.name,
+            "sha256": f.sha256,
+            "size": f.size,
+            "content_type": f.content_type,
+        }
+        for (u, _, _), f in zip(cleaned, stored, strict=True)
+    ]
+    proof = ProofOfDelivery(
+        organization_id=shipment.organization_id,
+        shipment_id=shipment.id,
+        recipient_name=body.recipient_name.strip(),
+        files=files,
+        lat=body.lat,
+        lng=body.lng,
+        delivered_at=device_time,
+        received_at=now,
+        captured_by=actor.user_id or actor.api_key_id,
+    )
+    session.add(proof)
+    shipment.delivered_at = now
+    extra = {
+        "recipient_name": proof.recipient_name,
+        "files": [{"role": f["role"], "sha256": f["sha256"]} for f in files],
+        "lat": body.lat,
+        "lng": body.lng,
+    }
+    await shipments.move(
+        session,
+        actor,
+        shipment,
+        Status.DELIVERED,
+        via="deliver",
+        extra=extra,
+        at=device_time,
+    )
+    # A draft invoice in the same transaction, when the organisation bills on delivery.
+    await invoices.auto_invoice(session, actor, shipment)
+    return proof
 
 
 async def get_proof(session: AsyncSession, actor: Actor, shipment_id: uuid.UUID) -> ProofOfDelivery:

@@ -5,20 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ColumnElement, Float, ForeignKey, Index, String, and_
 from sqlalchemy.orm import Mapped, mapped_column
 
-from freight.db import Base, TenantMixin, utcnow
+from freight.db import Base, TenantMixin, in_check, utcnow
+from freight.fleet.statuses import DriverStatus, VehicleStatus
 from freight.security.encryption import EncryptedString
-
-DRIVER_STATUSES = ("available", "off_duty")
-VEHICLE_STATUSES = ("active", "maintenance", "retired")
 
 
 class Driver(TenantMixin, Base):
     __tablename__ = "drivers"
     __table_args__ = (
-        CheckConstraint("status IN ('available', 'off_duty')", name="status"),
+        CheckConstraint(in_check("status", DriverStatus), name="status"),
         CheckConstraint("hos_minutes_remaining >= 0", name="hos_not_negative"),
     )
 
@@ -30,7 +28,7 @@ class Driver(TenantMixin, Base):
     license_number: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
     license_region: Mapped[str | None] = mapped_column(String(60), default=None)
     equipment_types: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(16), default="off_duty")
+    status: Mapped[str] = mapped_column(String(16), default=DriverStatus.OFF_DUTY)
     home_lat: Mapped[float | None] = mapped_column(Float, default=None)
     home_lng: Mapped[float | None] = mapped_column(Float, default=None)
     lat: Mapped[float | None] = mapped_column(Float, default=None)
@@ -55,11 +53,16 @@ class Driver(TenantMixin, Base):
         return None
 
 
+def driver_is_free() -> ColumnElement[bool]:
+    """Available and holding no load: the drivers a load can be given to."""
+    return and_(Driver.status == DriverStatus.AVAILABLE, Driver.current_shipment_id.is_(None))
+
+
 class Vehicle(TenantMixin, Base):
     __tablename__ = "vehicles"
     __table_args__ = (
         Index("uq_vehicles_org_number", "organization_id", "number", unique=True),
-        CheckConstraint("status IN ('active', 'maintenance', 'retired')", name="status"),
+        CheckConstraint(in_check("status", VehicleStatus), name="status"),
     )
 
     number: Mapped[str] = mapped_column(String(40))
@@ -67,5 +70,5 @@ class Vehicle(TenantMixin, Base):
     equipment_type: Mapped[str] = mapped_column(String(16))
     capacity_kg: Mapped[float] = mapped_column(Float)
     vin: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default=VehicleStatus.ACTIVE)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from freight.fleet.statuses import DriverStatus, VehicleStatus
 from freight.schema import EquipmentType, Input, Lat, Lng, Text200
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{5,30}$")]
@@ -23,7 +24,7 @@ class DriverCreate(Input):
     license_number: License | None = None
     license_region: Annotated[str, StringConstraints(max_length=60)] | None = None
     equipment_types: Annotated[list[EquipmentType], Field(max_length=7)] = []
-    status: Literal["available", "off_duty"] = "off_duty"
+    status: DriverStatus = DriverStatus.OFF_DUTY
     home_lat: Lat | None = None
     home_lng: Lng | None = None
     hos_minutes_remaining: Hos = 4200
@@ -37,7 +38,7 @@ class DriverUpdate(Input):
     license_number: License | None = None
     license_region: Annotated[str, StringConstraints(max_length=60)] | None = None
     equipment_types: Annotated[list[EquipmentType], Field(max_length=7)] | None = None
-    status: Literal["available", "off_duty"] | None = None
+    status: DriverStatus | None = None
     home_lat: Lat | None = None
     home_lng: Lng | None = None
     lat: Lat | None = None
@@ -47,7 +48,7 @@ class DriverUpdate(Input):
 
 
 class Availability(Input):
-    status: Literal["available", "off_duty"]
+    status: DriverStatus
 
 
 class DriverRead(BaseModel):
@@ -60,7 +61,7 @@ class DriverRead(BaseModel):
     license_number: str | None
     license_region: str | None
     equipment_types: list[str]
-    status: str
+    status: DriverStatus
     home_lat: float | None
     home_lng: float | None
     lat: float | None
@@ -92,7 +93,7 @@ class VehicleCreate(Input):
     equipment_type: EquipmentType
     capacity_kg: Annotated[float, Field(gt=0, le=100_000)]
     vin: Annotated[str, StringConstraints(pattern=r"^[A-HJ-NPR-Z0-9]{17}$")] | None = None
-    status: Literal["active", "maintenance", "retired"] = "active"
+    status: VehicleStatus = VehicleStatus.ACTIVE
 
 
 class VehicleUpdate(Input):
@@ -105,7 +106,7 @@ class VehicleUpdate(Input):
     equipment_type: EquipmentType | None = None
     capacity_kg: Annotated[float, Field(gt=0, le=100_000)] | None = None
     vin: Annotated[str, StringConstraints(pattern=r"^[A-HJ-NPR-Z0-9]{17}$")] | None = None
-    status: Literal["active", "maintenance", "retired"] | None = None
+    status: VehicleStatus | None = None
 
 
 class VehicleRead(BaseModel):
@@ -117,7 +118,7 @@ class VehicleRead(BaseModel):
     equipment_type: str
     capacity_kg: float
     vin: str | None
-    status: str
+    status: VehicleStatus
     created_at: datetime
 
 

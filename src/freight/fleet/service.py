@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from freight.access import Actor, Role, get_scoped, scoped
 from freight.db import utcnow
 from freight.errors import Conflict, Forbidden, NotFound, invalid
-from freight.fleet.models import Driver, Vehicle
+from freight.fleet.models import Driver, Vehicle, driver_is_free
 from freight.fleet.schemas import (
     DriverCreate,
     DriverPublic,
@@ -129,7 +129,7 @@ async def list_drivers(
     """Drivers of the organisation, newest first, optionally by status."""
     stmt = scoped(Driver, actor)
     if status == "free":
-        stmt = stmt.where(Driver.status == "available", Driver.current_shipment_id.is_(None))
+        stmt = stmt.where(driver_is_free())
     elif status is not None:
         stmt = stmt.where(Driver.status == status)
     return await page_newest_first(session, Driver, stmt, limit, cursor)

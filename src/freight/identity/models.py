@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from freight.db import Base, IdMixin, TenantMixin, utcnow
+from freight.access import Role
+from freight.db import Base, IdMixin, TenantMixin, in_check, utcnow
 from freight.security.encryption import EncryptedString
 
-ROLE_CHECK = "role IN ('admin', 'dispatcher', 'driver', 'customer')"
+ROLE_CHECK = in_check("role", Role)
 
 
 class Organization(IdMixin, Base):

@@ -8,8 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from freight.db import Base
 from freight.security.encryption import EncryptedString, Keyring, column_context
 
-BATCH = 500
-
 
 def encrypted_columns() -> list[tuple[Table, Column[str]]]:
     """Every (table, column) stored with ``EncryptedString``."""

@@ -23,7 +23,10 @@ class Status(StrEnum):
 
 
 FINAL = frozenset({Status.DELIVERED, Status.CANCELLED})
+# Held by a driver: assigned and not yet delivered.
 ACTIVE = frozenset({Status.ASSIGNED, Status.PICKED_UP, Status.IN_TRANSIT})
+# The freight is on board: picked up and not yet delivered.
+LOADED = frozenset({Status.PICKED_UP, Status.IN_TRANSIT})
 
 
 @dataclass(frozen=True)
@@ -69,3 +72,24 @@ def check_move(current: str, target: str, actor: Actor, *, via: str | None = Non
     if move.via is not None and via != move.action:
         raise InvalidTransition(f"to {move.action} a shipment use {move.via}")
     return move
+
+
+def path_to(target: Status, start: Status = Status.PENDING) -> list[tuple[Status, Move]]:
+    """The fewest moves that take a shipment from ``start`` to ``target``.
+
+    Each step is the status it reaches and the move that reaches it; ``[]`` when
+    ``start`` is ``target``. Seeders walk this instead of spelling out their own paths.
+    """
+    paths: dict[Status, list[tuple[Status, Move]]] = {start: []}
+    frontier = [start]
+    while frontier and target not in paths:
+        reached = []
+        for current in frontier:
+            for (source, step), move in MOVES.items():
+                if source == current and step not in paths:
+                    paths[step] = [*paths[current], (step, move)]
+                    reached.append(step)
+        frontier = reached
+    if target not in paths:
+        raise InvalidTransition(f"no run of moves takes a {start} shipment to {target}")
+    return paths[target]

@@ -10,16 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from freight.db import Base, IdMixin, TenantMixin, utcnow
 
-EQUIPMENT_TYPES = (
-    "dry_van",
-    "reefer",
-    "flatbed",
-    "step_deck",
-    "tanker",
-    "box_truck",
-    "power_only",
-)
-
 
 class Shipment(TenantMixin, Base):
     __tablename__ = "shipments"

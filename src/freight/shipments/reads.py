@@ -20,13 +20,11 @@ from freight.access import Actor
 from freight.cache import Cache
 from freight.errors import NotFound
 from freight.events import Event
-from freight.shipments import service
-from freight.shipments.lifecycle import Status
+from freight.shipments.lifecycle import LOADED, Status
 from freight.shipments.models import Shipment
 from freight.shipments.queries import can_see
 from freight.shipments.schemas import Position, ShipmentRead, TrackingRead, TrackingStop
 
-SHOW_POSITION = frozenset({Status.PICKED_UP, Status.IN_TRANSIT})
 REFERENCE_TTL_S = 24 * 3600  # references never change
 REINVALIDATE_AFTER_S = 0.5
 # Anything else cannot be a reference; it never reaches the database (PostgreSQL rejects NUL).
@@ -83,7 +81,7 @@ async def page_json(
 def tracking_view(shipment: Shipment) -> TrackingRead:
     """The public view: status, cities, ETA and (on the road) the last position."""
     position = None
-    if shipment.status in SHOW_POSITION and shipment.last_lat is not None:
+    if shipment.status in LOADED and shipment.last_lat is not None:
         assert shipment.last_lng is not None
         position = Position(
             lat=round(shipment.last_lat, 4),
@@ -159,4 +157,4 @@ class Invalidator:
         await asyncio.gather(*self._later, return_exceptions=True)
 
 
-__all__ = ["service", "shipment_for", "tracking_for"]
+__all__ = ["shipment_for", "tracking_for"]

@@ -23,7 +23,7 @@ from freight.errors import Forbidden, invalid
 from freight.fleet.models import Driver
 from freight.observability.metrics import GPS_ACCEPTED, GPS_DROPPED
 from freight.settings import Settings
-from freight.shipments.lifecycle import Status
+from freight.shipments.lifecycle import ACTIVE, LOADED, Status
 from freight.shipments.models import Shipment, Stop
 from freight.tracking import eta as eta_rules
 from freight.tracking.filters import Fix, Outcome, Reason, Rules, filter_batch
@@ -35,9 +35,8 @@ for _reason in Reason:  # every reason's series exists from the start (at 0), fo
     GPS_DROPPED.labels(_reason.value)
 
 # Fixes are linked to the driver's load from assignment on: the deadhead leg to the pickup
-# feeds the pickup geofence and ETA. Customers see only the loaded part (``loaded``).
-ACTIVE = (Status.ASSIGNED, Status.PICKED_UP, Status.IN_TRANSIT)
-LOADED = frozenset({Status.PICKED_UP, Status.IN_TRANSIT})
+# feeds the pickup geofence and ETA (``ACTIVE``). Customers see only the loaded part
+# (``LOADED``).
 RECENT_LIMIT = 60
 FEEDS = frozenset({Role.DRIVER, Role.DISPATCHER, Role.ADMIN})  # roles an API key may post as
 TOO_OLD = datetime(1970, 1, 1, tzinfo=UTC)  # stands in for a time that leaves the calendar
@@ -225,19 +224,44 @@ async def ingest(
     holder = await lock_driver(session, actor.organization_id, driver_id)
     fixes = (to_fix(p) for p in body.positions)
     outcome = filter_batch(fixes, holder.last, rules_from(settings), now)
+    _count(outcome)
+    result = Ingested(outcome)
+    if not outcome.accepted:
+        return result
+    shipment_id = holder.shipment_id
+    org = actor.organization_id
+    loaded = holder.status in LOADED
+    rows = [_row(org, driver_id, shipment_id, loaded, now, f) for f in outcome.accepted]
+    await session.execute(insert(POSITIONS), rows)
+    newest = outcome.accepted[-1]
+    await _move_driver(session, driver_id, newest)
+    if shipment_id is None:
+        return result
+    estimate = await _follow_load(
+        session, actor, shipment_id, holder.stops, outcome.accepted, settings, now, loaded=loaded
+    )
+    result.shipment_id = shipment_id
+    if loaded:
+        result.location = {
+            "shipment_id": str(shipment_id),
+            "lat": newest.lat,
+            "lng": newest.lng,
+            "speed_kmh": newest.speed_kmh,
+            "heading": newest.heading,
+            "eta": estimate.eta.isoformat() if estimate.eta else None,
+            "at": newest.recorded_at.isoformat(),
+        }
+    return result
+
+
+def _count(outcome: Outcome) -> None:
     GPS_ACCEPTED.inc(len(outcome.accepted))
     for reason, count in outcome.dropped.items():
         if count:
             GPS_DROPPED.labels(reason.value).inc(count)
-    result = Ingested(outcome)
-    if not outcome.accepted:
-        return result
-    shipment_id, status, stops = holder.shipment_id, holder.status, holder.stops
-    org = actor.organization_id
-    loaded = status in LOADED
-    rows = [_row(org, driver_id, shipment_id, loaded, now, f) for f in outcome.accepted]
-    await session.execute(insert(POSITIONS), rows)
-    newest = outcome.accepted[-1]
+
+
+async def _move_driver(session: AsyncSession, driver_id: uuid.UUID, newest: Fix) -> None:
     await session.execute(
         update(Driver)
         .where(Driver.id == driver_id)
@@ -249,14 +273,28 @@ async def ingest(
         )
         .execution_options(synchronize_session=False)
     )
-    if shipment_id is None:
-        return result
-    for crossing in crossings(stops, outcome.accepted, settings.geofence_radius_m, loaded=loaded):
+
+
+async def _follow_load(
+    session: AsyncSession,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    stops: list[StopState],
+    accepted: list[Fix],
+    settings: Settings,
+    now: datetime,
+    *,
+    loaded: bool,
+) -> eta_rules.Estimate:
+    """Geofence arrivals and departures, the new ETA and the load's last position."""
+    org = actor.organization_id
+    for crossing in crossings(stops, accepted, settings.geofence_radius_m, loaded=loaded):
         await _record_crossing(session, actor, org, shipment_id, crossing)
+    newest = accepted[-1]
     estimate = eta_rules.estimate(
         newest,
         stops,
-        await _recent(session, shipment_id, outcome.accepted),
+        await _recent(session, shipment_id, accepted),
         loaded=loaded,
         road_factor=settings.road_factor,
         floor_kmh=settings.eta_speed_floor_kmh,
@@ -275,15 +313,4 @@ async def ingest(
         )
         .execution_options(synchronize_session=False)
     )
-    result.shipment_id = shipment_id
-    if loaded:
-        result.location = {
-            "shipment_id": str(shipment_id),
-            "lat": newest.lat,
-            "lng": newest.lng,
-            "speed_kmh": newest.speed_kmh,
-            "heading": newest.heading,
-            "eta": estimate.eta.isoformat() if estimate.eta else None,
-            "at": newest.recorded_at.isoformat(),
-        }
-    return result
+    return estimate

@@ -16,11 +16,11 @@ from freight.errors import invalid
 from freight.pagination import MAX_ROW_ID
 from freight.settings import Settings
 from freight.shipments import service as shipments
-from freight.shipments.lifecycle import Status
+from freight.shipments.lifecycle import ACTIVE, LOADED, Status
 from freight.tracking import eta as eta_rules
 from freight.tracking.filters import Fix
 from freight.tracking.models import Position
-from freight.tracking.service import ACTIVE, LOADED, recent_fixes
+from freight.tracking.service import recent_fixes
 
 
 def encode_cursor(position: Position) -> str:

@@ -25,6 +25,7 @@ from freight import idempotency as idem
 from freight.access import Actor, Role
 from freight.billing import checkout, invoices, ledger, payments, pdf
 from freight.billing.schemas import PaymentCreate
+from freight.billing.statuses import OPEN_INVOICE, InvoiceStatus, PaymentStatus
 from freight.context import AppContext
 from freight.deps import Context, SessionDep
 from freight.errors import DomainError
@@ -38,12 +39,12 @@ router = APIRouter(include_in_schema=False)
 Reader = Annotated[Actor, Depends(web_role(Role.CUSTOMER, Role.DISPATCHER, Role.ADMIN))]
 Payer = Annotated[Actor, Depends(web_role(Role.CUSTOMER))]
 
-STATUSES = ("draft", "issued", "partially_paid", "paid", "void", "overdue")
+STATUSES = (*InvoiceStatus, "overdue")  # the filter: a status, or open and past due
 PAGE_SIZE = 25
-PAID_NOTICE = {
-    "succeeded": "payment-succeeded",
-    "pending": "payment-pending",
-    "failed": "payment-failed",
+PAID_NOTICE: dict[str, str] = {
+    PaymentStatus.SUCCEEDED: "payment-succeeded",
+    PaymentStatus.PENDING: "payment-pending",
+    PaymentStatus.FAILED: "payment-failed",
 }
 
 
@@ -102,7 +103,7 @@ async def show_invoice(
     history, _ = await payments.list_page(session, actor, 200, None, invoice.id)
     names = await shipper_accounts.names(session, actor, [invoice.customer_id])
     open_balance = await payments.open_balance(session, invoice)
-    payable = invoice.status in payments.PAYABLE and open_balance > 0
+    payable = invoice.status in OPEN_INVOICE and open_balance > 0
     values = values or {}
     return renderer(request)(
         request,

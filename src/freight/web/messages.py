@@ -31,11 +31,6 @@ router = APIRouter(include_in_schema=False)
 THREAD_PAGE_SIZE = 200
 
 
-def thread_path(shipment_id: uuid.UUID) -> str:
-    """The thread page of a shipment."""
-    return f"/app/shipments/{shipment_id}/messages"
-
-
 def home_of_thread(actor: Actor, shipment_id: uuid.UUID) -> str:
     """Where the caller usually reads this thread (the page that includes the partial)."""
     if actor.role is Role.DRIVER:

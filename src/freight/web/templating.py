@@ -16,8 +16,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from freight.access import Actor, Role
+from freight.billing.statuses import VOIDABLE_INVOICE, InvoiceStatus
+from freight.fleet.statuses import DriverStatus
 from freight.security.web_sessions import csrf_token_for
 from freight.settings import Settings
+from freight.shipments.lifecycle import ACTIVE, LOADED, Status
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 
@@ -84,6 +87,15 @@ def build_templates() -> Jinja2Templates:
     env.filters["when"] = _when
     env.filters["label"] = _label
     env.globals["navigation"] = NAVIGATION
+    # The domains' vocabularies, so a page never spells a status or a set of them itself.
+    env.globals.update(
+        ShipmentStatus=Status,
+        ACTIVE_SHIPMENT=ACTIVE,
+        LOADED=LOADED,
+        DriverStatus=DriverStatus,
+        InvoiceStatus=InvoiceStatus,
+        VOIDABLE_INVOICE=VOIDABLE_INVOICE,
+    )
     return templates
 
 
