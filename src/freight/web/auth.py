@@ -153,7 +153,10 @@ async def login(request: Request, form: CsrfForm, ctx: Context, session: Session
             status_code=409,
             next=next_path,
             email=email,
-            error="This email signs in to more than one organisation. Choose one.",
+            error=(
+                "This email signs in to more than one organisation. "
+                "Choose one, and enter your password again."
+            ),
             organizations=exc.errors[0]["organizations"],
         )
     except DomainError as exc:
