@@ -13,12 +13,14 @@ from starlette.datastructures import FormData, UploadFile
 from freight.answers import committed
 from freight.context import AppContext
 from freight.deps import Context, CurrentUser, SessionDep, Staff
-from freight.dispatch import assignment, plans, pod
+from freight.dispatch import assignment, board, plans, pod
 from freight.dispatch.assignment import Planning
 from freight.dispatch.schemas import (
     ApplyRequest,
     ApplyResult,
     AssignRequest,
+    BoardRead,
+    CandidateRead,
     PlanRead,
     PlanRequest,
     PodFile,
@@ -61,6 +63,23 @@ async def unassign(
     """Take an ASSIGNED load back to PENDING."""
     shipment = await assignment.unassign(session, actor, shipment_id)
     return await committed(ctx, session, shipment, response)
+
+
+@router.get("/api/dispatch/board")
+async def get_board(actor: Staff, session: SessionDep, ctx: Context) -> BoardRead:
+    """Pending loads (next pickup first) with their ranked drivers, free drivers and the
+    loads on the road: the dispatch board's data, up to 200 of each."""
+    loaded = await board.load_board(session, actor, ctx.settings.road_factor)
+    return board.board_read(loaded)
+
+
+@router.get("/api/shipments/{shipment_id}/candidates")
+async def get_candidates(
+    shipment_id: uuid.UUID, actor: Staff, session: SessionDep, ctx: Context
+) -> list[CandidateRead]:
+    """The free drivers for a load: those who fit first, nearest first, each with the
+    road km to the pickup and, for those who cannot take it, why."""
+    return await board.candidates(session, actor, shipment_id, ctx.settings.road_factor)
 
 
 @router.post("/api/dispatch/plans", status_code=status.HTTP_201_CREATED)

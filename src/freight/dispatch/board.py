@@ -13,11 +13,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, scoped
 from freight.dispatch.assignment import refusal
+from freight.dispatch.schemas import (
+    BoardActive,
+    BoardDriver,
+    BoardLoad,
+    BoardRead,
+    BoardStop,
+    CandidateRead,
+)
 from freight.fleet.models import Driver, Vehicle, driver_is_free
 from freight.geo import haversine_km
 from freight.shipments.lifecycle import ACTIVE, Status
 from freight.shipments.models import Shipment, Stop
 from freight.shipments.queries import ends, visible
+from freight.shipments.service import get_visible
 
 BOARD_LIMIT = 200  # per column; the board says when there are more
 
@@ -158,3 +167,88 @@ async def load_board(session: AsyncSession, actor: Actor, road_factor: float) ->
             position = driver.position
         board.active.append(ActiveCard(shipment, pickup, delivery, driver, position))
     return board
+
+
+async def candidates(
+    session: AsyncSession, actor: Actor, shipment_id: uuid.UUID, road_factor: float
+) -> list[CandidateRead]:
+    """The free drivers for one load, ranked as the board's picker ranks them."""
+    shipment = await get_visible(session, actor, shipment_id)
+    drivers, _ = await free_drivers(session, actor)
+    return [_candidate(c) for c in choices_for(shipment, drivers, road_factor)]
+
+
+def _candidate(choice: Choice) -> CandidateRead:
+    km = None if choice.deadhead_km is None else round(choice.deadhead_km, 1)
+    return CandidateRead(
+        driver_id=choice.driver_id,
+        full_name=choice.name,
+        deadhead_km=km,
+        fits=choice.problem is None,
+        problem=choice.problem,
+    )
+
+
+def _stop(stop: Stop) -> BoardStop:
+    return BoardStop(
+        city=stop.city,
+        region=stop.region,
+        country=stop.country,
+        lat=stop.lat,
+        lng=stop.lng,
+        window_start=stop.window_start,
+        window_end=stop.window_end,
+    )
+
+
+def board_read(board: Board) -> BoardRead:
+    """The board as the JSON API answers it."""
+    loads = [
+        BoardLoad(
+            shipment_id=c.shipment.id,
+            reference=c.shipment.reference,
+            equipment_type=c.shipment.equipment_type,
+            weight_kg=c.shipment.weight_kg,
+            distance_km=c.shipment.distance_km,
+            pickup=_stop(c.pickup),
+            delivery=_stop(c.delivery),
+            candidates=[_candidate(choice) for choice in c.choices],
+        )
+        for c in board.loads
+    ]
+    drivers = [
+        BoardDriver(
+            driver_id=d.driver.id,
+            full_name=d.driver.full_name,
+            equipment_types=list(d.driver.equipment_types),
+            hos_minutes_remaining=d.driver.hos_minutes_remaining,
+            vehicle_id=d.vehicle.id if d.vehicle else None,
+            vehicle_number=d.vehicle.number if d.vehicle else None,
+            lat=d.position[0] if d.position else None,
+            lng=d.position[1] if d.position else None,
+        )
+        for d in board.drivers
+    ]
+    active = [
+        BoardActive(
+            shipment_id=a.shipment.id,
+            reference=a.shipment.reference,
+            status=a.shipment.status,
+            driver_id=a.driver.id if a.driver else None,
+            driver_name=a.driver.full_name if a.driver else None,
+            pickup=_stop(a.pickup),
+            delivery=_stop(a.delivery),
+            eta=a.shipment.eta,
+            lat=a.position[0] if a.position else None,
+            lng=a.position[1] if a.position else None,
+        )
+        for a in board.active
+    ]
+    return BoardRead(
+        loads=loads,
+        drivers=drivers,
+        active=active,
+        more_loads=board.more_loads,
+        more_drivers=board.more_drivers,
+        more_active=board.more_active,
+    )

@@ -131,3 +131,75 @@ class PodRead(BaseModel):
     delivered_at: datetime | None
     received_at: datetime
     files: list[PodFile]
+
+
+class CandidateRead(BaseModel):
+    """A free driver for one load, nearest first among those who fit."""
+
+    driver_id: uuid.UUID
+    full_name: str
+    deadhead_km: float | None = Field(description="road km from the driver to the pickup")
+    fits: bool
+    problem: str | None = Field(description="why this driver cannot take the load, if so")
+
+
+class BoardStop(BaseModel):
+    city: str
+    region: str | None
+    country: str
+    lat: float
+    lng: float
+    window_start: datetime
+    window_end: datetime
+
+
+class BoardLoad(BaseModel):
+    """A pending load with its ranked driver picker."""
+
+    shipment_id: uuid.UUID
+    reference: str
+    equipment_type: str
+    weight_kg: float
+    distance_km: float
+    pickup: BoardStop
+    delivery: BoardStop
+    candidates: list[CandidateRead]
+
+
+class BoardDriver(BaseModel):
+    """A driver free to take a load."""
+
+    driver_id: uuid.UUID
+    full_name: str
+    equipment_types: list[str]
+    hos_minutes_remaining: int
+    vehicle_id: uuid.UUID | None
+    vehicle_number: str | None
+    lat: float | None
+    lng: float | None
+
+
+class BoardActive(BaseModel):
+    """A load on the road (assigned, picked up or in transit)."""
+
+    shipment_id: uuid.UUID
+    reference: str
+    status: str
+    driver_id: uuid.UUID | None
+    driver_name: str | None
+    pickup: BoardStop
+    delivery: BoardStop
+    eta: datetime | None
+    lat: float | None
+    lng: float | None
+
+
+class BoardRead(BaseModel):
+    """The dispatch board: what the page shows, for clients of the JSON API."""
+
+    loads: list[BoardLoad]
+    drivers: list[BoardDriver]
+    active: list[BoardActive]
+    more_loads: bool = Field(description="more pending loads than the board lists")
+    more_drivers: bool
+    more_active: bool
