@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import anyio
@@ -16,7 +17,7 @@ from freight.db import end_read, utcnow
 from freight.dispatch import assignment
 from freight.dispatch.assignment import Planning, driver_candidate, load_candidate
 from freight.dispatch.models import DispatchPlan
-from freight.dispatch.optimizer import DriverCandidate, propose
+from freight.dispatch.optimizer import DriverCandidate, Plan, PlanParams, propose
 from freight.dispatch.schemas import (
     ApplyResult,
     PlanAssignment,
@@ -44,14 +45,23 @@ def _limiter() -> anyio.CapacityLimiter:
     return _SOLVER_LIMIT
 
 
-async def create_plan(
+@dataclass(frozen=True)
+class _Inputs:
+    """What a plan is solved from: the loads, the drivers that can be placed, and the rest."""
+
+    loads: Sequence[Shipment]
+    drivers_considered: int
+    candidates: list[DriverCandidate]
+    unplaced: list[uuid.UUID]
+
+
+async def _read_inputs(
     session: AsyncSession,
     actor: Actor,
-    planning: Planning,
-    shipment_ids: list[uuid.UUID] | None = None,
-    driver_ids: list[uuid.UUID] | None = None,
-) -> DispatchPlan:
-    """Propose assignments for pending loads and free drivers, and store the proposal."""
+    shipment_ids: list[uuid.UUID] | None,
+    driver_ids: list[uuid.UUID] | None,
+) -> _Inputs:
+    """Pending loads and free drivers (with usable trucks) in the caller's organisation."""
     load_stmt = scoped(Shipment, actor).where(Shipment.status == Status.PENDING)
     if shipment_ids:
         load_stmt = load_stmt.where(Shipment.id.in_(shipment_ids))
@@ -67,8 +77,6 @@ async def create_plan(
             await session.execute(select(Vehicle).where(Vehicle.id.in_(vehicle_ids)))
         ).scalars()
     }
-    params = planning.params()
-    load_candidates = [load_candidate(s, params.average_speed_kmh) for s in loads]
     candidates: list[DriverCandidate] = []
     unplaced: list[uuid.UUID] = []
     for d in drivers:
@@ -79,23 +87,22 @@ async def create_plan(
             unplaced.append(d.id)
         else:
             candidates.append(candidate)
-    # Solve outside any transaction: the board was read, no lock is held while solving,
-    # and the plan is stored in a transaction of its own (apply re-checks every pair).
-    await end_read(session)
-    plan = await anyio.to_thread.run_sync(
-        propose, candidates, load_candidates, params, limiter=_limiter()
-    )
-    references = {s.id: s.reference for s in loads}
-    result = PlanResult(
+    return _Inputs(loads, len(drivers), candidates, unplaced)
+
+
+def _result(plan: Plan, inputs: _Inputs, params: PlanParams) -> PlanResult:
+    """The optimiser's answer as the stored, typed plan (pairs by ``shipment_id``)."""
+    references = {s.id: s.reference for s in inputs.loads}
+    return PlanResult(
         assignments=[
             PlanAssignment.model_validate(_pair(asdict(a), references)) for a in plan.assignments
         ],
         unassigned=[
             PlanUnassigned.model_validate(_pair(asdict(u), references)) for u in plan.unassigned
         ],
-        drivers_without_position=unplaced,
-        loads_considered=len(loads),
-        drivers_considered=len(drivers),
+        drivers_without_position=inputs.unplaced,
+        loads_considered=len(inputs.loads),
+        drivers_considered=inputs.drivers_considered,
         optimal_deadhead_km=round(plan.optimal_deadhead_km, 1),
         greedy_deadhead_km=round(plan.greedy_deadhead_km, 1),
         assigned_count=plan.assigned_count,
@@ -109,10 +116,29 @@ async def create_plan(
             now=params.now,
         ),
     )
+
+
+async def create_plan(
+    session: AsyncSession,
+    actor: Actor,
+    planning: Planning,
+    shipment_ids: list[uuid.UUID] | None = None,
+    driver_ids: list[uuid.UUID] | None = None,
+) -> DispatchPlan:
+    """Propose assignments for pending loads and free drivers, and store the proposal."""
+    inputs = await _read_inputs(session, actor, shipment_ids, driver_ids)
+    params = planning.params()
+    loads = [load_candidate(s, params.average_speed_kmh) for s in inputs.loads]
+    # Solve outside any transaction: the board was read, no lock is held while solving,
+    # and the plan is stored in a transaction of its own (apply re-checks every pair).
+    await end_read(session)
+    plan = await anyio.to_thread.run_sync(
+        propose, inputs.candidates, loads, params, limiter=_limiter()
+    )
     stored = DispatchPlan(
         organization_id=actor.organization_id,
         created_by=actor.user_id,
-        result=result.model_dump(mode="json"),
+        result=_result(plan, inputs, params).model_dump(mode="json"),
     )
     session.add(stored)
     await session.flush()
