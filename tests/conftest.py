@@ -63,6 +63,7 @@ async def _worker_database(create: bool) -> None:
             await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             if create:
                 await conn.execute(text(f'CREATE DATABASE "{name}"'))
+                await conn.execute(text(NO_COMMIT_WAIT.format(name=name)))
     finally:
         await admin.dispose()
 
@@ -95,10 +96,18 @@ def base_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
     return Settings(**values)  # type: ignore[arg-type]
 
 
+# A throwaway test database need not wait for the WAL to reach the disk at each commit
+# (a commit is ~4.6 ms with the wait on this machine, ~0.25 ms without). Crash safety is
+# all it trades away; what a transaction sees and locks is the same.
+NO_COMMIT_WAIT = 'ALTER DATABASE "{name}" SET synchronous_commit TO off'
+
+
 async def _reset_postgres(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.execute(text("DROP SCHEMA public CASCADE"))
         await conn.execute(text("CREATE SCHEMA public"))
+        name = await conn.scalar(text("SELECT current_database()"))
+        await conn.execute(text(NO_COMMIT_WAIT.format(name=name)))
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,23 +77,38 @@ def stop(server: subprocess.Popen[bytes]) -> None:
     server.wait(timeout=60)
 
 
-def test_idle_keep_alive_connections_last_as_long_as_configured(tmp_path: Path) -> None:
-    """A proxy reuses idle connections; the server must not close them first (that is a
-    502 at the proxy, or a failed request at a client). The lifetime is a setting."""
-    server, port = start_serve(serve_env(tmp_path, FREIGHT_HTTP_KEEPALIVE_S="1"))
+@pytest.fixture(scope="module")
+def tuned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """One `freight serve` with every connection setting the tests below read (a process
+    start costs seconds): 1 s keep-alive, 2 s to send the headers, at most 16 connections,
+    and uvicorn's own FORWARDED_ALLOW_IPS="*" (which must not widen whom we believe)."""
+    env = serve_env(
+        tmp_path_factory.mktemp("serve"),
+        FREIGHT_HTTP_KEEPALIVE_S="1",
+        FREIGHT_HTTP_HEADER_TIMEOUT_S="2",
+        FREIGHT_HTTP_LIMIT_CONCURRENCY="16",
+        FORWARDED_ALLOW_IPS="*",
+    )
+    server, port = start_serve(env)
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        assert _health(conn) == 200
-        socket_before = conn.sock
-        time.sleep(0.3)  # well within the lifetime: the same connection answers
-        assert _health(conn) == 200 and conn.sock is socket_before
-        # Past 1 s (uvicorn's own default is 5 s, so this shows the setting applies).
-        time.sleep(2.5)
-        with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
-            _health(conn)
-        conn.close()
+        yield port
     finally:
         stop(server)
+
+
+def test_idle_keep_alive_connections_last_as_long_as_configured(tuned: int) -> None:
+    """A proxy reuses idle connections; the server must not close them first (that is a
+    502 at the proxy, or a failed request at a client). The lifetime is a setting."""
+    conn = http.client.HTTPConnection("127.0.0.1", tuned, timeout=5)
+    assert _health(conn) == 200
+    socket_before = conn.sock
+    time.sleep(0.3)  # well within the lifetime: the same connection answers
+    assert _health(conn) == 200 and conn.sock is socket_before
+    # Past 1 s (uvicorn's own default is 5 s, so this shows the setting applies).
+    time.sleep(2.5)
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        _health(conn)
+    conn.close()
 
 
 def _get(port: int, path: str) -> int:
@@ -141,54 +157,42 @@ def _login_as(port: int, email: str, source: str, forwarded_for: str) -> int:
         conn.close()
 
 
-def test_a_spoofed_forwarded_for_does_not_change_the_counted_address(tmp_path: Path) -> None:
+def test_a_spoofed_forwarded_for_does_not_change_the_counted_address(tuned: int) -> None:
     """Only the proxy's X-Forwarded-For is believed (FREIGHT_FORWARDED_ALLOW_IPS, default
     127.0.0.1), whatever uvicorn's own FORWARDED_ALLOW_IPS says (compose had "*")."""
-    env = serve_env(tmp_path, FORWARDED_ALLOW_IPS="*")
-    server, port = start_serve(env)
-    try:
-        # A client at 127.0.0.2 (not the proxy) rotating the header: one address, limited.
-        codes = [
-            _login_as(port, f"nobody{i}@example.com", "127.0.0.2", f"198.51.100.{i}")
-            for i in range(7)
-        ]
-        assert codes[:5] == [401] * 5 and codes[5:] == [429, 429]
-        # Through the proxy (127.0.0.1) the header names the client: counted per client.
-        proxied = [
-            _login_as(port, f"someone{i}@example.com", "127.0.0.1", "203.0.113.7") for i in range(6)
-        ]
-        assert proxied == [401] * 5 + [429]
-        assert _login_as(port, "fresh@example.com", "127.0.0.1", "203.0.113.8") == 401
-    finally:
-        stop(server)
+    # A client at 127.0.0.2 (not the proxy) rotating the header: one address, limited.
+    codes = [
+        _login_as(tuned, f"nobody{i}@example.com", "127.0.0.2", f"198.51.100.{i}") for i in range(7)
+    ]
+    assert codes[:5] == [401] * 5 and codes[5:] == [429, 429]
+    # Through the proxy (127.0.0.1) the header names the client: counted per client.
+    proxied = [
+        _login_as(tuned, f"someone{i}@example.com", "127.0.0.1", "203.0.113.7") for i in range(6)
+    ]
+    assert proxied == [401] * 5 + [429]
+    assert _login_as(tuned, "fresh@example.com", "127.0.0.1", "203.0.113.8") == 401
 
 
-def test_a_client_that_never_finishes_its_headers_is_disconnected(tmp_path: Path) -> None:
+def test_a_client_that_never_finishes_its_headers_is_disconnected(tuned: int) -> None:
     """Without nginx in front, a slow-loris client must not hold a connection forever."""
-    server, port = start_serve(serve_env(tmp_path, FREIGHT_HTTP_HEADER_TIMEOUT_S="1"))
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
-            slow.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")  # and nothing more
-            started = time.monotonic()
-            assert slow.recv(1024) == b""  # closed by the server
-            assert time.monotonic() - started < 5
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as idle:
-            assert idle.recv(1024) == b""  # a connection that sends nothing goes too
-    finally:
-        stop(server)
+    with socket.create_connection(("127.0.0.1", tuned), timeout=10) as slow:
+        slow.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")  # and nothing more
+        started = time.monotonic()
+        assert slow.recv(1024) == b""  # closed by the server
+        assert time.monotonic() - started < 6
+    with socket.create_connection(("127.0.0.1", tuned), timeout=10) as idle:
+        assert idle.recv(1024) == b""  # a connection that sends nothing goes too
 
 
-def test_connections_beyond_the_concurrency_limit_get_503(tmp_path: Path) -> None:
-    server, port = start_serve(serve_env(tmp_path, FREIGHT_HTTP_LIMIT_CONCURRENCY="16"))
-    idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(16)]
+def test_connections_beyond_the_concurrency_limit_get_503(tuned: int) -> None:
+    idle = [socket.create_connection(("127.0.0.1", tuned), timeout=10) for _ in range(16)]
     try:
-        time.sleep(0.2)
-        assert _get(port, "/api/health") == 503
+        time.sleep(0.2)  # well before the 2 s header timeout closes them
+        assert _get(tuned, "/api/health") == 503
         for conn in idle:
             conn.close()
         time.sleep(0.2)
-        assert _get(port, "/api/health") == 200
+        assert _get(tuned, "/api/health") == 200
     finally:
         for conn in idle:
             conn.close()
-        stop(server)
