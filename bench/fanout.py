@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime
+from multiprocessing.queues import Queue
 from pathlib import Path
 from typing import Any
 
@@ -125,14 +126,24 @@ class NodeClients:
 
 
 def client_process(
-    base: str, token: str, ids: list[str], ready: Any, results: Any, seconds: float
+    base: str,
+    token: str,
+    ids: list[str],
+    ready: Queue[int],
+    results: Queue[list[float]],
+    seconds: float,
 ) -> None:
     """One client process: connect a socket per id, subscribe, record latencies."""
     asyncio.run(_clients(base, token, ids, ready, results, seconds))
 
 
 async def _clients(
-    base: str, token: str, ids: list[str], ready: Any, results: Any, seconds: float
+    base: str,
+    token: str,
+    ids: list[str],
+    ready: Queue[int],
+    results: Queue[list[float]],
+    seconds: float,
 ) -> None:
     latencies: list[float] = []
     sockets = []
@@ -219,7 +230,8 @@ def main() -> int:
                 nodes = [NodeClients(server.base_url, token, c, listen_s) for c in chunks]
                 connected = sum(n.ready() for n in nodes)
             else:
-                ready, results = mp.Queue(), mp.Queue()
+                ready: Queue[int] = mp.Queue()  # sockets subscribed, one count per process
+                results: Queue[list[float]] = mp.Queue()  # latencies (ms), one list per process
                 procs = [
                     mp.Process(
                         target=client_process,

@@ -253,9 +253,9 @@ def main() -> int:
     figures = f"{by_id.rps:,.0f} req/s, {by_id.errors} errors"
     print(f"\nverdict: {BY_ID} {figures} -> {verdict} the {TARGET_RPS:,.0f} req/s target")
     if args.json:
-        figures = {"args": vars(args), "target_rps": TARGET_RPS, "meets_target": ok}
-        figures["results"] = [asdict(r) for r in results]
-        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+        report = {"args": vars(args), "target_rps": TARGET_RPS, "meets_target": ok}
+        report["results"] = [asdict(r) for r in results]
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
     return 0 if ok else 1
 
 

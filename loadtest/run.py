@@ -36,10 +36,11 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path[:0] = [str(HERE), str(ROOT / "bench")]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-import gates  # noqa: E402
 from harness import flush_redis, freight, production_env, serve, temp_database  # noqa: E402
+
+from loadtest import gates  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/11"  # the load test's own db; flushed every run
 VENV_BIN = ROOT / ".venv" / "bin"

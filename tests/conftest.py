@@ -15,6 +15,7 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from asgi_lifespan import LifespanManager
@@ -78,9 +79,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         asyncio.run(_worker_database(create=False))
 
 
-def base_settings(database_url: str, tmp_path: Path, **overrides: object) -> Settings:
+def base_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
     """Settings for a test app: cheap Argon2id, generous API limit, a private log file."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "env": "test",
         "database_url": database_url,
         "redis_url": REDIS_URL,
@@ -93,7 +94,7 @@ def base_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
         "file_store_dir": tmp_path / "files",
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values)
 
 
 # A throwaway test database need not wait for the WAL to reach the disk at each commit

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
 from httpx import AsyncClient
 from sqlalchemy import delete, inspect, select, table, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from freight import backup
 from freight.cli import app as cli

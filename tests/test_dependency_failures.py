@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import ASGITransport, AsyncClient, Response
+from redis.asyncio.connection import ConnectionPoolInterface
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 from freight.app import create_app
 from freight.dependency_errors import unavailable
@@ -23,16 +25,17 @@ from tests.conftest import REDIS_URL, base_settings
 from tests.helpers import Session, assert_problem, register
 
 
-def assert_unavailable(resp: object) -> None:
-    body = assert_problem(resp, 503, "service_unavailable")  # type: ignore[arg-type]
-    assert int(resp.headers["retry-after"]) >= 1  # type: ignore[attr-defined]
+def assert_unavailable(resp: Response) -> None:
+    body = assert_problem(resp, 503, "service_unavailable")
+    assert int(resp.headers["retry-after"]) >= 1
     assert "sqlite" not in str(body).lower() and "asyncpg" not in str(body).lower()
 
 
 async def exhaust_pool(engine: AsyncEngine, stack: AsyncExitStack) -> None:
     """Check out every connection the app's pool may open."""
     pool = engine.pool
-    capacity = pool.size() + pool._max_overflow  # type: ignore[attr-defined]
+    assert isinstance(pool, QueuePool), pool  # a pool with a size and an overflow
+    capacity = pool.size() + pool._max_overflow
     for _ in range(capacity):
         await stack.enter_async_context(engine.connect())
 
@@ -130,14 +133,16 @@ async def test_a_full_redis_pool_waits_then_fails_as_busy(tmp_path: Path) -> Non
     assert settings.redis_url is not None
     redis = redis_client(settings, settings.redis_url)
     try:
-        held = await redis.connection_pool.get_connection()
+        # The pool's interface, which redis annotates (ConnectionPool's override it does not).
+        pool: ConnectionPoolInterface = redis.connection_pool
+        held = await pool.get_connection()
         started = time.monotonic()
         with pytest.raises(Exception) as failure:
             await redis.ping()
         assert 0.25 < time.monotonic() - started < 2  # it waited for a connection, then gave up
         found = unavailable(failure.value)
         assert found is not None and (found.dependency, found.state) == ("Redis", "busy")
-        await redis.connection_pool.release(held)
+        await pool.release(held)
         assert await redis.ping()
     finally:
         await redis.aclose()

@@ -42,7 +42,9 @@ def test_nginx_replaces_the_clients_forwarded_for_instead_of_appending_to_it() -
 
 def test_nginx_accepts_a_proof_of_delivery_as_large_as_the_api_does() -> None:
     conf = (ROOT / "deploy" / "nginx" / "freight.conf").read_text()
-    megabytes = int(re.search(r"client_max_body_size\s+(\d+)m;", conf).group(1))  # type: ignore[union-attr]
+    limit = re.search(r"client_max_body_size\s+(\d+)m;", conf)
+    assert limit is not None, "freight.conf sets no client_max_body_size in megabytes"
+    megabytes = int(limit.group(1))
     from freight.settings import Settings
 
     assert megabytes * 1024 * 1024 >= Settings().pod_max_body_bytes

@@ -8,9 +8,9 @@ from typing import Any
 
 from locust import FastHttpUser, between, task
 
+from loadtest.samples import CITIES
 from loadtest.traffic.common import (
     ACTIVE,
-    CITIES,
     MESSAGES,
     FreightUser,
     booking,

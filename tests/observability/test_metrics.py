@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from freight.app import create_app
@@ -89,12 +90,12 @@ async def test_business_gauges_dependencies_and_defaults(
 
 
 async def test_business_gauges_are_read_at_most_once_per_cache_period(
-    client: AsyncClient, app: object, admin: Session
+    client: AsyncClient, app: FastAPI, admin: Session
 ) -> None:
     await scrape(client)
     await scrape(client)
     await scrape(client)
-    assert app.state.metrics_scraper.refreshes == 1  # type: ignore[attr-defined]
+    assert app.state.metrics_scraper.refreshes == 1
 
 
 async def test_shipments_by_status_counts_rows(clean_db: str, tmp_path: Path) -> None:
@@ -143,8 +144,10 @@ async def test_rate_limited_logins_are_counted_by_scope(client: AsyncClient) -> 
     assert refused == codes.count(429)
 
 
-async def test_cache_hits_and_misses_are_counted(client: AsyncClient, admin: Session) -> None:
-    backend = "redis" if client._transport.app.state.ctx.redis else "memory"  # type: ignore[attr-defined]
+async def test_cache_hits_and_misses_are_counted(
+    app: FastAPI, client: AsyncClient, admin: Session
+) -> None:
+    backend = "redis" if app.state.ctx.redis else "memory"
     before = await scrape(client)
     for _ in range(3):
         assert (await client.get("/api/shipments", headers=admin.auth)).status_code == 200

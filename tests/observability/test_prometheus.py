@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from httpx import AsyncClient
@@ -14,6 +16,7 @@ from tests.conftest import base_settings
 from tests.realtime.conftest import free_port, start_server
 
 PROMETHEUS = shutil.which("prometheus")
+T = TypeVar("T")
 ALERTS = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "alerts.yml"
 
 pytestmark = pytest.mark.skipif(
@@ -22,10 +25,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-async def poll(check: object, within: float = 40.0) -> object:
+async def poll(check: Callable[[], Awaitable[T]], within: float = 40.0) -> T:
     deadline = asyncio.get_running_loop().time() + within
     while True:
-        result = await check()  # type: ignore[operator]
+        result = await check()
         if result:
             return result
         if asyncio.get_running_loop().time() > deadline:
@@ -78,7 +81,7 @@ async def test_prometheus_scrapes_request_rate_and_loads_the_alert_rules(
                 result = resp.json()["data"]["result"] if resp.status_code == 200 else []
                 return float(result[0]["value"][1]) if result else 0.0
 
-            assert float(await poll(rate_seen)) > 0  # type: ignore[arg-type]
+            assert float(await poll(rate_seen)) > 0
 
             targets = (await prom.get("/api/v1/targets")).json()["data"]["activeTargets"]
             assert [t["health"] for t in targets] == ["up"]
@@ -91,7 +94,7 @@ async def test_prometheus_scrapes_request_rate_and_loads_the_alert_rules(
                 )
                 return loaded if loaded and evaluated else {}
 
-            loaded: dict[str, dict[str, object]] = await poll(rules)  # type: ignore[assignment]
+            loaded = await poll(rules)
             assert "FreightHigh5xxRatio" in loaded
             down = loaded["FreightInstanceDown"]
             assert down["health"] == "ok", down

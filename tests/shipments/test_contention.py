@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from freight.settings import Settings
 from freight.shipments.models import Shipment, Stop
@@ -61,6 +61,7 @@ async def server(stall_settings: Settings) -> AsyncIterator[LiveServer]:
 async def clone_shipments(app: FastAPI, shipment_id: str, count: int) -> None:
     """Copy one booked shipment ``count`` times behind the API's back (fast bulk data)."""
     shipments, stops = Shipment.__table__, Stop.__table__
+    assert isinstance(shipments, Table) and isinstance(stops, Table)  # each maps one table
     async with engine_of(app).begin() as conn:
         row = (
             (await conn.execute(select(shipments).where(shipments.c.id == uuid.UUID(shipment_id))))

@@ -1,11 +1,10 @@
-"""The event log: the timeline, its hash chain, ``freight audit verify`` and atomic writes."""
+"""The event log: the timeline, events as part of the change's transaction, and publication."""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,52 +12,32 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy.exc import IntegrityError
-from typer.testing import CliRunner
 
 from freight import events
-from freight.cli import app as cli
-from freight.events import ChainProblem, chain_hash, content_of, verify_chains
-from freight.settings import get_settings
+from freight.events import Event
 from freight.shipments.models import Shipment
 from tests.fleet_helpers import add_driver, assign, move
-from tests.helpers import Session, assert_problem
+from tests.helpers import assert_problem
 from tests.shipments.conftest import World, book
-from tests.shipments.direct import (
-    assert_no_leak,
-    delete_event,
-    events_of,
-    set_event,
-)
+from tests.shipments.direct import assert_no_leak
 from tests.shipments.factory import shipment_body
+from tests.shipments.history import patch, problems, shipment_with_history, timeline
 
 
-async def timeline(client: AsyncClient, who: Session, shipment_id: str) -> list[dict[str, Any]]:
-    resp = await client.get(f"/api/shipments/{shipment_id}/events", headers=who.auth)
-    assert resp.status_code == 200, resp.text
-    items: list[dict[str, Any]] = resp.json()["items"]
-    return items
+@pytest.fixture
+def listen_to_bus(app: FastAPI) -> Callable[[], list[str]]:
+    """``published = listen_to_bus()``: from then on, the types of the events the bus hands out."""
 
+    def start() -> list[str]:
+        published: list[str] = []
 
-async def patch(
-    client: AsyncClient, who: Session, shipment_id: str, **changes: Any
-) -> dict[str, Any]:
-    resp = await client.patch(f"/api/shipments/{shipment_id}", headers=who.auth, json=changes)
-    assert resp.status_code == 200, resp.text
-    body: dict[str, Any] = resp.json()
-    return body
+        async def listen(batch: Sequence[Event]) -> None:
+            published.extend(e.type for e in batch)
 
+        app.state.ctx.bus.subscribe(listen)
+        return published
 
-async def problems(app: FastAPI) -> list[ChainProblem]:
-    async with app.state.ctx.sessions() as session:
-        return [p async for p in verify_chains(session)]
-
-
-async def shipment_with_history(client: AsyncClient, world: World, edits: int = 3) -> str:
-    """A shipment with a created event followed by ``edits`` updates."""
-    shipment_id: str = (await book(client, world.customer_a))["id"]
-    for i in range(edits):
-        await patch(client, world.customer_a, shipment_id, notes=f"edit {i}")
-    return shipment_id
+    return start
 
 
 # --- the timeline ----------------------------------------------------------------------
@@ -187,132 +166,6 @@ async def test_timeline_is_scoped_like_the_shipment(client: AsyncClient, world: 
     assert_problem(unknown, 404)
 
 
-# --- the hash chain --------------------------------------------------------------------
-
-
-async def test_each_shipment_has_a_gapless_hash_chain(
-    client: AsyncClient, app: FastAPI, world: World
-) -> None:
-    first = await shipment_with_history(client, world, edits=3)
-    second = await shipment_with_history(client, world, edits=2)
-    for sid, count in ((first, 4), (second, 3)):
-        rows = await events_of(app, sid)
-        assert [r.seq for r in rows] == list(range(1, count + 1))
-        assert rows[0].prev_hash == ""
-        for before, after in itertools.pairwise(rows):
-            assert after.prev_hash == before.hash
-        for row in rows:
-            assert len(row.hash) == 64
-            assert row.hash == chain_hash(row.prev_hash, content_of(row))
-    assert await problems(app) == []
-
-
-async def test_verify_reports_an_altered_payload(
-    client: AsyncClient, app: FastAPI, world: World
-) -> None:
-    sid = await shipment_with_history(client, world)
-    untouched = await shipment_with_history(client, world)
-    victim = (await events_of(app, sid))[1]
-    await set_event(app, victim.id, data={"changes": {"notes": [None, "nothing to see"]}})
-
-    found = await problems(app)
-    assert [(p.event_id, p.problem) for p in found] == [(victim.id, "content altered")]
-    assert all(p.shipment_id != uuid.UUID(untouched) for p in found)
-
-
-async def test_verify_reports_an_altered_row_whose_hash_was_recomputed(
-    client: AsyncClient, app: FastAPI, world: World
-) -> None:
-    sid = await shipment_with_history(client, world)
-    rows = await events_of(app, sid)
-    victim = rows[1]
-    forged = {"changes": {"notes": [None, "forged"]}}
-    content = content_of(victim) | {"data": forged}
-    await set_event(app, victim.id, data=forged, hash=chain_hash(victim.prev_hash, content))
-
-    found = await problems(app)
-    assert rows[2].id in {p.event_id for p in found}
-    assert victim.id not in {p.event_id for p in found}
-
-
-async def test_verify_reports_swapped_events(
-    client: AsyncClient, app: FastAPI, world: World
-) -> None:
-    sid = await shipment_with_history(client, world)
-    rows = await events_of(app, sid)
-    a, b = rows[1], rows[2]
-    await set_event(app, a.id, seq=-1)  # (shipment_id, seq) is unique: swap through a spare
-    await set_event(app, b.id, seq=a.seq)
-    await set_event(app, a.id, seq=b.seq)
-
-    found = await problems(app)
-    assert {a.id, b.id} <= {p.event_id for p in found}
-    assert {p.shipment_id for p in found} == {uuid.UUID(sid)}
-
-
-async def test_verify_reports_a_deleted_middle_event(
-    client: AsyncClient, app: FastAPI, world: World
-) -> None:
-    sid = await shipment_with_history(client, world)
-    rows = await events_of(app, sid)
-    await delete_event(app, rows[1].id)
-
-    found = await problems(app)
-    assert found, "a deleted event went unnoticed"
-    assert {p.event_id for p in found} == {rows[2].id}
-    assert {p.seq for p in found} == {3}
-
-
-async def test_verify_reports_a_deleted_newest_event(
-    client: AsyncClient, app: FastAPI, world: World
-) -> None:
-    sid = await shipment_with_history(client, world)
-    rows = await events_of(app, sid)
-    await delete_event(app, rows[-1].id)
-
-    found = await problems(app)
-    assert [(p.shipment_id, p.seq) for p in found] == [(uuid.UUID(sid), rows[-1].seq)]
-
-
-async def test_verify_reports_a_shipment_whose_events_were_all_deleted(
-    client: AsyncClient, app: FastAPI, world: World
-) -> None:
-    sid = await shipment_with_history(client, world, edits=1)
-    for row in await events_of(app, sid):
-        await delete_event(app, row.id)
-    found = await problems(app)
-    assert [p.shipment_id for p in found] == [uuid.UUID(sid)]
-
-
-@pytest.fixture
-def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    """The CLI pointed at the test database."""
-    monkeypatch.setenv("FREIGHT_DATABASE_URL", database_url)
-    monkeypatch.delenv("FREIGHT_REDIS_URL", raising=False)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
-
-
-async def test_audit_verify_command(
-    client: AsyncClient, app: FastAPI, world: World, cli_env: CliRunner
-) -> None:
-    sid = await shipment_with_history(client, world)
-
-    # The command runs its own event loop, so it gets a thread of its own.
-    intact = await asyncio.to_thread(cli_env.invoke, cli, ["audit", "verify"])
-    assert intact.exit_code == 0, intact.output
-    assert "event log intact" in intact.output
-
-    victim = (await events_of(app, sid))[2]
-    await set_event(app, victim.id, data={"changes": {}})
-    broken = await asyncio.to_thread(cli_env.invoke, cli, ["audit", "verify"])
-    assert broken.exit_code == 1, broken.output
-    assert f"event {victim.id} " in broken.output
-    assert "content altered" in broken.output
-    assert "1 problem(s) found" in broken.output
-
-
 # --- events are part of the change's transaction ---------------------------------------
 
 
@@ -359,20 +212,15 @@ async def test_a_failed_change_leaves_no_event(
     assert await problems(app) == []
 
 
-# --- savepoints ------------------------------------------------------------------------
+# --- savepoints and publication --------------------------------------------------------
 
 
 async def test_an_event_of_a_rolled_back_savepoint_is_never_published(
-    app: FastAPI, client: AsyncClient, world: World
+    app: FastAPI, client: AsyncClient, world: World, listen_to_bus: Callable[[], list[str]]
 ) -> None:
     shipment_id = uuid.UUID((await book(client, world.customer_a))["id"])
     ctx = app.state.ctx
-    published: list[str] = []
-
-    async def listen(batch: Any) -> None:
-        published.extend(e.type for e in batch)
-
-    ctx.bus.subscribe(listen)
+    published = listen_to_bus()
     async with ctx.sessions() as session:
         shipment = await session.get_one(Shipment, shipment_id)
         org = shipment.organization_id
@@ -392,17 +240,12 @@ async def test_an_event_of_a_rolled_back_savepoint_is_never_published(
 
 
 async def test_the_events_of_a_failed_commit_are_discarded_not_published(
-    app: FastAPI, client: AsyncClient, world: World
+    app: FastAPI, client: AsyncClient, world: World, listen_to_bus: Callable[[], list[str]]
 ) -> None:
     shipment_id = uuid.UUID((await book(client, world.customer_a))["id"])
     other = (await book(client, world.customer_a))["reference"]
     ctx = app.state.ctx
-    published: list[str] = []
-
-    async def listen(batch: Any) -> None:
-        published.extend(e.type for e in batch)
-
-    ctx.bus.subscribe(listen)
+    published = listen_to_bus()
     async with ctx.sessions() as session:
         shipment = await session.get_one(Shipment, shipment_id)
         await events.record(

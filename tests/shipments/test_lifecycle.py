@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 
 from tests.fleet_helpers import DriverAt, add_driver, assign, book_load, move, tiny_png
@@ -210,10 +211,8 @@ async def test_transition_keeps_device_time_and_position(
 
 
 async def test_the_chain_verifies_after_moves_with_device_times_in_other_zones(
-    client: AsyncClient, admin: Session
+    app: FastAPI, client: AsyncClient, admin: Session
 ) -> None:
-    from fastapi import FastAPI  # noqa: F401  (the app fixture is reached through the client)
-
     driver = await add_driver(client, admin, "dee@acme.example")
     load = await reach(client, admin, driver, "ASSIGNED")
     await client.post(
@@ -221,8 +220,6 @@ async def test_the_chain_verifies_after_moves_with_device_times_in_other_zones(
         headers=driver.auth,
         json={"status": "PICKED_UP", "at": "2026-11-28T09:30:00.123456-06:00"},
     )
-    transport = client._transport  # the app under test
-    app = transport.app  # type: ignore[attr-defined]
     from freight.events import verify_chains
 
     async with app.state.ctx.sessions() as session:

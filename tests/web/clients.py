@@ -8,9 +8,10 @@ field (a form's CSRF token, an idempotency key) from a rendered page.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
+from typing import Any
 from urllib.request import Request
 
 import httpx
@@ -33,8 +34,11 @@ class BrowserLike(httpx.AsyncClient):
 
     def __init__(self, url: str) -> None:
         self.jar = CookieJar(LocalhostPolicy())
-        hooks = {"request": [self._send_cookies], "response": [self._keep_cookies]}
-        super().__init__(base_url=url, timeout=10, event_hooks=hooks)  # type: ignore[arg-type]
+        hooks: dict[str, list[Callable[..., Any]]] = {
+            "request": [self._send_cookies],
+            "response": [self._keep_cookies],
+        }
+        super().__init__(base_url=url, timeout=10, event_hooks=hooks)
 
     async def _send_cookies(self, request: httpx.Request) -> None:
         httpx.Cookies(self.jar).set_cookie_header(request)

@@ -19,7 +19,15 @@ from typing import Any
 
 import pytest
 from httpx import AsyncClient
-from playwright.async_api import Browser, ConsoleMessage, Locator, Page, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    ConsoleMessage,
+    Locator,
+    Page,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 
 from freight.settings import Settings
 from tests.conftest import base_settings
@@ -39,8 +47,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 if not CHROMIUM.exists() and not os.environ.get("FREIGHT_TEST_REQUIRE_BROWSER"):
     pytest.skip(

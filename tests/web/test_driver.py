@@ -165,11 +165,11 @@ async def test_a_driver_cannot_open_another_drivers_load(open_page: OpenPage, wo
         form = await http.get("/app/driver")
         token = form_value(form.text)
         for action in ("status", "pod"):
-            resp = await http.post(
+            posted = await http.post(
                 f"/app/driver/loads/{theirs['id']}/{action}",
                 data={"csrf_token": token, "status": "PICKED_UP", "recipient_name": "X"},
             )
-            assert resp.status_code == 404
+            assert posted.status_code == 404
     assert (
         await world.site.http.get(f"/api/shipments/{theirs['id']}", headers=world.dispatcher.auth)
     ).json()["status"] == "ASSIGNED"
