@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from freight.access import Role
 from freight.db import create_engine, create_session_factory
-from freight.demo import seed_demo
+from freight.demo import DEMO_USERS, seed_demo
+from freight.demo.banner import already_seeded, banner
 from freight.identity import service as identity
 from freight.identity.schemas import UserCreate
 from freight.migrations import runner
@@ -84,7 +85,7 @@ def serve(
     if settings.should_auto_migrate:
         _with_engine(lambda engine, _s: runner.upgrade(engine))
     if demo:
-        _seed_and_print()
+        _seed_and_print(_browser_url(host, port))
     from freight.observability.instrumentation import prepare_multiprocess_dir
     from freight.serving import uvicorn_options
 
@@ -268,18 +269,22 @@ def users_set_password(
     typer.echo(_in_transaction(work))
 
 
-def _seed_and_print() -> None:
-    async def work(session: AsyncSession, settings: Settings) -> None:
-        store = FileStore(settings.file_store_dir)
-        logins = await seed_demo(session, PasswordHasher(settings), store, settings.road_factor)
-        if logins is None:
-            typer.echo("demo data already present (reset a password: freight users set-password)")
-            return
-        typer.echo("demo users (passwords are shown this once):")
-        for login in logins:
-            typer.echo(f"  {login.role.value:<10} {login.email:<32} {login.password}")
+def _browser_url(host: str, port: int) -> str:
+    """Where a browser on this machine reaches the server (any address: the loopback)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (comparing)
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
 
-    _in_transaction(work)
+
+def _seed_and_print(url: str = "http://127.0.0.1:8000") -> None:
+    async def work(session: AsyncSession, settings: Settings) -> list[str]:
+        store = FileStore(settings.file_store_dir)
+        logins = await seed_demo(session, PasswordHasher(settings), store, settings)
+        if logins is None:
+            return already_seeded(url, DEMO_USERS[1][1])
+        return banner(logins, url)
+
+    for line in _in_transaction(work):
+        typer.echo(line)
 
 
 @app.command()
