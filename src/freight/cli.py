@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
+from urllib.parse import urlsplit
 
 import typer
 import uvicorn
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from freight.access import Role
 from freight.db import create_engine, create_session_factory
 from freight.demo import DEMO_USERS, seed_demo
-from freight.demo.banner import already_seeded, banner
+from freight.demo.banner import Announcement, already_seeded, banner
 from freight.identity import service as identity
 from freight.identity.schemas import UserCreate
 from freight.migrations import runner
@@ -84,8 +85,11 @@ def serve(
         raise typer.Exit(2)
     if settings.should_auto_migrate:
         _with_engine(lambda engine, _s: runner.upgrade(engine))
+    announcement = None
     if demo:
-        _seed_and_print(_browser_url(host, port))
+        url = _browser_url(host, port)
+        announcement = Announcement(_seed(url), urlsplit(url).hostname or host, port)
+        announcement.start()
     from freight.observability.instrumentation import prepare_multiprocess_dir
     from freight.serving import uvicorn_options
 
@@ -110,6 +114,8 @@ def serve(
             **uvicorn_options(settings),
         )
     finally:
+        if announcement is not None:
+            announcement.flush()
         if made and metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
@@ -275,7 +281,9 @@ def _browser_url(host: str, port: int) -> str:
     return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
 
 
-def _seed_and_print(url: str = "http://127.0.0.1:8000") -> None:
+def _seed(url: str) -> list[str]:
+    """Seed the demo if absent; the lines that say where to go and how to sign in."""
+
     async def work(session: AsyncSession, settings: Settings) -> list[str]:
         store = FileStore(settings.file_store_dir)
         logins = await seed_demo(session, PasswordHasher(settings), store, settings)
@@ -283,8 +291,7 @@ def _seed_and_print(url: str = "http://127.0.0.1:8000") -> None:
             return already_seeded(url, DEMO_USERS[1][1])
         return banner(logins, url)
 
-    for line in _in_transaction(work):
-        typer.echo(line)
+    return _in_transaction(work)
 
 
 @app.command()
@@ -293,7 +300,8 @@ def seed(
 ) -> None:
     """Load demo data into a migrated database."""
     if demo:
-        _seed_and_print()
+        for line in _seed("http://127.0.0.1:8000"):
+            typer.echo(line)
 
 
 @keys_app.command("generate")

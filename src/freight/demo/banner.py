@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Sequence
 
 from freight.access import Role
@@ -50,3 +53,35 @@ def already_seeded(url: str, email: str) -> list[str]:
         f"passwords were printed then; set a new one: freight users set-password {email})",
         "",
     ]
+
+
+class Announcement:
+    """Print lines once the server accepts connections (after its own start-up logs).
+
+    ``flush`` prints them at once if they have not been yet: call it when serving ends,
+    so passwords shown only once are never lost to a server that failed to start.
+    """
+
+    def __init__(self, lines: Sequence[str], host: str, port: int) -> None:
+        self.lines, self.host, self.port = list(lines), host, port
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+
+    def start(self, timeout_s: float = 120.0) -> None:
+        threading.Thread(target=self._wait, args=(timeout_s,), daemon=True).start()
+
+    def _wait(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not self._done.is_set() and time.monotonic() < deadline:
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.5):
+                    break
+            except OSError:
+                self._done.wait(0.1)
+        self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            if not self._done.is_set():
+                self._done.set()
+                print("\n".join(self.lines), flush=True)
