@@ -35,7 +35,7 @@ async def _subscribed(live: LiveServer, who: Session, load_id: str) -> Listener:
 
 async def _patch(live: LiveServer, admin: Session, load_id: str, note: str) -> None:
     resp = await live.http.patch(
-        f"/api/shipments/{load_id}", headers=admin.auth, json={"notes": note}
+        f"/api/shipments/{load_id}", headers=admin.editing(), json={"notes": note}
     )
     assert resp.status_code == 200, resp.text
 
