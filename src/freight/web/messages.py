@@ -17,10 +17,10 @@ from fastapi.responses import Response
 
 from freight.access import Actor, Role
 from freight.deps import Context, SessionDep
-from freight.errors import DomainError
 from freight.messaging import service as messaging
 from freight.shipments import service as shipments
-from freight.web.auth import CsrfForm, WebUser, safe_next, see_other, text
+from freight.web.auth import CsrfForm, WebUser, safe_next, text
+from freight.web.forms import Failure, submit
 from freight.web.templating import renderer
 
 if TYPE_CHECKING:
@@ -79,27 +79,28 @@ async def post_message(
     body = form.get("body")
     body = body if isinstance(body, str) else ""
     back = safe_next(text(form, "next"), home_of_thread(actor, shipment_id))
-    try:
-        await messaging.post(session, actor, shipment_id, body, ctx.settings.message_max_chars)
-    except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        await session.rollback()
+
+    async def again(failure: Failure) -> Response:
         shipment = await shipments.get_visible(session, actor, shipment_id)
-        messages = await load_thread(session, actor, shipment_id)
-        msg = exc.errors[0]["msg"] if exc.errors else exc.detail
-        render = renderer(request)
-        return render(
+        return renderer(request)(
             request,
             "board_thread.html",
             actor=actor,
-            status_code=exc.status,
+            status_code=failure.status,
             shipment=shipment,
             shipment_id=shipment_id,
-            messages=messages,
+            messages=await load_thread(session, actor, shipment_id),
             message_body=body,
-            message_error=f"Message: {msg}.",
+            message_error=f"Message: {failure.message}.",
             back=back,
         )
-    await ctx.commit(session)
-    return see_other(back)
+
+    max_chars = ctx.settings.message_max_chars
+    return await submit(
+        ctx,
+        session,
+        lambda: messaging.post(session, actor, shipment_id, body, max_chars),
+        done=back,
+        failed=again,
+        error_page=(403, 404),
+    )
