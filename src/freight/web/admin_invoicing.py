@@ -83,14 +83,9 @@ async def create_invoice(
         return await invoices.create(session, actor, body.customer_id, body.shipment_ids)
 
     async def again(failure: Failure) -> Response:
+        status, errors, chosen = failure.status, failure.errors, set(ticked)
         return await _new_form(
-            request,
-            actor,
-            session,
-            customer_id,
-            status_code=failure.status,
-            errors=failure.errors,
-            chosen=set(ticked),
+            request, actor, session, customer_id, status_code=status, errors=errors, chosen=chosen
         )
 
     failed = said({"shipment_ids": "Tick at least one shipment"}, again) if not ticked else again

@@ -85,15 +85,7 @@ async def create_user(
 ) -> Response:
     """Add a user; a customer needs the shipper account they book for."""
     values = {name: text(form, name) for name in ("email", "full_name", "role", "customer_id")}
-    password = form.get("password")
-    body: dict[str, Any] = {
-        "email": values["email"],
-        "full_name": values["full_name"],
-        "role": values["role"],
-        "password": password if isinstance(password, str) else "",
-    }
-    if values["role"] == Role.CUSTOMER:
-        body["customer_id"] = parse_uuid(values["customer_id"])
+    body = _new_user(values, form.get("password"))
 
     async def again(failure: Failure) -> Response:
         errors = _errors(failure.errors)
@@ -115,6 +107,19 @@ async def create_user(
         failed=again,
         fields=FIELDS,
     )
+
+
+def _new_user(values: dict[str, str], password: object) -> dict[str, Any]:
+    """The ``UserCreate`` body of the add-user form (a customer's account only for them)."""
+    body: dict[str, Any] = {
+        "email": values["email"],
+        "full_name": values["full_name"],
+        "role": values["role"],
+        "password": password if isinstance(password, str) else "",
+    }
+    if values["role"] == Role.CUSTOMER:
+        body["customer_id"] = parse_uuid(values["customer_id"])
+    return body
 
 
 async def _user_page(

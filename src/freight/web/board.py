@@ -127,14 +127,9 @@ async def assign(
         errors, chosen = failure.errors, {}
         if isinstance(failure.error, DomainError):  # the load stays picked, with the reason
             errors, chosen = {key: _sentence(failure.message)}, {key: driver_field}
+        status = failure.status
         return await _page(
-            request,
-            session,
-            ctx,
-            actor,
-            status_code=failure.status,
-            assign_errors=errors,
-            chosen=chosen,
+            request, session, ctx, actor, status_code=status, assign_errors=errors, chosen=chosen
         )
 
     return await submit(
@@ -189,18 +184,10 @@ async def apply(
     ticked = [v for v in form.getlist("shipment_ids") if isinstance(v, str)]
 
     async def again(failure: Failure) -> Response:
-        error = failure.error
-        message = (
-            _sentence(error.detail) if isinstance(error, DomainError) else failure.errors["plan"]
-        )
+        error, status = failure.error, failure.status
+        said = _sentence(error.detail) if isinstance(error, DomainError) else failure.errors["plan"]
         return await _page(
-            request,
-            session,
-            ctx,
-            actor,
-            status_code=failure.status,
-            plan_id=plan_id,
-            plan_error=message,
+            request, session, ctx, actor, status_code=status, plan_id=plan_id, plan_error=said
         )
 
     return await submit(

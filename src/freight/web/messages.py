@@ -51,17 +51,30 @@ async def thread_page(
     request: Request, shipment_id: uuid.UUID, actor: WebUser, session: SessionDep
 ) -> Response:
     """The thread on its own page (also where the no-JS form lands after an error)."""
+    return await _thread(request, actor, session, shipment_id, home_of_thread(actor, shipment_id))
+
+
+async def _thread(
+    request: Request,
+    actor: Actor,
+    session: SessionDep,
+    shipment_id: uuid.UUID,
+    back: str,
+    status_code: int = 200,
+    **extra: str,
+) -> Response:
     shipment = await shipments.get_visible(session, actor, shipment_id)
     messages = await load_thread(session, actor, shipment_id)
-    render = renderer(request)
-    return render(
+    return renderer(request)(
         request,
         "board_thread.html",
         actor=actor,
+        status_code=status_code,
         shipment=shipment,
         shipment_id=shipment_id,
         messages=messages,
-        back=home_of_thread(actor, shipment_id),
+        back=back,
+        **extra,
     )
 
 
@@ -81,19 +94,9 @@ async def post_message(
     back = safe_next(text(form, "next"), home_of_thread(actor, shipment_id))
 
     async def again(failure: Failure) -> Response:
-        shipment = await shipments.get_visible(session, actor, shipment_id)
-        return renderer(request)(
-            request,
-            "board_thread.html",
-            actor=actor,
-            status_code=failure.status,
-            shipment=shipment,
-            shipment_id=shipment_id,
-            messages=await load_thread(session, actor, shipment_id),
-            message_body=body,
-            message_error=f"Message: {failure.message}.",
-            back=back,
-        )
+        error = f"Message: {failure.message}."
+        typed = {"message_body": body, "message_error": error}
+        return await _thread(request, actor, session, shipment_id, back, failure.status, **typed)
 
     max_chars = ctx.settings.message_max_chars
     return await submit(

@@ -225,15 +225,8 @@ async def cancel(
         error = failure.error
         message = error.detail if isinstance(error, DomainError) else CANCEL_REASON
         context = await page_context(ctx, session, actor, shipment_id)
-        return renderer(request)(
-            request,
-            "shipment_detail.html",
-            actor=actor,
-            status_code=failure.status,
-            cancel_error=message,
-            cancel_reason=reason,
-            **context,
-        )
+        context |= {"status_code": failure.status, "cancel_error": message, "cancel_reason": reason}
+        return renderer(request)(request, "shipment_detail.html", actor=actor, **context)
 
     done = f"/app/shipments/{shipment_id}?done=cancelled"
     return await submit(ctx, session, cancel_it, done=done, failed=again, error_page=(404,))
