@@ -19,7 +19,7 @@ from freight.billing import invoices
 from freight.billing.schemas import InvoiceCreate, VoidRequest
 from freight.deps import Context, SessionDep
 from freight.identity import accounts as shipper_accounts
-from freight.web.admin_forms import Errors, parse_money, parse_uuid
+from freight.web.admin_forms import Errors, parse_uuid, read_money
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, Invalid, said, submit
 from freight.web.invoices import PAY_FIELDS, invoice_form, take_payment
@@ -169,11 +169,7 @@ async def record_payment(
 def _offline_payment(values: dict[str, str]) -> dict[str, object]:
     """The payment the offline form describes, or ``Invalid`` naming what is wrong."""
     errors: Errors = {}
-    amount = 0
-    try:
-        amount = parse_money(values["offline_amount"])
-    except ValueError as exc:
-        errors["offline_amount"] = str(exc).capitalize()
+    amount = read_money(values, "offline_amount", errors)
     if values["method"] not in {m for m, _ in OFFLINE_METHODS}:
         errors["method"] = "Choose cheque, ACH or wire"
     if not values["reference"]:

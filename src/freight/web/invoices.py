@@ -29,7 +29,7 @@ from freight.billing.statuses import OPEN_INVOICE, InvoiceStatus, PaymentStatus
 from freight.context import AppContext
 from freight.deps import Context, SessionDep
 from freight.identity import accounts as shipper_accounts
-from freight.web.admin_forms import Errors, notice, parse_money, parse_uuid
+from freight.web.admin_forms import Errors, notice, parse_uuid, read_money
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, Invalid, Rerender, submit
 from freight.web.templating import renderer
@@ -232,11 +232,7 @@ async def pay_by_card(
 def _card_payment(values: dict[str, str]) -> dict[str, object]:
     """The card payment the form describes, or ``Invalid`` naming what is wrong."""
     errors: Errors = {}
-    amount = 0
-    try:
-        amount = parse_money(values["amount"])
-    except ValueError as exc:
-        errors["amount"] = str(exc).capitalize()
+    amount = read_money(values, "amount", errors)
     if not values["payment_method"]:
         errors["payment_method"] = "Enter the card's payment method"
     if errors:
