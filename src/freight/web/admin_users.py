@@ -1,8 +1,8 @@
 """Admin pages for users: the list, adding a user with a role (customers with their
 shipper account), changing a role, and deactivating or reactivating someone.
 
-Writes go through ``identity.service`` as ``/api/users`` does, and drop the cached
-principal afterwards so a new role or a deactivation applies at once.
+Writes go through ``identity.service`` as ``/api/users`` does; the events they record
+drop the cached principal once committed, so a new role or a deactivation applies at once.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from freight.access import Actor, Role
 from freight.context import AppContext
-from freight.deps import Context, SessionDep, principal_key
+from freight.deps import Context, SessionDep
 from freight.errors import Conflict, DomainError
 from freight.identity import accounts as shipper_accounts
 from freight.identity import service as identity
@@ -96,7 +96,7 @@ async def create_user(
     if values["role"] == Role.CUSTOMER:
         body["customer_id"] = parse_uuid(values["customer_id"])
     try:
-        user = await identity.create_user(
+        await identity.create_user(
             session,
             actor,
             ctx.passwords,
@@ -118,7 +118,6 @@ async def create_user(
             errors=errors,
             values=values,
         )
-    await ctx.cache.delete(principal_key(user.id))
     return see_other("/app/admin/users?done=user-created")
 
 
@@ -169,7 +168,7 @@ async def _update(
     done: str,
 ) -> Response:
     try:
-        user = await identity.update_user(
+        await identity.update_user(
             session,
             actor,
             ctx.passwords,
@@ -189,7 +188,6 @@ async def _update(
             errors=_errors(exc),
             values=values,
         )
-    await ctx.cache.delete(principal_key(user.id))  # the new role or flag applies at once
     return see_other(f"/app/admin/users/{user_id}?done={done}")
 
 
