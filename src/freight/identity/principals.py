@@ -1,9 +1,10 @@
 """A user's cached access facts (their principal) and the events that make them stale.
 
 ``deps.principal`` caches, per user, the organisation, role, shipper account and driver
-record that a token resolves to. Any committed ``user.*`` event changes those facts for
-its user, and a driver event that links or unlinks a user changes that user's driver
-record; ``stale_keys`` names the entries to drop, for ``cache.Invalidator``.
+record that a token resolves to. A committed ``user.*`` event (but ``user.created``:
+nothing is cached for a new user) changes those facts for its user, and a driver event
+that links or unlinks a user changes that user's driver record. ``stale_keys`` names
+the entries to drop, for ``cache.Invalidator``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ def principal_key(user_id: uuid.UUID | str) -> str:
 def users_named(event: Event) -> set[str]:
     """The users whose access facts this event changed."""
     data = event.data
+    if event.type == "user.created":
+        return set()  # nothing can be cached yet for a user who did not exist
     if event.type.startswith("user."):
         named = {data.get("user_id")}
     elif event.type.startswith("driver."):
