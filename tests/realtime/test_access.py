@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from freight.deps import principal_key
 from freight.identity.models import User
+from freight.identity.principals import principal_key
 from tests.fleet_helpers import add_driver, assign, book_load
 from tests.helpers import PASSWORD, Session, add_customer, add_user, register
 from tests.realtime.conftest import Listener, LiveServer, connect, short_token

@@ -1,8 +1,8 @@
 """Admin pages for users: the list, adding a user with a role (customers with their
 shipper account), changing a role, and deactivating or reactivating someone.
 
-Writes go through ``identity.service`` as ``/api/users`` does, and drop the cached
-principal afterwards so a new role or a deactivation applies at once.
+Writes go through ``identity.service`` as ``/api/users`` does; the events they record
+drop the cached principal once committed, so a new role or a deactivation applies at once.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from freight.access import Actor, Role
 from freight.context import AppContext
-from freight.deps import Context, SessionDep, principal_key
+from freight.deps import Context, SessionDep
 from freight.errors import Conflict
 from freight.identity import accounts as shipper_accounts
 from freight.identity import service as identity
@@ -175,7 +175,7 @@ async def _update(
         )
 
     min_length = ctx.settings.password_min_length
-    response = await submit(
+    return await submit(
         ctx,  # its commit publishes the notice that closes the user's sockets
         session,
         lambda: identity.update_user(
@@ -185,9 +185,6 @@ async def _update(
         failed=again,
         fields=FIELDS,
     )
-    if response.status_code == 303:
-        await ctx.cache.delete(principal_key(user_id))  # the new role or flag applies at once
-    return response
 
 
 @router.post("/app/admin/users/{user_id:uuid}/role")
