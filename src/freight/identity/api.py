@@ -18,7 +18,6 @@ from freight.deps import (
     SessionDep,
     Staff,
     client_address,
-    principal_key,
 )
 from freight.errors import Unauthorized
 from freight.identity import accounts, service
@@ -161,8 +160,9 @@ async def update_user(
     user = await service.update_user(
         session, actor, ctx.passwords, user_id, body, ctx.settings.password_min_length
     )
-    await ctx.commit(session)  # publishes the notice that closes the user's sockets
-    await ctx.cache.delete(principal_key(user_id))  # role, account or active flag may differ
+    # Publishes the notice that closes the user's sockets, and the event that drops
+    # their cached access facts (role, account or active flag may differ).
+    await ctx.commit(session)
     return UserRead.model_validate(user)
 
 

@@ -18,7 +18,7 @@ from freight import events
 from freight.access import Actor, Role, get_scoped, scoped
 from freight.db import end_read, utcnow
 from freight.errors import Conflict, Unauthorized, invalid
-from freight.identity import accounts, sessions
+from freight.identity import accounts, audit, sessions
 from freight.identity.models import ApiKey, Organization, RefreshToken, User
 from freight.identity.schemas import ApiKeyCreate, RegisterRequest, UserCreate, UserUpdate
 from freight.pagination import page_newest_first
@@ -103,6 +103,7 @@ async def register(
     except IntegrityError:  # taken by a concurrent registration: the same answer
         await session.rollback()
         return None
+    await audit.user_created(session, None, user)
     return user
 
 
@@ -320,6 +321,7 @@ async def create_user(
     )
     session.add(user)
     await _flush_user(session)
+    await audit.user_created(session, actor, user)
     return user
 
 
@@ -338,6 +340,7 @@ async def update_user(
         changes.get("is_active") is False or changes.get("role", Role.ADMIN) != Role.ADMIN
     ):
         raise Conflict("admins cannot deactivate or demote themselves")
+    before = audit.snapshot(user)
     access_before = (user.role, user.customer_id, user.is_active)
     for field in ("full_name", "role", "phone", "customer_id", "is_active"):
         if field in changes and (changes[field] is not None or field in ("phone", "customer_id")):
@@ -362,6 +365,7 @@ async def update_user(
             .values(revoked_at=utcnow())
         )
     await session.flush()
+    await audit.user_changed(session, actor, user, before)
     return user
 
 

@@ -2,7 +2,8 @@
 
 Clients connect with ``auth: {token}``, then ``subscribe`` to shipments they may see
 (``since_event_id`` replays what they missed), or ``subscribe_dispatch`` for the
-board. Shipment events arrive from ``bridge`` in every process and are released per
+board (shipment changes, and the fleet's ``driver.*`` and ``vehicle.*`` events).
+Events arrive from ``bridge`` in every process; shipment events are released per
 subscriber in sequence order (``delivery``); positions are coalesced per shipment.
 Access is not only checked once: ``subscribe`` re-resolves the caller as REST does, a
 periodic sweep closes connections whose credential expired (unless the client sent
@@ -341,6 +342,10 @@ class Gateway:
         """One item from the bridge: a notice, an event or a live update."""
         if item.get("kind") == "revoke":
             await self._end_sessions(str(item["user_id"]), str(item["reason"]))
+            return
+        if item.get("kind") == "board":  # a fleet change: no shipment, the board only
+            room = f"dispatch:{item['org']}"
+            await self.sio.emit("dispatch:board", item["payload"], room=room, ignore_queue=True)
             return
         observe_delivery_lag(item)
         if item.get("event") == "shipment:updated":
