@@ -49,8 +49,9 @@ def already_seeded(url: str, email: str) -> list[str]:
     """The lines to print when the demo was seeded by an earlier start."""
     return [
         "",
-        f"Open {url} and sign in as {email} (demo data from an earlier start; its",
-        f"passwords were printed then; set a new one: freight users set-password {email})",
+        f"Open {url} and sign in as {email}",
+        "(the demo's passwords were printed at its first start; set a new one with",
+        "`.venv/bin/freight users set-password EMAIL`)",
         "",
     ]
 
