@@ -37,7 +37,7 @@ from freight.demo.stories import Story, story_for
 from freight.dispatch import assignment, pod
 from freight.fleet.models import Driver
 from freight.fleet.statuses import DriverStatus
-from freight.identity import service as identity
+from freight.identity import api_keys
 from freight.identity.models import Customer, Organization, User
 from freight.identity.schemas import ApiKeyCreate
 from freight.security.passwords import PasswordHasher
@@ -106,7 +106,7 @@ class Seeder:
             organization_id=org.id, role=Role.DISPATCHER, user_id=made[DEMO_USERS[1][1]].id
         )
         self.crews = await fleet(self.session, org, self.rng, made)
-        key, _ = await identity.create_api_key(
+        key, _ = await api_keys.create_api_key(
             self.session, self.admin, ApiKeyCreate(name="ELD telematics feed", role=Role.DISPATCHER)
         )
         self.feed = Actor(organization_id=org.id, role=Role.DISPATCHER, api_key_id=key.id)
