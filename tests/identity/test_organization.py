@@ -46,7 +46,12 @@ async def test_a_new_organisation_is_us_style(client: AsyncClient, admin: Sessio
 async def test_admin_switches_to_metric_and_a4_and_it_is_an_event(
     app: FastAPI, client: AsyncClient, admin: Session
 ) -> None:
-    changes = {"units": "metric", "paper_size": "a4", "locale": "de-DE", "timezone": "Europe/Berlin"}
+    changes = {
+        "units": "metric",
+        "paper_size": "a4",
+        "locale": "de-DE",
+        "timezone": "Europe/Berlin",
+    }
     resp = await client.patch("/api/organization", headers=admin.auth, json=changes)
     assert resp.status_code == 200, resp.text
     assert {k: resp.json()[k] for k in changes} == changes
@@ -90,7 +95,9 @@ async def test_bad_values_are_422_naming_the_field(
 async def test_dispatcher_reads_but_cannot_change(client: AsyncClient, admin: Session) -> None:
     dispatcher = await add_user(client, admin, "dispatcher", "d@acme.example")
     assert (await _settings(client, dispatcher))["units"] == "imperial"
-    resp = await client.patch("/api/organization", headers=dispatcher.auth, json={"units": "metric"})
+    resp = await client.patch(
+        "/api/organization", headers=dispatcher.auth, json={"units": "metric"}
+    )
     assert_problem(resp, 403, "forbidden")
     assert (await _settings(client, admin))["units"] == "imperial"
 
@@ -109,7 +116,9 @@ async def test_customers_and_drivers_neither_read_nor_change(
 async def test_each_admin_sees_and_changes_only_their_own(
     client: AsyncClient, admin: Session, other_admin: Session
 ) -> None:
-    resp = await client.patch("/api/organization", headers=other_admin.auth, json={"units": "metric"})
+    resp = await client.patch(
+        "/api/organization", headers=other_admin.auth, json={"units": "metric"}
+    )
     assert resp.status_code == 200
     assert (await _settings(client, other_admin))["name"] == "Rival Logistics"
     assert (await _settings(client, other_admin))["units"] == "metric"

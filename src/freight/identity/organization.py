@@ -64,8 +64,6 @@ async def update(session: AsyncSession, actor: Actor, body: OrganizationUpdate) 
         changed[field] = {"from": getattr(org, field), "to": value}
         setattr(org, field, value)
     if changed:
-        await events.record(
-            session, actor, org.id, "organization.updated", {"changes": changed}
-        )
+        await events.record(session, actor, org.id, "organization.updated", {"changes": changed})
     await session.flush()
     return org

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from freight.access import Role
+from freight.formatting import Locale
 from freight.schema import Input, Secret
 from freight.timezones import is_zone
 
@@ -178,8 +179,6 @@ class CustomerPage(BaseModel):
 
 # --- organisation settings -------------------------------------------------------------
 
-Locale = Literal["en-US", "en-CA", "en-GB", "en-AU", "es-MX", "fr-CA", "fr-FR", "de-DE", "es-ES", "nl-NL"]
-LOCALES: tuple[str, ...] = get_args(Locale)
 Units = Literal["imperial", "metric"]
 PaperSize = Literal["letter", "a4"]
 Country = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z]{2}$")]

@@ -1,9 +1,10 @@
 """Numbers, money, weights, distances and times as the organisation's people read them.
 
-Presentation only: the API and the database stay metric, in cents and in UTC. A small
-table of conventions covers the locales an organisation can choose (``LOCALES``); it
-follows what browsers' ``Intl`` prints for them closely enough that a page rendered here
-and a number a script updates look alike, without a CLDR dependency.
+The pages (``web/``) and the invoice PDF use it. Presentation only: the API and the
+database stay metric, in cents and in UTC. A small table of conventions covers the
+locales an organisation can choose (``LOCALES``); it follows what browsers' ``Intl``
+prints for them closely enough that a page rendered here and a number a script updates
+look alike, without a CLDR dependency.
 """
 
 from __future__ import annotations
@@ -11,9 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Literal, get_args
 
-from freight.identity.schemas import LOCALES
 from freight.timezones import zone
+
+Locale = Literal[
+    "en-US", "en-CA", "en-GB", "en-AU", "es-MX", "fr-CA", "fr-FR", "de-DE", "es-ES", "nl-NL"
+]
+LOCALES: tuple[str, ...] = get_args(Locale)
 
 KG_PER_LB = 0.45359237
 KM_PER_MI = 1.609344
@@ -99,7 +105,7 @@ def number(value: float | Decimal, locale: str = "en-US", decimals: int = 0) -> 
     sign = "-" if exact < 0 else ""
     whole, _, part = f"{abs(exact):f}".partition(".")
     if len(whole) >= style.min_group:
-        groups = []
+        groups: list[str] = []
         while len(whole) > 3:
             whole, tail = whole[:-3], whole[-3:]
             groups.insert(0, tail)
@@ -133,8 +139,8 @@ def weight(kg: float | None, units: str = "imperial", locale: str = "en-US") -> 
     if kg is None:
         return ""
     if units == "imperial":
-        return f"{number(kg / KG_PER_LB, locale)}{NBSP}lb"
-    return f"{number(kg, locale)}{NBSP}kg"
+        return f"{number(kg / KG_PER_LB, locale)} lb"
+    return f"{number(kg, locale)} kg"
 
 
 def distance(km: float | None, units: str = "imperial", locale: str = "en-US") -> str:
@@ -142,8 +148,8 @@ def distance(km: float | None, units: str = "imperial", locale: str = "en-US") -
     if km is None:
         return ""
     if units == "imperial":
-        return f"{number(km / KM_PER_MI, locale)}{NBSP}mi"
-    return f"{number(km, locale)}{NBSP}km"
+        return f"{number(km / KM_PER_MI, locale)} mi"
+    return f"{number(km, locale)} km"
 
 
 def weight_unit(units: str) -> str:
@@ -179,7 +185,7 @@ def _clock(moment: datetime, style: Style) -> str:
         return f"{moment.hour:02d}:{moment.minute:02d}"
     hour = moment.hour % 12 or 12
     marker = style.hour12[0] if moment.hour < 12 else style.hour12[1]
-    return f"{hour}:{moment.minute:02d}{NBSP}{marker}"
+    return f"{hour}:{moment.minute:02d} {marker}"
 
 
 def _day(moment: datetime, style: Style, year: bool) -> str:
