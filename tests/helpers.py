@@ -29,6 +29,11 @@ class Session:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access_token}"}
 
+    def editing(self, version: int | None = None) -> dict[str, str]:
+        """Headers for a shipment edit: staff must send If-Match (the version read, or
+        ``*`` to say on purpose that any current version will do)."""
+        return {**self.auth, "If-Match": "*" if version is None else f'"{version}"'}
+
     @property
     def id(self) -> uuid.UUID:
         return uuid.UUID(self.user["id"])

@@ -39,8 +39,9 @@ async def test_the_errors_follow_from_each_operations_dependencies(client: Async
     assert errors_of(doc, "get", "/api/users") == {401, 403, 422, 429}
     assert errors_of(doc, "post", "/api/customers") == {401, 403, 409, 413, 422, 429}
     assert errors_of(doc, "patch", "/api/shipments/{shipment_id}") == {
-        401, 403, 404, 409, 412, 413, 422, 429
+        401, 403, 404, 409, 412, 413, 422, 428, 429
     }  # fmt: skip
+    assert 428 not in errors_of(doc, "post", "/api/shipments/{shipment_id}/cancel")
     assert errors_of(doc, "put", "/api/drivers/{driver_id}/availability") == {
         401, 403, 404, 413, 422, 429
     }  # fmt: skip

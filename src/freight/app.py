@@ -16,11 +16,13 @@ from freight import __version__, health, scrape
 from freight.billing import api as billing_api
 from freight.billing import payments_api as billing_payments_api
 from freight.body_limit import BodyLimitMiddleware, Rule
+from freight.cache import Invalidator
 from freight.context import AppContext
 from freight.dispatch import api as dispatch_api
 from freight.errors import install_error_handlers
 from freight.fleet import api as fleet_api
 from freight.identity import api as identity_api
+from freight.identity import principals
 from freight.messaging import api as messaging_api
 from freight.observability.instrumentation import (
     MetricsMiddleware,
@@ -63,7 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         mark_dead_workers()
         app.state.ctx = ctx = await AppContext.start(settings)
-        invalidator = shipment_reads.Invalidator(ctx.cache)
+        # Committed events drop what they made stale: shipment views, users' principals.
+        invalidator = Invalidator(ctx.cache, shipment_reads.stale_keys, principals.stale_keys)
         ctx.bus.subscribe(invalidator)
         await gateway.start(ctx)
         install_drain(settings)

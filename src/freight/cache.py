@@ -7,10 +7,12 @@ skipped call to microseconds once it is open).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -24,6 +26,7 @@ log = structlog.get_logger("freight.cache")
 
 KEY_PREFIX = "freight:cache:"
 MAX_PENDING = 100_000  # beyond this, missed invalidations rely on the entries' lifetime
+REINVALIDATE_AFTER_S = 0.5
 
 
 @dataclass
@@ -187,3 +190,41 @@ class RedisCache:
             return await self.guard.call(count)
         except RedisUnavailable:
             return 0
+
+
+# What a committed batch of events makes stale: the cache keys to drop.
+StaleKeys = Callable[[Sequence[Any]], Iterable[str]]
+
+
+class Invalidator:
+    """Event-bus subscriber that drops the cache entries a committed batch made stale.
+
+    Each source names the keys of what its domain's events changed. It deletes twice: at
+    once, and again shortly after, because a reader that loaded the old row just before
+    the commit may store it after the first delete. With Redis the cache is shared, so
+    deleting in the process that committed is enough for every process.
+    """
+
+    def __init__(self, cache: Cache, *sources: StaleKeys) -> None:
+        self.cache = cache
+        self.sources = sources
+        self._later: set[asyncio.Task[None]] = set()
+
+    async def __call__(self, batch: Sequence[Any]) -> None:
+        keys = sorted({key for source in self.sources for key in source(batch)})
+        if not keys:
+            return
+        await self.cache.delete(*keys)
+        task = asyncio.create_task(self._again(keys))
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
+
+    async def _again(self, keys: list[str]) -> None:
+        await asyncio.sleep(REINVALIDATE_AFTER_S)
+        await self.cache.delete(*keys)
+
+    async def close(self) -> None:
+        """Drop the pending second deletes (the app is stopping; entries expire anyway)."""
+        for task in list(self._later):
+            task.cancel()
+        await asyncio.gather(*self._later, return_exceptions=True)

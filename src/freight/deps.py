@@ -15,8 +15,9 @@ from freight.context import AppContext
 from freight.db import end_read
 from freight.errors import Forbidden, Unauthorized
 from freight.fleet import service as fleet
+from freight.identity import api_keys, sessions
 from freight.identity import service as identity
-from freight.identity import sessions
+from freight.identity.principals import principal_key
 from freight.observability.middleware import unless_server_error
 from freight.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from freight.security.web_sessions import CSRF_HEADER
@@ -48,11 +49,6 @@ async def get_session(request: Request, ctx: Context) -> AsyncIterator[AsyncSess
 
 # "function" scope: the session closes before the response is sent, freeing its connection.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
-def principal_key(user_id: uuid.UUID | str) -> str:
-    """Cache key of a user's access facts; dropped whenever the user or their driver changes."""
-    return f"principal:{user_id}"
 
 
 async def principal(
@@ -87,8 +83,8 @@ async def principal(
             "customer_id": str(user.customer_id) if user.customer_id else None,
             "driver_id": str(driver_id) if driver_id else None,
         }
-        # Every change through the API or the web app drops the entry at once; the
-        # lifetime only bounds changes made behind the app's back (like the views').
+        # The committed user.* and driver.* events drop the entry at once (identity
+        # .principals); the lifetime only bounds changes made behind the app's back.
         await ctx.cache.set(principal_key(user_id), cached, ctx.settings.cache_ttl_s)
     if cached["org"] != str(org_id):
         raise Unauthorized("account disabled")
@@ -106,7 +102,7 @@ async def current_actor(request: Request, ctx: Context, session: SessionDep) -> 
     api_key = request.headers.get("x-api-key")
     authorization = request.headers.get("authorization")
     if api_key:
-        key = await identity.authenticate_api_key(session, api_key)
+        key = await api_keys.authenticate_api_key(session, api_key)
         await ctx.commit(session)  # keeps last_used_at; this unit of work ends here
         actor = Actor(organization_id=key.organization_id, role=Role(key.role), api_key_id=key.id)
     elif authorization:

@@ -70,6 +70,12 @@ class PreconditionFailed(DomainError):
     status, code = 412, "precondition_failed"
 
 
+class PreconditionRequired(DomainError):
+    """The write must say which version it read (``If-Match``): it may not overwrite blind."""
+
+    status, code = 428, "precondition_required"
+
+
 class ValidationFailed(DomainError):
     """A business rule on input failed; ``errors`` names each field as ``loc``/``msg``."""
 

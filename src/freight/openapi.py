@@ -25,7 +25,7 @@ from fastapi.routing import APIRoute
 from freight.deps import ROLE_GUARDS, current_actor
 from freight.errors import PROBLEM_JSON, Problem
 
-PROBLEM_STATUSES = frozenset({401, 403, 404, 409, 412, 413, 422, 429})
+PROBLEM_STATUSES = frozenset({401, 403, 404, 409, 412, 413, 422, 428, 429})
 WHY = {
     401: "not signed in, or the credentials are not valid",
     403: "the caller's role may not do this",
@@ -34,6 +34,7 @@ WHY = {
     412: "the If-Match version is not the current one",
     413: "the request body is larger than this route accepts",
     422: "the request is not valid; errors names each bad input",
+    428: "staff edits must send If-Match with the version they read",
     429: "too many requests; retry after Retry-After seconds",
 }
 _FASTAPI_422 = ("HTTPValidationError", "ValidationError")

@@ -82,13 +82,15 @@ async def test_a_staff_put_without_a_price_keeps_the_price_set_by_hand(
 ) -> None:
     load = await book_load(client, org.dispatcher, org.account_a, price_cents=250_000)
     url = f"/api/shipments/{load['id']}"
-    resp = await client.put(url, headers=org.dispatcher.auth, json=_replacement(load, notes="x"))
+    resp = await client.put(
+        url, headers=org.dispatcher.editing(), json=_replacement(load, notes="x")
+    )
     assert resp.status_code == 200, resp.text
     assert resp.json()["price_cents"] == 250_000 and resp.json()["notes"] == "x"
 
     # An explicit null is the way to clear it: the price is open again.
     cleared = await client.put(
-        url, headers=org.dispatcher.auth, json=_replacement(load, price_cents=None)
+        url, headers=org.dispatcher.editing(), json=_replacement(load, price_cents=None)
     )
     assert cleared.status_code == 200, cleared.text
     assert cleared.json()["price_cents"] is None
@@ -122,7 +124,9 @@ async def test_a_put_resets_the_optional_description_it_omits(
     load = await book_load(client, org.dispatcher, org.account_a, notes="Dock 4", hazmat=True)
     body = _replacement(load)
     del body["pieces"], body["commodity"]
-    resp = await client.put(f"/api/shipments/{load['id']}", headers=org.dispatcher.auth, json=body)
+    resp = await client.put(
+        f"/api/shipments/{load['id']}", headers=org.dispatcher.editing(), json=body
+    )
     assert resp.status_code == 200, resp.text
     after = resp.json()
     assert (after["pieces"], after["commodity"], after["notes"], after["hazmat"]) == (
@@ -140,7 +144,7 @@ async def test_a_patch_cannot_null_a_field_every_load_has(
 ) -> None:
     load = await book_load(client, org.dispatcher, org.account_a)
     url = f"/api/shipments/{load['id']}"
-    resp = await client.patch(url, headers=org.dispatcher.auth, json={field: None})
+    resp = await client.patch(url, headers=org.dispatcher.editing(), json={field: None})
     _errors_at(resp, "body", field)  # was a 500 from the NOT NULL column (stops: ignored)
     assert (await client.get(url, headers=org.admin.auth)).json()["version"] == 1
 

@@ -117,7 +117,9 @@ async def test_booking_freezes_the_quote_and_an_override_is_an_edit(
     assert again["price_cents"] == 377_249
 
     resp = await client.patch(
-        f"/api/shipments/{booked['id']}", headers=org.dispatcher.auth, json={"price_cents": 350_000}
+        f"/api/shipments/{booked['id']}",
+        headers=org.dispatcher.editing(),
+        json={"price_cents": 350_000},
     )
     assert resp.status_code == 200, resp.text
     events = (

@@ -94,14 +94,16 @@ async def test_an_equipment_change_re_quotes_or_is_refused_naming_the_field(
 ) -> None:
     booked = await _book(client, org.dispatcher, customer_id=org.account_a)
     url = f"/api/shipments/{booked['id']}"
-    reefer = await client.patch(url, headers=org.dispatcher.auth, json={"equipment_type": "reefer"})
+    reefer = await client.patch(
+        url, headers=org.dispatcher.editing(), json={"equipment_type": "reefer"}
+    )
     assert reefer.status_code == 200, reefer.text
     assert reefer.json()["price_cents"] == await _quote(
         client, org.dispatcher, "reefer", _route(DALLAS, IRVING)
     )
 
     flatbed = await client.patch(
-        url, headers=org.dispatcher.auth, json={"equipment_type": "flatbed", "notes": "x"}
+        url, headers=org.dispatcher.editing(), json={"equipment_type": "flatbed", "notes": "x"}
     )
     problem = assert_problem(flatbed, 409)
     assert problem["errors"][0]["loc"] == ["body", "equipment_type"]
@@ -133,7 +135,7 @@ async def test_a_price_set_by_hand_is_kept_and_the_edit_flagged(
     booked = await _book(client, org.dispatcher, customer_id=org.account_a, price_cents=60_000)
     resp = await client.patch(
         f"/api/shipments/{booked['id']}",
-        headers=org.dispatcher.auth,
+        headers=org.dispatcher.editing(),
         json={"stops": _route(DALLAS, NEW_YORK)},
     )
     assert resp.status_code == 200, resp.text
@@ -155,9 +157,9 @@ async def test_the_currency_comes_from_the_rates_never_from_the_client(
     booked = await _book(client, org.customer_a)
     assert booked["currency"] == "USD"
     url = f"/api/shipments/{booked['id']}"
-    edit = await client.patch(url, headers=org.dispatcher.auth, json={"currency": "JPY"})
+    edit = await client.patch(url, headers=org.dispatcher.editing(), json={"currency": "JPY"})
     assert assert_problem(edit, 409)["errors"][0]["loc"] == ["body", "currency"]
-    same = await client.patch(url, headers=org.dispatcher.auth, json={"currency": "USD"})
+    same = await client.patch(url, headers=org.dispatcher.editing(), json={"currency": "USD"})
     assert same.status_code == 200 and same.json()["version"] == 1  # no change at all
     assert (await client.get(url, headers=org.admin.auth)).json()["currency"] == "USD"
 
@@ -167,7 +169,7 @@ async def test_an_edited_route_is_invoiced_at_its_new_quote(client: AsyncClient,
     far = _route(DALLAS, NEW_YORK)
     resp = await client.put(
         f"/api/shipments/{load['id']}",
-        headers=org.dispatcher.auth,
+        headers=org.dispatcher.editing(),
         json={"equipment_type": "dry_van", "weight_kg": 8000, "stops": far},
     )
     assert resp.status_code == 200, resp.text

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from freight.deps import principal_key
 from freight.identity.models import User
+from freight.identity.principals import principal_key
 from tests.fleet_helpers import add_driver, assign, book_load
 from tests.helpers import PASSWORD, Session, add_customer, add_user, register
 from tests.realtime.conftest import Listener, LiveServer, connect, short_token
@@ -35,7 +35,7 @@ async def _subscribed(live: LiveServer, who: Session, load_id: str) -> Listener:
 
 async def _patch(live: LiveServer, admin: Session, load_id: str, note: str) -> None:
     resp = await live.http.patch(
-        f"/api/shipments/{load_id}", headers=admin.auth, json={"notes": note}
+        f"/api/shipments/{load_id}", headers=admin.editing(), json={"notes": note}
     )
     assert resp.status_code == 200, resp.text
 

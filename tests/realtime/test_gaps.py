@@ -64,7 +64,7 @@ async def test_another_subscriber_never_moves_a_live_cursor_past_a_lost_event(
             late = await connect(url, buyer.access_token)
             await late.client.call("subscribe", {"shipment_id": load["id"]}, timeout=5)
             resp = await http.patch(
-                f"/api/shipments/{load['id']}", headers=admin.auth, json={"notes": "next"}
+                f"/api/shipments/{load['id']}", headers=admin.editing(), json={"notes": "next"}
             )
             assert resp.status_code == 200
             updates = await staying.wait_for("shipment:updated", count=2)
@@ -98,7 +98,7 @@ async def test_every_payload_carries_the_shipment_seq(live: LiveServer) -> None:
     try:
         await listener.client.call("subscribe", {"shipment_id": load["id"]}, timeout=5)
         await live.http.patch(
-            f"/api/shipments/{load['id']}", headers=admin.auth, json={"notes": "one"}
+            f"/api/shipments/{load['id']}", headers=admin.editing(), json={"notes": "one"}
         )
         resp = await live.http.post(
             f"/api/shipments/{load['id']}/messages", headers=buyer.auth, json={"body": "hello"}

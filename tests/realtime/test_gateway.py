@@ -182,12 +182,12 @@ async def test_locations_are_coalesced_and_the_latest_wins(live: LiveServer) -> 
 async def test_dispatchers_follow_the_board_and_customers_may_not(live: LiveServer) -> None:
     world = await _world(live.http)
     dispatcher = await add_user(live.http, world["admin"], "dispatcher", "disp@acme.example")
+    driver = await add_driver(live.http, world["admin"], "dee@acme.example")
     board = await connect(live.url, dispatcher.access_token)
     buyer = await connect(live.url, world["buyer"].access_token)
     try:
         assert await board.client.call("subscribe_dispatch", {}, timeout=5) == {"ok": True}
         assert (await buyer.client.call("subscribe_dispatch", {}, timeout=5))["ok"] is False
-        driver = await add_driver(live.http, world["admin"], "dee@acme.example")
         await assign(live.http, world["admin"], world["load"]["id"], driver)
         [update] = await board.wait_for("dispatch:board")
         assert (update["shipment_id"], update["status"], update["type"]) == (

@@ -163,7 +163,7 @@ async def test_js_client_stays_connected_past_expiry_with_reauth(live: LiveServe
         # Past the first token's expiry and a few sweeps.
         await asyncio.sleep(max(0.0, expires - asyncio.get_running_loop().time()) + 1.0)
         await live.http.patch(
-            f"/api/shipments/{load['id']}", headers=admin.auth, json={"notes": "x"}
+            f"/api/shipments/{load['id']}", headers=admin.editing(), json={"notes": "x"}
         )
         await client.wait_for("shipment:updated")
         assert client.of("disconnect") == []
@@ -187,7 +187,7 @@ async def test_js_client_is_closed_at_expiry_and_reconnects_with_a_fresh_token(
         acks = await client.wait_for("ack", count=2)
         assert acks[1]["ok"] is True
         await live.http.patch(
-            f"/api/shipments/{load['id']}", headers=admin.auth, json={"notes": "y"}
+            f"/api/shipments/{load['id']}", headers=admin.editing(), json={"notes": "y"}
         )
         await client.wait_for("shipment:updated")
     finally:

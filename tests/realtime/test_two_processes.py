@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from tests.conftest import PG_URL, REDIS_URL
-from tests.fleet_helpers import book_load
-from tests.helpers import add_customer, add_user, register
+from tests.fleet_helpers import add_driver, book_load
+from tests.helpers import add_customer, add_user, assert_problem, register
 from tests.realtime.conftest import connect, free_port
 
 pytestmark = pytest.mark.skipif(
@@ -115,3 +115,38 @@ async def test_deactivation_through_one_process_closes_the_users_socket_on_the_o
             assert any("session ended" in e["error"] for e in listener.of("error"))
         finally:
             await listener.client.disconnect()
+
+
+async def test_a_driver_availability_change_through_one_process_reaches_the_board_on_the_other(
+    two_servers: tuple[str, str],
+) -> None:
+    first, second = two_servers
+    async with httpx.AsyncClient(base_url=second, timeout=10) as http:
+        admin = await register(http, "Acme", "admin@acme.example")
+        dee = await add_driver(http, admin, "dee@acme.example")
+        board = await connect(first, admin.access_token)
+        try:
+            assert await board.client.call("subscribe_dispatch", {}, timeout=5) == {"ok": True}
+            url = f"/api/drivers/{dee.id}/availability"
+            resp = await http.put(url, headers=dee.auth, json={"status": "off_duty"})
+            assert resp.status_code == 200, resp.text
+            [update] = await board.wait_for("dispatch:board", within=2.0)
+            assert (update["type"], update["driver_id"]) == ("driver.availability_changed", dee.id)
+        finally:
+            await board.client.disconnect()
+
+
+async def test_a_role_change_through_one_process_applies_at_once_on_the_other(
+    two_servers: tuple[str, str],
+) -> None:
+    first, second = two_servers
+    async with (
+        httpx.AsyncClient(base_url=first, timeout=10) as one,
+        httpx.AsyncClient(base_url=second, timeout=10) as two,
+    ):
+        admin = await register(two, "Acme", "admin@acme.example")
+        user = await add_user(two, admin, "dispatcher", "disp@acme.example")
+        assert_problem(await one.get("/api/users", headers=user.auth), 403)  # cached by one
+        resp = await two.patch(f"/api/users/{user.id}", headers=admin.auth, json={"role": "admin"})
+        assert resp.status_code == 200, resp.text
+        assert (await one.get("/api/users", headers=user.auth)).status_code == 200

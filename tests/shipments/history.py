@@ -22,7 +22,10 @@ async def timeline(client: AsyncClient, who: Session, shipment_id: str) -> list[
 async def patch(
     client: AsyncClient, who: Session, shipment_id: str, **changes: Any
 ) -> dict[str, Any]:
-    resp = await client.patch(f"/api/shipments/{shipment_id}", headers=who.auth, json=changes)
+    """PATCH as ``who`` with the version just read (staff edits must send If-Match)."""
+    url = f"/api/shipments/{shipment_id}"
+    etag = (await client.get(url, headers=who.auth)).headers["etag"]
+    resp = await client.patch(url, headers={**who.auth, "If-Match": etag}, json=changes)
     assert resp.status_code == 200, resp.text
     body: dict[str, Any] = resp.json()
     return body

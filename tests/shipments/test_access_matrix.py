@@ -82,8 +82,9 @@ async def test_access_matrix(client: AsyncClient, caller: str) -> None:
     events = await client.get(f"/api/shipments/{assigned}/events", headers=who.auth)
     assert events.status_code == read
 
+    version = {"If-Match": f'"{scene.pending["version"]}"'}  # as a client that read it
     resp = await client.patch(
-        f"/api/shipments/{pending}", headers=who.auth, json={"notes": "gate 7"}
+        f"/api/shipments/{pending}", headers={**who.auth, **version}, json={"notes": "gate 7"}
     )
     assert resp.status_code == edit, resp.text
     resp = await client.post(

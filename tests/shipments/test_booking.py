@@ -206,3 +206,27 @@ async def test_stale_if_match_is_412_and_changes_nothing(client: AsyncClient, wo
     )
     assert_problem(garbage, 412)
     assert (await client.get(url, headers=world.customer_a.auth)).json()["notes"] == "first"
+
+
+async def test_staff_edits_must_say_which_version_they_read(
+    client: AsyncClient, world: World
+) -> None:
+    created = await book(client, world.customer_a)
+    url = f"/api/shipments/{created['id']}"
+    for staff in (world.dispatcher, world.admin):
+        blind = await client.patch(url, headers=staff.auth, json={"notes": "overwrite"})
+        problem = assert_problem(blind, 428, "precondition_required")
+        assert "If-Match" in problem["detail"]
+        replaced = await client.put(url, headers=staff.auth, json={"notes": "overwrite"})
+        assert_problem(replaced, 428, "precondition_required")
+    after = (await client.get(url, headers=world.admin.auth)).json()
+    assert (after["notes"], after["version"]) == (created["notes"], 1)  # nothing written
+    timeline = await client.get(f"{url}/events", headers=world.admin.auth)
+    assert [e["type"] for e in timeline.json()["items"]] == ["shipment.created"]
+    # With the version read it lands; a customer may still omit it (their own load).
+    ok = await client.patch(url, headers=world.dispatcher.editing(1), json={"notes": "Dock 9"})
+    assert (ok.status_code, ok.json()["version"]) == (200, 2)
+    theirs = await client.patch(url, headers=world.customer_a.auth, json={"notes": "Dock 3"})
+    assert (theirs.status_code, theirs.json()["version"]) == (200, 3)
+    stale = await client.patch(url, headers=world.admin.editing(2), json={"notes": "late"})
+    assert_problem(stale, 412, "precondition_failed")

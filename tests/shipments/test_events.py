@@ -188,7 +188,7 @@ async def test_a_failed_change_leaves_no_event(
     assert_problem(invalid, 422)
     # The field edit is recorded before the move is refused: both must roll back together.
     half = await client.patch(
-        url, headers=world.dispatcher.auth, json={"notes": "half", "status": "DELIVERED"}
+        url, headers=world.dispatcher.editing(), json={"notes": "half", "status": "DELIVERED"}
     )
     assert_problem(half, 409, "invalid_transition")
     assert len(await timeline(client, world.dispatcher, sid)) == 2
@@ -201,7 +201,7 @@ async def test_a_failed_change_leaves_no_event(
         f"{url}/cancel", headers=world.customer_a.auth, json={"reason": "twice"}
     )
     assert_problem(again, 409)
-    edit_final = await client.patch(url, headers=world.dispatcher.auth, json={"notes": "late"})
+    edit_final = await client.patch(url, headers=world.dispatcher.editing(), json={"notes": "late"})
     assert_problem(edit_final, 409)
 
     items = await timeline(client, world.dispatcher, sid)

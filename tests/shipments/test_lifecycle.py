@@ -122,7 +122,9 @@ async def test_moves_that_need_more_than_a_status_are_refused_as_a_bare_status(
     pending = await reach(client, admin, driver, "PENDING")
     url = f"/api/shipments/{pending['id']}"
     for resp in (
-        await client.patch(url, headers=admin.auth, json={"status": "ASSIGNED"}),
+        await client.patch(
+            url, headers={**admin.auth, "If-Match": "*"}, json={"status": "ASSIGNED"}
+        ),
         await client.post(f"{url}/transitions", headers=admin.auth, json={"status": "CANCELLED"}),
     ):
         assert_problem(resp, 409, "invalid_transition")
@@ -144,11 +146,15 @@ async def test_status_in_a_patch_body_goes_through_the_state_machine(
     load = await reach(client, admin, driver, "ASSIGNED")
     url = f"/api/shipments/{load['id']}"
     ok = await client.patch(
-        url, headers=admin.auth, json={"status": "PICKED_UP", "notes": "on the way"}
+        url,
+        headers={**admin.auth, "If-Match": f'"{load["version"]}"'},
+        json={"status": "PICKED_UP", "notes": "on the way"},
     )
     assert (ok.json()["status"], ok.json()["notes"]) == ("PICKED_UP", "on the way")
     bad = await client.put(
-        url, headers=admin.auth, json={**_replace_body(ok.json()), "status": "PENDING"}
+        url,
+        headers={**admin.auth, "If-Match": f'"{ok.json()["version"]}"'},
+        json={**_replace_body(ok.json()), "status": "PENDING"},
     )
     assert_problem(bad, 409, "invalid_transition")
 

@@ -242,7 +242,7 @@ async def test_an_edit_through_the_api_shows_at_once(
     new_stops = shipment_body(origin="Atlanta", destination="Memphis")["stops"]
     resp = await client.patch(
         f"/api/shipments/{private_shipment['id']}",
-        headers=world.dispatcher.auth,
+        headers=world.dispatcher.editing(),
         json={"stops": new_stops},
     )
     assert resp.status_code == 200, resp.text

@@ -63,6 +63,25 @@ async def test_a_new_load_appears_and_an_assigned_one_leaves_without_reload(
     assert await page.evaluate("window.__same_page") is True
 
 
+async def test_a_driver_going_off_and_on_duty_shows_without_reload_or_polling(
+    open_page: OpenPage, world: World
+) -> None:
+    page = await board(open_page, world)
+    await page.evaluate("window.__same_page = true")
+    drew = page.locator(f'#available-drivers [data-driver-id="{world.driver.id}"]')
+    await expect(drew).to_have_count(1)
+    url = f"/api/drivers/{world.driver.id}/availability"
+    http = world.site.http
+    off = await http.put(url, headers=world.driver.auth, json={"status": "off_duty"})
+    assert off.status_code == 200, off.text
+    # Well inside the old 30 s poll: the change arrives as an event.
+    await expect(drew).to_have_count(0, timeout=5_000)
+    back = await http.put(url, headers=world.dispatcher.auth, json={"status": "available"})
+    assert back.status_code == 200, back.text
+    await expect(drew).to_have_count(1, timeout=5_000)
+    assert await page.evaluate("window.__same_page") is True
+
+
 async def test_assign_with_the_picker(open_page: OpenPage, world: World) -> None:
     page = await board(open_page, world)
     ref = world.load["reference"]

@@ -153,6 +153,58 @@ async def test_sharing_location_sends_positions_until_turned_off(
     await expect(page.locator("#share-location-status")).to_have_text("Location sharing is off.")
 
 
+# The phone loses its fix once (a tunnel): the first watch reports a timeout, then the
+# browser's own (simulated) position comes through as it would when signal returns.
+FLAKY_GPS = """
+(() => {
+  const real = navigator.geolocation.watchPosition.bind(navigator.geolocation);
+  let failed = false;
+  navigator.geolocation.watchPosition = (ok, fail, options) => {
+    if (!failed) {
+      failed = true;
+      const timeout = { code: 3, TIMEOUT: 3, PERMISSION_DENIED: 1, message: "Timeout expired" };
+      setTimeout(() => fail(timeout), 50);
+      setTimeout(() => real(ok, fail, options), 1500);
+      return 999;
+    }
+    return real(ok, fail, options);
+  };
+})();
+"""
+
+
+async def test_a_lost_gps_fix_keeps_sharing_and_counts_what_the_server_kept(
+    open_page: OpenPage, world: World
+) -> None:
+    load_id = world.load["id"]
+    await assign(world.site.http, world.dispatcher, load_id, world.driver)
+    page = await open_page(phone=True, geolocation=DALLAS, permissions=["geolocation"])
+    await page.add_init_script(FLAKY_GPS)
+    await sign_in(page, world.url, DRIVER)
+    await page.goto(f"{world.url}/app/driver/loads/{load_id}")
+    await page.get_by_role("button", name="Share my location").click()
+    status = page.locator("#share-location-status")
+    await expect(status).to_contain_text("Still sharing: no GPS fix in time")
+    stop = page.get_by_role("button", name="Stop sharing my location")
+    await expect(stop).to_have_attribute("aria-pressed", "true")  # not switched off
+    await expect(status).to_contain_text("1 positions received by dispatch")
+    assert await page.evaluate("document.body.dataset.positionsSent") == "1"
+
+
+async def test_a_refused_location_permission_switches_sharing_off_and_says_why(
+    open_page: OpenPage, world: World
+) -> None:
+    page = await open_page(phone=True)  # the site was never allowed the location
+    await sign_in(page, world.url, DRIVER)
+    await page.goto(f"{world.url}/app/driver")
+    await page.get_by_role("button", name="Share my location").click()
+    status = page.locator("#share-location-status")
+    await expect(status).to_contain_text("not allowed to use your location")
+    await expect(page.get_by_role("button", name="Share my location")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+
+
 async def test_a_driver_cannot_open_another_drivers_load(open_page: OpenPage, world: World) -> None:
     other = await add_driver(world.site.http, world.admin, "olga@acme.example", city="Dallas")
     theirs = await book_load(world.site.http, world.dispatcher, world.customer_id)

@@ -138,14 +138,7 @@ async def invoice_pdf(
 ) -> Response:
     """The invoice as a PDF."""
     document = await invoices.pdf_of(session, actor, invoice_id, pdf.company_party(ctx.settings))
-    return Response(
-        document.data,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{document.filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return Response(document.data, media_type="application/pdf", headers=document.headers("inline"))
 
 
 @router.post("/api/invoices/{invoice_id}/issue", responses=problems(409))

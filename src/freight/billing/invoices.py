@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 import structlog
 from sqlalchemy import delete, exists, select, update
@@ -300,6 +301,13 @@ async def void(session: AsyncSession, actor: Actor, invoice_id: uuid.UUID, reaso
 class InvoicePdf:
     data: bytes
     filename: str  # the invoice number, ``INV-2026-000123.pdf``
+
+    def headers(self, disposition: Literal["inline", "attachment"]) -> dict[str, str]:
+        """The response headers the API (inline) and the pages (a download) send it with."""
+        return {
+            "Content-Disposition": f'{disposition}; filename="{self.filename}"',
+            "Cache-Control": "private, no-store",
+        }
 
 
 async def pdf_of(

@@ -16,11 +16,9 @@ from freight.deps import (
     Limit,
     SessionDep,
     Staff,
-    principal_key,
     require_role,
 )
 from freight.errors import Forbidden
-from freight.events import SessionsEnded
 from freight.fleet import service
 from freight.fleet.schemas import (
     Availability,
@@ -66,9 +64,7 @@ async def create_driver(
 ) -> DriverRead:
     """Add a driver, optionally linked to a driver user."""
     driver = await service.create_driver(session, actor, body)
-    await ctx.commit(session)
-    if driver.user_id:
-        await ctx.cache.delete(principal_key(driver.user_id))  # the user is now this driver
+    await ctx.commit(session)  # its event drops the linked user's cached access facts
     return service.driver_view(actor, driver)
 
 
@@ -98,14 +94,9 @@ async def update_driver(
     driver_id: uuid.UUID, body: DriverUpdate, actor: Staff, session: SessionDep, ctx: Context
 ) -> DriverRead:
     """Change a driver's details."""
-    linked_before = (await service.get_driver(session, actor, driver_id)).user_id
     driver = await service.update_driver(session, actor, driver_id, body)
+    # A new user link drops both users' cached access facts and closes their sockets.
     await ctx.commit(session)
-    for user_id in {linked_before, driver.user_id} - {None}:
-        await ctx.cache.delete(principal_key(user_id))  # type: ignore[arg-type]
-    if linked_before != driver.user_id:  # whose loads their sockets may see changed
-        changed = [u for u in (linked_before, driver.user_id) if u is not None]
-        await ctx.bus.notify([SessionsEnded(u, "driver link changed") for u in changed])
     return service.driver_view(actor, driver)
 
 

@@ -1,4 +1,11 @@
-"""Fleet use cases: drivers (with masked personal data), vehicles, availability."""
+"""Fleet use cases: drivers (with masked personal data), vehicles, availability.
+
+Every change records an organisation-wide event (``driver.created``, ``driver.updated``,
+``driver.availability_changed``, ``vehicle.created``, ``vehicle.updated``) in the
+caller's transaction. Events name the fields that changed and carry the values of
+ids, statuses and equipment only: names, phones, licences, VINs, plates and positions
+stay out of the audit log.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from freight import events
 from freight.access import Actor, Role, get_scoped, scoped
 from freight.db import utcnow
 from freight.errors import Conflict, Forbidden, NotFound, invalid
@@ -24,6 +32,28 @@ from freight.fleet.schemas import (
 )
 from freight.identity.models import User
 from freight.pagination import page_newest_first
+
+# The fields whose values an event may carry; any other change is named, not copied.
+DRIVER_VALUES = ("user_id", "status", "equipment_types", "vehicle_id")
+VEHICLE_VALUES = ("equipment_type", "status")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, str) else value  # a StrEnum becomes its value
+
+
+def _diff(
+    row: Any, before: dict[str, Any], shown: tuple[str, ...]
+) -> tuple[list[str], dict[str, list[Any]]]:
+    """The fields that changed on ``row`` since ``before``, and the old and new values of
+    those among ``shown``."""
+    fields = sorted(f for f, old in before.items() if getattr(row, f) != old)
+    values = {f: [_plain(before[f]), _plain(getattr(row, f))] for f in fields if f in shown}
+    return fields, values
 
 
 def mask(value: str | None) -> str | None:
@@ -107,6 +137,8 @@ async def create_driver(session: AsyncSession, actor: Actor, body: DriverCreate)
     driver = Driver(organization_id=actor.organization_id, **values)
     session.add(driver)
     await _flush_unique(session, "this user already has a driver record")
+    data = {"driver_id": str(driver.id)} | {f: _plain(getattr(driver, f)) for f in DRIVER_VALUES}
+    await events.record(session, actor, driver.organization_id, "driver.created", data)
     return driver
 
 
@@ -142,6 +174,7 @@ async def update_driver(
     driver = await get_driver(session, actor, driver_id)
     changes = body.model_dump(exclude_unset=True)
     await _check_links(session, actor, changes)
+    before = {field: getattr(driver, field) for field in changes}
     for field, value in changes.items():
         if value is None and field in (
             "full_name",
@@ -154,6 +187,13 @@ async def update_driver(
     if "lat" in changes or "lng" in changes:
         driver.position_at = utcnow()
     await _flush_unique(session, "this user already has a driver record")
+    fields, values = _diff(driver, before, DRIVER_VALUES)
+    if fields:
+        data = {"driver_id": str(driver.id), "fields": fields, "changes": values}
+        await events.record(session, actor, driver.organization_id, "driver.updated", data)
+    if "user_id" in values:  # whose loads the old and the new user's sockets may see
+        for user_id in filter(None, (before["user_id"], driver.user_id)):
+            events.end_live_sessions(session, user_id, "driver link changed")
     return driver
 
 
@@ -164,8 +204,18 @@ async def set_availability(
     if actor.role == Role.CUSTOMER:
         raise Forbidden("customers cannot change a driver's availability")
     driver = await get_driver(session, actor, driver_id)
+    previous = driver.status
     driver.status = status
     await session.flush()
+    if previous != driver.status:
+        data = {
+            "driver_id": str(driver.id),
+            "status": _plain(driver.status),
+            "changes": {"status": [_plain(previous), _plain(driver.status)]},
+        }
+        await events.record(
+            session, actor, driver.organization_id, "driver.availability_changed", data
+        )
     return driver
 
 
@@ -198,6 +248,9 @@ async def create_vehicle(session: AsyncSession, actor: Actor, body: VehicleCreat
     vehicle = Vehicle(organization_id=actor.organization_id, **body.model_dump())
     session.add(vehicle)
     await _flush_unique(session, "a vehicle with this number already exists")
+    data = {"vehicle_id": str(vehicle.id)}
+    data |= {f: _plain(getattr(vehicle, f)) for f in VEHICLE_VALUES}
+    await events.record(session, actor, vehicle.organization_id, "vehicle.created", data)
     return vehicle
 
 
@@ -218,8 +271,13 @@ async def update_vehicle(
 ) -> Vehicle:
     """Change a vehicle."""
     vehicle = await get_vehicle(session, actor, vehicle_id)
+    before = {field: getattr(vehicle, field) for field in changes}
     for field, value in changes.items():
         if value is not None or field == "vin":
             setattr(vehicle, field, value)
     await _flush_unique(session, "a vehicle with this number already exists")
+    fields, values = _diff(vehicle, before, VEHICLE_VALUES)
+    if fields:
+        data = {"vehicle_id": str(vehicle.id), "fields": fields, "changes": values}
+        await events.record(session, actor, vehicle.organization_id, "vehicle.updated", data)
     return vehicle

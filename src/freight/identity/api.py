@@ -18,10 +18,10 @@ from freight.deps import (
     SessionDep,
     Staff,
     client_address,
-    principal_key,
 )
 from freight.errors import Unauthorized
 from freight.identity import accounts, organization, service
+from freight.identity import api_keys as keys
 from freight.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -164,8 +164,9 @@ async def update_user(
     user = await service.update_user(
         session, actor, ctx.passwords, user_id, body, ctx.settings.password_min_length
     )
-    await ctx.commit(session)  # publishes the notice that closes the user's sockets
-    await ctx.cache.delete(principal_key(user_id))  # role, account or active flag may differ
+    # Publishes the notice that closes the user's sockets, and the event that drops
+    # their cached access facts (role, account or active flag may differ).
+    await ctx.commit(session)
     return UserRead.model_validate(user)
 
 
@@ -174,7 +175,7 @@ async def list_api_keys(
     actor: Admin, session: SessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> ApiKeyPage:
     """The organisation's API keys (never their secrets)."""
-    rows, next_cursor = await service.list_api_keys(session, actor, limit, cursor)
+    rows, next_cursor = await keys.list_api_keys(session, actor, limit, cursor)
     return ApiKeyPage(items=[ApiKeyRead.model_validate(k) for k in rows], next_cursor=next_cursor)
 
 
@@ -183,7 +184,7 @@ async def create_api_key(
     body: ApiKeyCreate, actor: Admin, session: SessionDep, ctx: Context
 ) -> ApiKeyCreated:
     """Create a key; its secret is in this response only."""
-    key, secret = await service.create_api_key(session, actor, body)
+    key, secret = await keys.create_api_key(session, actor, body)
     await ctx.commit(session)
     return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=secret)
 
@@ -193,7 +194,7 @@ async def revoke_api_key(
     key_id: uuid.UUID, actor: Admin, session: SessionDep, ctx: Context
 ) -> Response:
     """Revoke a key."""
-    await service.revoke_api_key(session, actor, key_id)
+    await keys.revoke_api_key(session, actor, key_id)
     await ctx.commit(session)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

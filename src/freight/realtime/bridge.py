@@ -1,6 +1,6 @@
 """From committed events to socket.io: envelopes, and the hop between processes.
 
-Every process must see every shipment event (its own subscribers may be anywhere),
+Every process must see every shipment and fleet event (its subscribers may be anywhere),
 so with Redis the origin publishes envelopes on a channel that every process reads,
 itself included; without Redis they go straight to the local gateway.
 """
@@ -55,13 +55,38 @@ def access_of(shipment: Any) -> dict[str, str | None]:
     }
 
 
+# Organisation-wide events that change what the dispatch board shows.
+BOARD_EVENTS = ("driver.", "vehicle.")
+
+
+def board_item(event: Event) -> dict[str, Any]:
+    """A fleet change for the organisation's dispatch board: ids and statuses only."""
+    data, changes = event.data, event.data.get("changes", {})
+    status = data.get("status") or (changes["status"][-1] if "status" in changes else None)
+    payload = {
+        "event_id": event.id,
+        "seq": None,
+        "shipment_id": None,
+        "type": event.type,
+        "driver_id": data.get("driver_id"),
+        "vehicle_id": data.get("vehicle_id"),
+        "status": status,
+        "at": event.occurred_at.isoformat(),
+    }
+    org = str(event.organization_id)
+    return {"kind": "board", "org": org, "event": "dispatch:board", "payload": payload}
+
+
 def envelope(event: Event) -> dict[str, Any] | None:
     """The socket.io form of a committed event, or None when it is not streamed.
 
-    Every payload carries the shipment's ``seq`` so a client can see a gap; the
-    envelope (not the payload) carries the shipment's access facts when known, so each
-    process checks every delivery against the shipment as of that event.
+    Every shipment payload carries the shipment's ``seq`` so a client can see a gap;
+    the envelope (not the payload) carries the shipment's access facts when known, so
+    each process checks every delivery against the shipment as of that event. Fleet
+    events have no shipment: they go to the organisation's board only (``board_item``).
     """
+    if event.shipment_id is None and event.type.startswith(BOARD_EVENTS):
+        return board_item(event)
     if event.shipment_id is None or event.seq is None:
         return None
     at = event.occurred_at.isoformat()

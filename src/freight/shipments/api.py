@@ -25,7 +25,7 @@ from freight.deps import (
     client_address,
     require_role,
 )
-from freight.errors import PreconditionFailed, invalid
+from freight.errors import PreconditionFailed, PreconditionRequired, invalid
 from freight.events import timeline
 from freight.openapi import problems
 from freight.shipments import export, queries, reads, service
@@ -64,6 +64,23 @@ async def if_match_version(
 
 
 IfMatch = Annotated[int | None, Depends(if_match_version)]
+STAFF = frozenset({Role.DISPATCHER, Role.ADMIN})
+
+
+async def edit_version(
+    actor: Booker,
+    if_match: Annotated[str | None, Header(description='the ETag you read, e.g. "3"')] = None,
+) -> int | None:
+    """The version a staff edit read: required (428), so one dispatcher's change is never
+    silently overwritten by another's. ``*`` says so on purpose. Customers may omit it."""
+    if if_match is None and actor.role in STAFF:
+        raise PreconditionRequired(
+            "send If-Match with the ETag of the version you read (GET the shipment first)"
+        )
+    return await if_match_version(if_match)
+
+
+EditVersion = Annotated[int | None, Depends(edit_version)]
 
 
 # --- shipments -----------------------------------------------------------------------
@@ -186,14 +203,14 @@ async def _edit(
     return await committed(ctx, session, shipment, response)
 
 
-@router.put("/{shipment_id}", responses=problems(409))
+@router.put("/{shipment_id}", responses=problems(409, 428))
 async def replace_shipment(
     shipment_id: uuid.UUID,
     body: ShipmentReplace,
     actor: Booker,
     session: SessionDep,
     ctx: Context,
-    if_match: IfMatch,
+    if_match: EditVersion,
     response: Response,
 ) -> ShipmentRead:
     """Replace the load's description; a ``status`` is a transition.
@@ -210,14 +227,14 @@ async def replace_shipment(
     return await _edit(shipment_id, changes, actor, session, ctx, if_match, response)
 
 
-@router.patch("/{shipment_id}", responses=problems(409))
+@router.patch("/{shipment_id}", responses=problems(409, 428))
 async def update_shipment(
     shipment_id: uuid.UUID,
     body: ShipmentUpdate,
     actor: Booker,
     session: SessionDep,
     ctx: Context,
-    if_match: IfMatch,
+    if_match: EditVersion,
     response: Response,
 ) -> ShipmentRead:
     """Change some fields; a ``status`` is a transition."""

@@ -6,7 +6,6 @@ cache is shared, so a change made through any process is seen by every other.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import uuid
@@ -26,7 +25,6 @@ from freight.shipments.queries import can_see
 from freight.shipments.schemas import Position, ShipmentRead, TrackingRead, TrackingStop
 
 REFERENCE_TTL_S = 24 * 3600  # references never change
-REINVALIDATE_AFTER_S = 0.5
 # Anything else cannot be a reference; it never reaches the database (PostgreSQL rejects NUL).
 REFERENCE_SHAPE = re.compile(r"[A-Z0-9-]{1,20}")
 
@@ -128,33 +126,10 @@ async def invalidate(cache: Cache, shipment_ids: Iterable[uuid.UUID]) -> None:
     await cache.delete(*keys)
 
 
-class Invalidator:
-    """Event-bus subscriber that drops the cached views of every changed shipment.
-
-    It deletes twice: at once, and again shortly after, because a reader that loaded the
-    old row just before the commit may store it after the first delete.
-    """
-
-    def __init__(self, cache: Cache) -> None:
-        self.cache = cache
-        self._later: set[asyncio.Task[None]] = set()
-
-    async def __call__(self, batch: Sequence[Event]) -> None:
-        ids = {e.shipment_id for e in batch if e.shipment_id is not None}
-        await invalidate(self.cache, ids)
-        task = asyncio.create_task(self._again(ids))
-        self._later.add(task)
-        task.add_done_callback(self._later.discard)
-
-    async def _again(self, ids: set[uuid.UUID]) -> None:
-        await asyncio.sleep(REINVALIDATE_AFTER_S)
-        await invalidate(self.cache, ids)
-
-    async def close(self) -> None:
-        """Drop the pending second deletes (the app is stopping; entries expire anyway)."""
-        for task in list(self._later):
-            task.cancel()
-        await asyncio.gather(*self._later, return_exceptions=True)
+def stale_keys(batch: Sequence[Event]) -> list[str]:
+    """The cached views of every shipment a committed batch changed (``cache.Invalidator``)."""
+    ids = {e.shipment_id for e in batch if e.shipment_id is not None}
+    return [k for i in ids for k in (shipment_key(i), tracking_key(i))]
 
 
 __all__ = ["shipment_for", "tracking_for"]

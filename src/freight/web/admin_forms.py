@@ -62,6 +62,15 @@ def parse_money(text: str) -> int:
     return int(cents)
 
 
+def read_money(values: Mapping[str, str], name: str, errors: Errors) -> int:
+    """The amount typed in field ``name`` in minor units; else 0, and why in ``errors``."""
+    try:
+        return parse_money(values[name])
+    except ValueError as exc:
+        errors[name] = str(exc).capitalize()
+        return 0
+
+
 def parse_percent(text: str) -> int:
     """``"24.5"`` (per cent) as 2450 basis points (at most two decimals)."""
     value = _decimal(text)

@@ -9,23 +9,24 @@ redirects back to the invoice. Errors re-render the form with the message by its
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
-from freight import idempotency as idem
 from freight.access import Actor, Role
 from freight.billing import invoices
 from freight.billing.schemas import InvoiceCreate, VoidRequest
 from freight.deps import Context, SessionDep
-from freight.errors import DomainError
 from freight.identity import accounts as shipper_accounts
-from freight.web.admin_forms import Errors, errors_of, parse_money, parse_uuid
-from freight.web.auth import CsrfForm, see_other, text, web_role
-from freight.web.invoices import PAY_FIELDS, show_invoice, take_payment
+from freight.web.admin_forms import Errors, parse_uuid, read_money
+from freight.web.auth import CsrfForm, text, web_role
+from freight.web.forms import Failure, Invalid, said, submit
+from freight.web.invoices import PAY_FIELDS, invoice_form, take_payment
 from freight.web.templating import renderer
+
+if TYPE_CHECKING:
+    from freight.billing.models import Invoice
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,27 +76,27 @@ async def create_invoice(
     """A draft invoice for the ticked shipments."""
     customer_id = parse_uuid(text(form, "customer_id"))
     ticked = [v for v in form.getlist("shipment_ids") if isinstance(v, str)]
-    try:
-        body = InvoiceCreate.model_validate(
-            {"customer_id": str(customer_id) if customer_id else "", "shipment_ids": ticked}
-        )
-        invoice = await invoices.create(session, actor, body.customer_id, body.shipment_ids)
-        await ctx.commit(session)
-    except (ValidationError, DomainError) as exc:
-        await session.rollback()
-        errors = errors_of(exc, NEW_FIELDS)
-        if "shipment_ids" in errors and not ticked:
-            errors["shipment_ids"] = "Tick at least one shipment"
+
+    async def create() -> Invoice:
+        data = {"customer_id": str(customer_id) if customer_id else "", "shipment_ids": ticked}
+        body = InvoiceCreate.model_validate(data)
+        return await invoices.create(session, actor, body.customer_id, body.shipment_ids)
+
+    async def again(failure: Failure) -> Response:
+        status, errors, chosen = failure.status, failure.errors, set(ticked)
         return await _new_form(
-            request,
-            actor,
-            session,
-            customer_id,
-            status_code=exc.status if isinstance(exc, DomainError) else 422,
-            errors=errors,
-            chosen=set(ticked),
+            request, actor, session, customer_id, status_code=status, errors=errors, chosen=chosen
         )
-    return see_other(f"/app/invoices/{invoice.id}?done=invoice-created")
+
+    failed = said({"shipment_ids": "Tick at least one shipment"}, again) if not ticked else again
+    return await submit(
+        ctx,
+        session,
+        create,
+        done=lambda invoice: f"/app/invoices/{invoice.id}?done=invoice-created",
+        failed=failed,
+        fields=NEW_FIELDS,
+    )
 
 
 @router.post("/app/invoices/{invoice_id:uuid}/issue")
@@ -108,22 +109,13 @@ async def issue_invoice(
     ctx: Context,
 ) -> Response:
     """draft -> issued (due after the account's payment terms)."""
-    try:
-        await invoices.issue(session, actor, invoice_id)
-        await ctx.commit(session)
-    except DomainError as exc:
-        await session.rollback()
-        return await show_invoice(
-            request,
-            actor,
-            session,
-            ctx,
-            invoice_id,
-            status_code=exc.status,
-            errors=errors_of(exc),
-            failed_form="issue",
-        )
-    return see_other(f"/app/invoices/{invoice_id}?done=invoice-issued")
+    return await submit(
+        ctx,
+        session,
+        lambda: invoices.issue(session, actor, invoice_id),
+        done=f"/app/invoices/{invoice_id}?done=invoice-issued",
+        failed=invoice_form(request, actor, session, ctx, invoice_id, "issue"),
+    )
 
 
 @router.post("/app/invoices/{invoice_id:uuid}/void")
@@ -137,27 +129,17 @@ async def void_invoice(
 ) -> Response:
     """Void an invoice with nothing paid on it, giving the reason."""
     reason = text(form, "reason")
-    try:
+
+    async def void() -> None:
         body = VoidRequest.model_validate({"reason": reason})
         await invoices.void(session, actor, invoice_id, body.reason)
-        await ctx.commit(session)
-    except (ValidationError, DomainError) as exc:
-        await session.rollback()
-        errors = errors_of(exc, {"reason": "reason"})
-        if "reason" in errors and not reason:
-            errors["reason"] = "Say why the invoice is void"
-        return await show_invoice(
-            request,
-            actor,
-            session,
-            ctx,
-            invoice_id,
-            status_code=exc.status if isinstance(exc, DomainError) else 422,
-            errors=errors,
-            values={"reason": reason},
-            failed_form="void",
-        )
-    return see_other(f"/app/invoices/{invoice_id}?done=invoice-voided")
+
+    values = {"reason": reason}
+    again = invoice_form(request, actor, session, ctx, invoice_id, "void", values)
+    if not reason:
+        again = said({"reason": "Say why the invoice is void"}, again)
+    done = f"/app/invoices/{invoice_id}?done=invoice-voided"
+    return await submit(ctx, session, void, done=done, failed=again, fields={"reason": "reason"})
 
 
 @router.post("/app/invoices/{invoice_id:uuid}/payments")
@@ -171,46 +153,27 @@ async def record_payment(
 ) -> Response:
     """Record a cheque, ACH or wire received, with its reference (once per form render)."""
     values = {
-        "method": text(form, "method"),
-        "offline_amount": text(form, "offline_amount"),
-        "reference": text(form, "reference"),
-        "offline_key": text(form, "offline_key"),
+        name: text(form, name) for name in ("method", "offline_amount", "reference", "offline_key")
     }
+
+    async def record() -> None:
+        body = {"invoice_id": str(invoice_id), **_offline_payment(values)}
+        await take_payment(ctx, actor, session, values["offline_key"], body)
+
+    again = invoice_form(request, actor, session, ctx, invoice_id, "offline", values, "offline_key")
+    fields = {**PAY_FIELDS, "amount_cents": "offline_amount"}
+    done = f"/app/invoices/{invoice_id}?done=payment-recorded"
+    return await submit(ctx, session, record, done=done, failed=again, fields=fields)
+
+
+def _offline_payment(values: dict[str, str]) -> dict[str, object]:
+    """The payment the offline form describes, or ``Invalid`` naming what is wrong."""
     errors: Errors = {}
-    status_code, amount = 422, 0
-    try:
-        amount = parse_money(values["offline_amount"])
-    except ValueError as exc:
-        errors["offline_amount"] = str(exc).capitalize()
+    amount = read_money(values, "offline_amount", errors)
     if values["method"] not in {m for m, _ in OFFLINE_METHODS}:
         errors["method"] = "Choose cheque, ACH or wire"
     if not values["reference"]:
         errors["reference"] = "Enter the cheque number or transfer reference"
-    if not errors:
-        body = {
-            "invoice_id": str(invoice_id),
-            "amount_cents": amount,
-            "method": values["method"],
-            "reference": values["reference"],
-        }
-        try:
-            await take_payment(ctx, actor, session, values["offline_key"], body)
-        except (ValidationError, DomainError) as exc:
-            fields = {**PAY_FIELDS, "amount_cents": "offline_amount"}
-            errors = errors_of(exc, fields)
-            status_code = exc.status if isinstance(exc, DomainError) else 422
-            if isinstance(exc, idem.KeyMismatch):
-                values["offline_key"] = ""
-        else:
-            return see_other(f"/app/invoices/{invoice_id}?done=payment-recorded")
-    return await show_invoice(
-        request,
-        actor,
-        session,
-        ctx,
-        invoice_id,
-        status_code=status_code,
-        errors=errors,
-        values=values,
-        failed_form="offline",
-    )
+    if errors:
+        raise Invalid(errors)
+    return {"amount_cents": amount, "method": values["method"], "reference": values["reference"]}

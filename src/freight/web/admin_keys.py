@@ -10,21 +10,24 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from freight.access import Actor, Role
 from freight.deps import Context, SessionDep
-from freight.errors import DomainError
+from freight.identity import api_keys
 from freight.identity import service as identity
 from freight.identity.schemas import ApiKeyCreate
 from freight.security.encryption import EncryptionError, current_keyring
-from freight.web.admin_forms import Errors, errors_of, notice
+from freight.web.admin_forms import Errors, notice
 from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.forms import Failure, submit
 from freight.web.templating import renderer
+
+if TYPE_CHECKING:
+    from freight.identity.models import ApiKey
 
 router = APIRouter(include_in_schema=False)
 
@@ -46,7 +49,7 @@ async def _keys_page(
     values: dict[str, str] | None = None,
     cursor: str | None = None,
 ) -> Response:
-    keys, next_cursor = await identity.list_api_keys(session, actor, 100, cursor)
+    keys, next_cursor = await api_keys.list_api_keys(session, actor, 100, cursor)
     creators = await identity.user_names(session, actor, {k.created_by for k in keys})
     return renderer(request)(
         request,
@@ -77,21 +80,24 @@ async def create_key(
 ) -> Response:
     """Create a key, then show its secret once on the next page."""
     values = {"name": text(form, "name"), "role": text(form, "role")}
-    try:
-        key, secret = await identity.create_api_key(
-            session, actor, ApiKeyCreate.model_validate(values)
-        )
-        await ctx.commit(session)
-    except (ValidationError, DomainError) as exc:
-        await session.rollback()
+
+    async def again(failure: Failure) -> Response:
+        errors, status = failure.errors, failure.status
         return await _keys_page(
-            request,
-            actor,
-            session,
-            status_code=exc.status if isinstance(exc, DomainError) else 422,
-            errors=errors_of(exc),
-            values=values,
+            request, actor, session, status_code=status, errors=errors, values=values
         )
+
+    return await submit(
+        ctx,
+        session,
+        lambda: api_keys.create_api_key(session, actor, ApiKeyCreate.model_validate(values)),
+        done=lambda made: _show_once(ctx, actor, *made),
+        failed=again,
+    )
+
+
+def _show_once(ctx: Context, actor: Actor, key: ApiKey, secret: str) -> Response:
+    """To the page that shows the new key's secret, which rides in the flash cookie."""
     sealed = current_keyring().encrypt(
         json.dumps({"key": str(key.id), "user": str(actor.user_id), "secret": secret})
     )
@@ -128,7 +134,7 @@ async def created_key(
     key_id: uuid.UUID, request: Request, actor: AdminUser, session: SessionDep, ctx: Context
 ) -> Response:
     """The new key's secret, this one time; afterwards only a note that it was shown."""
-    key = await identity.get_api_key(session, actor, key_id)
+    key = await api_keys.get_api_key(session, actor, key_id)
     secret = _secret_for(request, actor, key_id)
     response = renderer(request)(
         request, "admin_key_created.html", actor=actor, key=key, secret=secret
@@ -144,6 +150,9 @@ async def revoke_key(
     key_id: uuid.UUID, form: CsrfForm, actor: AdminUser, session: SessionDep, ctx: Context
 ) -> Response:
     """Revoke a key: it answers 401 from now on."""
-    await identity.revoke_api_key(session, actor, key_id)
-    await ctx.commit(session)
-    return see_other(f"{KEYS}?done=key-revoked")
+    return await submit(
+        ctx,
+        session,
+        lambda: api_keys.revoke_api_key(session, actor, key_id),
+        done=f"{KEYS}?done=key-revoked",
+    )

@@ -11,15 +11,14 @@ from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from freight.access import Actor, Role
 from freight.deps import Context, SessionDep
-from freight.errors import DomainError
 from freight.identity import organization
 from freight.identity.schemas import OrganizationUpdate
-from freight.web.admin_forms import Errors, errors_of, notice
-from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.admin_forms import Errors, notice
+from freight.web.auth import CsrfForm, text, web_role
+from freight.web.forms import Failure, submit
 from freight.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -80,11 +79,14 @@ async def save_organization(
     """Save the settings; every page and PDF follows them from the next request."""
     values = {name: text(form, name) for name in organization.SETTINGS}
     values["country"] = values["country"].upper()
-    try:
-        await organization.update(session, actor, OrganizationUpdate.model_validate(values))
-        await ctx.commit(session)
-    except (ValidationError, DomainError) as exc:
-        await session.rollback()
-        status_code = exc.status if isinstance(exc, DomainError) else 422
-        return _render(request, actor, values, errors_of(exc), status_code)
-    return see_other(f"{PAGE}?done=organization-saved")
+
+    async def again(failure: Failure) -> Response:
+        return _render(request, actor, values, failure.errors, failure.status)
+
+    return await submit(
+        ctx,
+        session,
+        lambda: organization.update(session, actor, OrganizationUpdate.model_validate(values)),
+        done=f"{PAGE}?done=organization-saved",
+        failed=again,
+    )

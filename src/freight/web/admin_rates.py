@@ -12,23 +12,21 @@ from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from freight.access import Actor, Role
 from freight.billing import rates
 from freight.billing.schemas import RateCardIn
 from freight.deps import Context, SessionDep
-from freight.errors import DomainError
 from freight.schema import EquipmentType
 from freight.web.admin_forms import (
     Errors,
-    errors_of,
     notice,
     parse_money,
     parse_percent,
     parse_whole,
 )
-from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.auth import CsrfForm, text, web_role
+from freight.web.forms import Failure, Invalid, submit
 from freight.web.templating import renderer
 
 if TYPE_CHECKING:
@@ -104,8 +102,8 @@ async def rates_page(request: Request, actor: AdminUser, session: SessionDep) ->
     return _render(request, actor, card, _values_of(card))
 
 
-def _parse(values: dict[str, str]) -> tuple[dict[str, Any], Errors]:
-    """The form's text as a ``RateCardIn`` body, and the fields that are not numbers."""
+def _parse(values: dict[str, str]) -> RateCardIn:
+    """The form's text as a ``RateCardIn``; ``Invalid`` names the fields that are not numbers."""
     errors: Errors = {}
     body: dict[str, Any] = {
         "currency": values["currency"].upper(),
@@ -130,7 +128,9 @@ def _parse(values: dict[str, str]) -> tuple[dict[str, Any], Errors]:
                 errors[f"per_km_{equipment}"] = str(exc).capitalize()
     if not body["per_km_cents"] and not errors:
         errors["per_km"] = "Set a rate for at least one kind of equipment"
-    return body, errors
+    if errors:
+        raise Invalid(errors)
+    return RateCardIn.model_validate(body)
 
 
 @router.post(RATES)
@@ -140,17 +140,17 @@ async def save_rates(
     """Replace the organisation's rates; new quotes and bookings price with them."""
     names = ["currency", "terms", "auto_invoice", *NUMBERS, *(f"per_km_{e}" for e in EQUIPMENT)]
     values = {name: text(form, name) for name in names}
-    body, errors = _parse(values)
-    status_code = 422
-    if not errors:
-        try:
-            await rates.put_card(session, actor, RateCardIn.model_validate(body))
-            await ctx.commit(session)
-        except (ValidationError, DomainError) as exc:
-            await session.rollback()
-            errors = errors_of(exc, ALIASES)
-            status_code = exc.status if isinstance(exc, DomainError) else 422
-        else:
-            return see_other(f"{RATES}?done=rates-saved")
-    card = await rates.card_for(session, actor.organization_id)
-    return _render(request, actor, card, values, status_code=status_code, errors=errors)
+
+    async def again(failure: Failure) -> Response:
+        card = await rates.card_for(session, actor.organization_id)
+        errors, status = failure.errors, failure.status
+        return _render(request, actor, card, values, status_code=status, errors=errors)
+
+    return await submit(
+        ctx,
+        session,
+        lambda: rates.put_card(session, actor, _parse(values)),
+        done=f"{RATES}?done=rates-saved",
+        failed=again,
+        fields=ALIASES,
+    )

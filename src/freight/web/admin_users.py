@@ -1,8 +1,8 @@
 """Admin pages for users: the list, adding a user with a role (customers with their
 shipper account), changing a role, and deactivating or reactivating someone.
 
-Writes go through ``identity.service`` as ``/api/users`` does, and drop the cached
-principal afterwards so a new role or a deactivation applies at once.
+Writes go through ``identity.service`` as ``/api/users`` does; the events they record
+drop the cached principal once committed, so a new role or a deactivation applies at once.
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from freight.access import Actor, Role
 from freight.context import AppContext
-from freight.deps import Context, SessionDep, principal_key
-from freight.errors import Conflict, DomainError
+from freight.deps import Context, SessionDep
+from freight.errors import Conflict
 from freight.identity import accounts as shipper_accounts
 from freight.identity import service as identity
 from freight.identity.schemas import UserCreate, UserUpdate
-from freight.web.admin_forms import Errors, errors_of, notice, parse_uuid
-from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.admin_forms import Errors, notice, parse_uuid
+from freight.web.auth import CsrfForm, text, web_role
+from freight.web.forms import Failure, submit
 from freight.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -35,8 +35,7 @@ FIELDS |= {"phone": "phone", "customer_id": "customer_id"}
 NO_ACCOUNT = "Choose the shipper account this customer books for"
 
 
-def _errors(exc: ValidationError | DomainError) -> Errors:
-    errors = errors_of(exc, FIELDS)
+def _errors(errors: Errors) -> Errors:
     if errors.get("customer_id") == "Field required":
         errors["customer_id"] = NO_ACCOUNT
     return errors
@@ -86,7 +85,32 @@ async def create_user(
 ) -> Response:
     """Add a user; a customer needs the shipper account they book for."""
     values = {name: text(form, name) for name in ("email", "full_name", "role", "customer_id")}
-    password = form.get("password")
+    body = _new_user(values, form.get("password"))
+
+    async def again(failure: Failure) -> Response:
+        errors = _errors(failure.errors)
+        if isinstance(failure.error, Conflict):  # the only conflict here: the email is taken
+            errors = {"email": errors.get("form", "A user with this email already exists")}
+        status = failure.status
+        return await _list_page(
+            request, actor, session, ctx, status_code=status, errors=errors, values=values
+        )
+
+    min_length = ctx.settings.password_min_length
+    return await submit(
+        ctx,
+        session,
+        lambda: identity.create_user(
+            session, actor, ctx.passwords, UserCreate.model_validate(body), min_length
+        ),
+        done="/app/admin/users?done=user-created",  # a new user has no cached principal
+        failed=again,
+        fields=FIELDS,
+    )
+
+
+def _new_user(values: dict[str, str], password: object) -> dict[str, Any]:
+    """The ``UserCreate`` body of the add-user form (a customer's account only for them)."""
     body: dict[str, Any] = {
         "email": values["email"],
         "full_name": values["full_name"],
@@ -95,31 +119,7 @@ async def create_user(
     }
     if values["role"] == Role.CUSTOMER:
         body["customer_id"] = parse_uuid(values["customer_id"])
-    try:
-        user = await identity.create_user(
-            session,
-            actor,
-            ctx.passwords,
-            UserCreate.model_validate(body),
-            ctx.settings.password_min_length,
-        )
-        await ctx.commit(session)
-    except (ValidationError, DomainError) as exc:
-        await session.rollback()
-        errors = _errors(exc)
-        if isinstance(exc, Conflict):  # the only conflict here: the email is taken
-            errors = {"email": errors.get("form", "A user with this email already exists")}
-        return await _list_page(
-            request,
-            actor,
-            session,
-            ctx,
-            status_code=exc.status if isinstance(exc, DomainError) else 422,
-            errors=errors,
-            values=values,
-        )
-    await ctx.cache.delete(principal_key(user.id))
-    return see_other("/app/admin/users?done=user-created")
+    return body
 
 
 async def _user_page(
@@ -168,29 +168,23 @@ async def _update(
     values: dict[str, str],
     done: str,
 ) -> Response:
-    try:
-        user = await identity.update_user(
-            session,
-            actor,
-            ctx.passwords,
-            user_id,
-            UserUpdate.model_validate(body),
-            ctx.settings.password_min_length,
-        )
-        await ctx.commit(session)  # publishes the notice that closes the user's sockets
-    except (ValidationError, DomainError) as exc:
-        await session.rollback()
+    async def again(failure: Failure) -> Response:
+        errors, status = _errors(failure.errors), failure.status
         return await _user_page(
-            request,
-            actor,
-            session,
-            user_id,
-            status_code=exc.status if isinstance(exc, DomainError) else 422,
-            errors=_errors(exc),
-            values=values,
+            request, actor, session, user_id, status_code=status, errors=errors, values=values
         )
-    await ctx.cache.delete(principal_key(user.id))  # the new role or flag applies at once
-    return see_other(f"/app/admin/users/{user_id}?done={done}")
+
+    min_length = ctx.settings.password_min_length
+    return await submit(
+        ctx,  # its commit publishes the notice that closes the user's sockets
+        session,
+        lambda: identity.update_user(
+            session, actor, ctx.passwords, user_id, UserUpdate.model_validate(body), min_length
+        ),
+        done=f"/app/admin/users/{user_id}?done={done}",
+        failed=again,
+        fields=FIELDS,
+    )
 
 
 @router.post("/app/admin/users/{user_id:uuid}/role")

@@ -20,8 +20,9 @@ from freight.dispatch.board import load_board
 from freight.dispatch.schemas import ApplyRequest, AssignRequest
 from freight.errors import DomainError, NotFound
 from freight.shipments import service as shipments
-from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.auth import CsrfForm, text, web_role
 from freight.web.board_plan import PlanView, plan_view
+from freight.web.forms import Failure, Invalid, submit
 from freight.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -116,44 +117,40 @@ async def assign(
     """The picker: give a pending load to the chosen driver, or say why not next to it."""
     shipment_field, driver_field = text(form, "shipment_id"), text(form, "driver_id")
     key = shipment_field or "_"
-    try:
-        shipment_id = uuid.UUID(shipment_field)
-    except ValueError:
+
+    async def give() -> uuid.UUID:
+        shipment_id, driver_id = _picked(key, shipment_field, driver_field)
+        await assignment.assign(session, actor, shipment_id, driver_id, None, _planning(ctx))
+        return shipment_id
+
+    async def again(failure: Failure) -> Response:
+        errors, chosen = failure.errors, {}
+        if isinstance(failure.error, DomainError):  # the load stays picked, with the reason
+            errors, chosen = {key: _sentence(failure.message)}, {key: driver_field}
+        status = failure.status
         return await _page(
-            request,
-            session,
-            ctx,
-            actor,
-            status_code=422,
-            notice=None,
-            assign_errors={key: "Choose a load to assign."},
+            request, session, ctx, actor, status_code=status, assign_errors=errors, chosen=chosen
         )
+
+    return await submit(
+        ctx,
+        session,
+        give,
+        done=lambda shipment_id: f"/app/dispatch?assigned={shipment_id}",
+        failed=again,
+    )
+
+
+def _picked(key: str, shipment_field: str, driver_field: str) -> tuple[uuid.UUID, uuid.UUID]:
+    """The load and the driver the picker chose, or ``Invalid`` saying which is missing."""
+    shipment_id = _uuid(shipment_field)
+    if shipment_id is None:
+        raise Invalid({key: "Choose a load to assign."})
     try:
         body = AssignRequest.model_validate({"driver_id": driver_field})
-        await assignment.assign(session, actor, shipment_id, body.driver_id, None, _planning(ctx))
     except ValidationError:
-        return await _page(
-            request,
-            session,
-            ctx,
-            actor,
-            status_code=422,
-            assign_errors={key: "Choose a driver for this load."},
-        )
-    except DomainError as exc:
-        await session.rollback()
-        message = exc.errors[0]["msg"] if exc.errors else exc.detail
-        return await _page(
-            request,
-            session,
-            ctx,
-            actor,
-            status_code=exc.status,
-            assign_errors={key: _sentence(message)},
-            chosen={key: driver_field},
-        )
-    await ctx.commit(session)
-    return see_other(f"/app/dispatch?assigned={shipment_id}")
+        raise Invalid({key: "Choose a driver for this load."}) from None
+    return shipment_id, body.driver_id
 
 
 def _sentence(message: str | None) -> str:
@@ -165,9 +162,12 @@ def _sentence(message: str | None) -> str:
 @router.post("/app/dispatch/plans")
 async def propose(form: CsrfForm, actor: Dispatcher, session: SessionDep, ctx: Context) -> Response:
     """Propose a plan for every pending load and free driver, then show it."""
-    plan = await plans.create_plan(session, actor, _planning(ctx))
-    await ctx.commit(session)
-    return see_other(f"/app/dispatch?plan={plan.id}#plan")
+    return await submit(
+        ctx,
+        session,
+        lambda: plans.create_plan(session, actor, _planning(ctx)),
+        done=lambda plan: f"/app/dispatch?plan={plan.id}#plan",
+    )
 
 
 @router.post("/app/dispatch/plans/{plan_id}/apply")
@@ -180,37 +180,34 @@ async def apply(
     ctx: Context,
 ) -> Response:
     """Apply the whole plan (``scope=all``) or the ticked pairs."""
-    only: list[uuid.UUID] | None = None
-    if text(form, "scope") != "all":
-        ticked = [v for v in form.getlist("shipment_ids") if isinstance(v, str)]
-        try:
-            only = ApplyRequest.model_validate({"shipment_ids": ticked}).shipment_ids
-        except ValidationError:
-            only = None
-        if not only:
-            return await _page(
-                request,
-                session,
-                ctx,
-                actor,
-                status_code=422,
-                plan_id=plan_id,
-                plan_error="Tick at least one pair to apply, or apply the whole plan.",
-            )
-    try:
-        await plans.apply_plan(session, actor, plan_id, _planning(ctx), only)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        await session.rollback()
+    whole = text(form, "scope") == "all"
+    ticked = [v for v in form.getlist("shipment_ids") if isinstance(v, str)]
+
+    async def again(failure: Failure) -> Response:
+        error, status = failure.error, failure.status
+        said = _sentence(error.detail) if isinstance(error, DomainError) else failure.errors["plan"]
         return await _page(
-            request,
-            session,
-            ctx,
-            actor,
-            status_code=exc.status,
-            plan_id=plan_id,
-            plan_error=_sentence(exc.detail),
+            request, session, ctx, actor, status_code=status, plan_id=plan_id, plan_error=said
         )
-    await ctx.commit(session)
-    return see_other(f"/app/dispatch?plan={plan_id}&applied=1#plan")
+
+    return await submit(
+        ctx,
+        session,
+        lambda: plans.apply_plan(session, actor, plan_id, _planning(ctx), _pairs(whole, ticked)),
+        done=f"/app/dispatch?plan={plan_id}&applied=1#plan",
+        failed=again,
+        error_page=(404,),
+    )
+
+
+def _pairs(whole: bool, ticked: list[str]) -> list[uuid.UUID] | None:
+    """The loads of the plan to apply: all of them (None), or the ticked ones."""
+    if whole:
+        return None
+    try:
+        only = ApplyRequest.model_validate({"shipment_ids": ticked}).shipment_ids
+    except ValidationError:
+        only = None
+    if not only:
+        raise Invalid({"plan": "Tick at least one pair to apply, or apply the whole plan."})
+    return only

@@ -27,6 +27,7 @@ from freight.shipments.queries import ends
 from freight.shipments.schemas import TransitionRequest
 from freight.web.auth import CsrfForm, see_other, text, web_role
 from freight.web.driver_pod import pod_context, pod_input
+from freight.web.forms import Failure, submit
 from freight.web.messages import load_thread
 from freight.web.templating import renderer
 
@@ -141,24 +142,22 @@ async def move_load(
     for name in ("lat", "lng"):
         if text(form, name):
             fields[name] = text(form, name)
-    try:
+
+    async def move() -> None:
         body = TransitionRequest.model_validate(fields)
         await shipments.transition(
             session, actor, shipment_id, body.status, lat=body.lat, lng=body.lng
         )
-    except ValidationError:
+
+    async def again(failure: Failure) -> Response:
+        error = failure.error
+        message = error.detail if isinstance(error, DomainError) else "That is not a next step."
         return await _load_page(
-            request, session, ctx, actor, shipment_id, 422, step_error="That is not a next step."
+            request, session, ctx, actor, shipment_id, failure.status, step_error=message
         )
-    except DomainError as exc:
-        if exc.status == 404:
-            raise
-        await session.rollback()
-        return await _load_page(
-            request, session, ctx, actor, shipment_id, exc.status, step_error=exc.detail
-        )
-    await ctx.commit(session)
-    return see_other(f"/app/driver/loads/{shipment_id}")
+
+    done = f"/app/driver/loads/{shipment_id}"
+    return await submit(ctx, session, move, done=done, failed=again, error_page=(404,))
 
 
 @router.post("/app/driver/loads/{shipment_id}/pod")

@@ -15,11 +15,11 @@ id and the server creates and confirms the PaymentIntent, as the API does.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from freight import idempotency as idem
 from freight.access import Actor, Role
@@ -28,10 +28,10 @@ from freight.billing.schemas import PaymentCreate
 from freight.billing.statuses import OPEN_INVOICE, InvoiceStatus, PaymentStatus
 from freight.context import AppContext
 from freight.deps import Context, SessionDep
-from freight.errors import DomainError
 from freight.identity import accounts as shipper_accounts
-from freight.web.admin_forms import Errors, errors_of, notice, parse_money, parse_uuid
-from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.admin_forms import Errors, notice, parse_uuid, read_money
+from freight.web.auth import CsrfForm, text, web_role
+from freight.web.forms import Failure, Invalid, Rerender, submit
 from freight.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
@@ -131,6 +131,40 @@ async def show_invoice(
     )
 
 
+def invoice_form(
+    request: Request,
+    actor: Actor,
+    session: SessionDep,
+    ctx: AppContext,
+    invoice_id: uuid.UUID,
+    failed_form: str,
+    values: dict[str, str] | None = None,
+    key_field: str = "",
+) -> Rerender:
+    """The invoice page again with a refused form's messages and what was typed in it.
+
+    A key reused for a different payment (``KeyMismatch``) is dropped so the corrected
+    form gets a new one.
+    """
+
+    async def again(failure: Failure) -> Response:
+        if key_field and values is not None and isinstance(failure.error, idem.KeyMismatch):
+            values[key_field] = ""
+        return await show_invoice(
+            request,
+            actor,
+            session,
+            ctx,
+            invoice_id,
+            status_code=failure.status,
+            errors=failure.errors,
+            values=values,
+            failed_form=failed_form,
+        )
+
+    return again
+
+
 def _test_mode(ctx: AppContext) -> bool:
     key = ctx.settings.stripe_secret_key
     return key is not None and key.get_secret_value().startswith("sk_test_")
@@ -150,14 +184,8 @@ async def invoice_pdf(
 ) -> Response:
     """The invoice's PDF as a download (the API's access check and renderer)."""
     document = await invoices.pdf_of(session, actor, invoice_id, pdf.company_party(ctx.settings))
-    return Response(
-        document.data,
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{document.filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    headers = document.headers("attachment")
+    return Response(document.data, media_type="application/pdf", headers=headers)
 
 
 async def take_payment(
@@ -189,44 +217,34 @@ async def pay_by_card(
     ctx: Context,
 ) -> Response:
     """A customer pays (part of) an invoice by card."""
-    values = {
-        "amount": text(form, "amount"),
-        "payment_method": text(form, "payment_method"),
-        "idempotency_key": text(form, "idempotency_key"),
-    }
+    values = {name: text(form, name) for name in ("amount", "payment_method", "idempotency_key")}
+
+    async def pay() -> checkout.Answer:
+        body = {"invoice_id": str(invoice_id), "method": "card", **_card_payment(values)}
+        return await take_payment(ctx, actor, session, values["idempotency_key"], body)
+
+    again = invoice_form(
+        request, actor, session, ctx, invoice_id, "card", values, "idempotency_key"
+    )
+    return await submit(ctx, session, pay, done=_paid(invoice_id), failed=again, fields=PAY_FIELDS)
+
+
+def _card_payment(values: dict[str, str]) -> dict[str, object]:
+    """The card payment the form describes, or ``Invalid`` naming what is wrong."""
     errors: Errors = {}
-    status_code, amount = 422, 0
-    try:
-        amount = parse_money(values["amount"])
-    except ValueError as exc:
-        errors["amount"] = str(exc).capitalize()
+    amount = read_money(values, "amount", errors)
     if not values["payment_method"]:
         errors["payment_method"] = "Enter the card's payment method"
-    if not errors:
-        body = {
-            "invoice_id": str(invoice_id),
-            "amount_cents": amount,
-            "method": "card",
-            "payment_method": values["payment_method"],
-        }
-        try:
-            answer = await take_payment(ctx, actor, session, values["idempotency_key"], body)
-        except (ValidationError, DomainError) as exc:
-            errors = errors_of(exc, PAY_FIELDS)
-            status_code = exc.status if isinstance(exc, DomainError) else 422
-            if isinstance(exc, idem.KeyMismatch):
-                values["idempotency_key"] = ""  # a changed form needs a new key
-        else:
-            done = PAID_NOTICE.get(str(answer.body["status"]), "payment-pending")
-            return see_other(f"/app/invoices/{invoice_id}?done={done}")
-    return await show_invoice(
-        request,
-        actor,
-        session,
-        ctx,
-        invoice_id,
-        status_code=status_code,
-        errors=errors,
-        values=values,
-        failed_form="card",
-    )
+    if errors:
+        raise Invalid(errors)
+    return {"amount_cents": amount, "payment_method": values["payment_method"]}
+
+
+def _paid(invoice_id: uuid.UUID) -> Callable[[checkout.Answer], str]:
+    """Back to the invoice, with the notice for how the card payment went."""
+
+    def done(answer: checkout.Answer) -> str:
+        code = PAID_NOTICE.get(str(answer.body["status"]), "payment-pending")
+        return f"/app/invoices/{invoice_id}?done={code}"
+
+    return done

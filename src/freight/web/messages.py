@@ -17,10 +17,10 @@ from fastapi.responses import Response
 
 from freight.access import Actor, Role
 from freight.deps import Context, SessionDep
-from freight.errors import DomainError
 from freight.messaging import service as messaging
 from freight.shipments import service as shipments
-from freight.web.auth import CsrfForm, WebUser, safe_next, see_other, text
+from freight.web.auth import CsrfForm, WebUser, safe_next, text
+from freight.web.forms import Failure, submit
 from freight.web.templating import renderer
 
 if TYPE_CHECKING:
@@ -51,17 +51,30 @@ async def thread_page(
     request: Request, shipment_id: uuid.UUID, actor: WebUser, session: SessionDep
 ) -> Response:
     """The thread on its own page (also where the no-JS form lands after an error)."""
+    return await _thread(request, actor, session, shipment_id, home_of_thread(actor, shipment_id))
+
+
+async def _thread(
+    request: Request,
+    actor: Actor,
+    session: SessionDep,
+    shipment_id: uuid.UUID,
+    back: str,
+    status_code: int = 200,
+    **extra: str,
+) -> Response:
     shipment = await shipments.get_visible(session, actor, shipment_id)
     messages = await load_thread(session, actor, shipment_id)
-    render = renderer(request)
-    return render(
+    return renderer(request)(
         request,
         "board_thread.html",
         actor=actor,
+        status_code=status_code,
         shipment=shipment,
         shipment_id=shipment_id,
         messages=messages,
-        back=home_of_thread(actor, shipment_id),
+        back=back,
+        **extra,
     )
 
 
@@ -79,27 +92,18 @@ async def post_message(
     body = form.get("body")
     body = body if isinstance(body, str) else ""
     back = safe_next(text(form, "next"), home_of_thread(actor, shipment_id))
-    try:
-        await messaging.post(session, actor, shipment_id, body, ctx.settings.message_max_chars)
-    except DomainError as exc:
-        if exc.status in (403, 404):
-            raise
-        await session.rollback()
-        shipment = await shipments.get_visible(session, actor, shipment_id)
-        messages = await load_thread(session, actor, shipment_id)
-        msg = exc.errors[0]["msg"] if exc.errors else exc.detail
-        render = renderer(request)
-        return render(
-            request,
-            "board_thread.html",
-            actor=actor,
-            status_code=exc.status,
-            shipment=shipment,
-            shipment_id=shipment_id,
-            messages=messages,
-            message_body=body,
-            message_error=f"Message: {msg}.",
-            back=back,
-        )
-    await ctx.commit(session)
-    return see_other(back)
+
+    async def again(failure: Failure) -> Response:
+        error = f"Message: {failure.message}."
+        typed = {"message_body": body, "message_error": error}
+        return await _thread(request, actor, session, shipment_id, back, failure.status, **typed)
+
+    max_chars = ctx.settings.message_max_chars
+    return await submit(
+        ctx,
+        session,
+        lambda: messaging.post(session, actor, shipment_id, body, max_chars),
+        done=back,
+        failed=again,
+        error_page=(403, 404),
+    )

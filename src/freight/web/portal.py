@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from freight.access import Actor, Role
 from freight.context import AppContext
@@ -28,7 +27,8 @@ from freight.shipments.lifecycle import Status
 from freight.shipments.schemas import CancelRequest
 from freight.tracking import track
 from freight.web import portal_book
-from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.auth import CsrfForm, text, web_role
+from freight.web.forms import Failure, submit
 from freight.web.messages import load_thread
 from freight.web.portal_timeline import describe
 from freight.web.templating import renderer
@@ -43,6 +43,7 @@ router.include_router(portal_book.router)
 Reader = Annotated[Actor, Depends(web_role(Role.CUSTOMER, Role.DISPATCHER, Role.ADMIN))]
 PAGE_SIZE = 25
 STATUSES = list(Status)
+CANCEL_REASON = "Give a reason for cancelling (up to 500 characters)."
 
 
 async def customer_names(
@@ -212,30 +213,20 @@ async def cancel(
     ctx: Context,
 ) -> Response:
     """Cancel with a reason (customers only while PENDING); errors show on the page."""
-    try:
-        body = CancelRequest(reason=text(form, "reason"))
+    reason = text(form, "reason")
+
+    async def cancel_it() -> None:
+        body = CancelRequest(reason=reason)
         await service.transition(
             session, actor, shipment_id, Status.CANCELLED, via="cancel", reason=body.reason
         )
-    except (ValidationError, DomainError) as exc:
-        if isinstance(exc, NotFound):
-            raise
-        await session.rollback()
-        message = (
-            "Give a reason for cancelling (up to 500 characters)."
-            if isinstance(exc, ValidationError)
-            else exc.detail
-        )
-        status_code = 422 if isinstance(exc, ValidationError) else exc.status
+
+    async def again(failure: Failure) -> Response:
+        error = failure.error
+        message = error.detail if isinstance(error, DomainError) else CANCEL_REASON
         context = await page_context(ctx, session, actor, shipment_id)
-        return renderer(request)(
-            request,
-            "shipment_detail.html",
-            actor=actor,
-            status_code=status_code,
-            cancel_error=message,
-            cancel_reason=text(form, "reason"),
-            **context,
-        )
-    await ctx.commit(session)
-    return see_other(f"/app/shipments/{shipment_id}?done=cancelled")
+        context |= {"status_code": failure.status, "cancel_error": message, "cancel_reason": reason}
+        return renderer(request)(request, "shipment_detail.html", actor=actor, **context)
+
+    done = f"/app/shipments/{shipment_id}?done=cancelled"
+    return await submit(ctx, session, cancel_it, done=done, failed=again, error_page=(404,))

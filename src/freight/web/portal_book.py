@@ -30,11 +30,13 @@ from freight.identity.organization import Presentation
 from freight.schema import EquipmentType
 from freight.shipments.schemas import ShipmentCreate
 from freight.timezones import zone_at
-from freight.web.auth import CsrfForm, see_other, text, web_role
+from freight.web.auth import CsrfForm, text, web_role
+from freight.web.forms import Failure, Invalid, submit
 from freight.web.templating import renderer
 
 if TYPE_CHECKING:
     from freight.identity.models import Customer
+    from freight.shipments.models import Shipment
 
 router = APIRouter(include_in_schema=False)
 
@@ -231,23 +233,48 @@ async def book(
         day = datetime.now(UTC) + timedelta(days=1)
         stops.insert(len(stops) - 1, blank_stop("delivery", day))
         return await _render(request, actor, session, values, stops)
-    try:
-        body = ShipmentCreate.model_validate(shipment_body(values, stops, _shown(request)))
+
+    async def place() -> Shipment:
+        body = ShipmentCreate.model_validate(_checked_body(values, stops, _shown(request)))
         if actor.role == Role.CUSTOMER:
             body.customer_id = None
-        shipment = await booking.book(session, actor, body, ctx.settings.road_factor)
-    except ValueError as exc:  # pydantic's ValidationError is a ValueError too
-        if isinstance(exc, ValidationError):
-            problems = [{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]
-        else:
-            problems = [{"loc": ["declared_value"], "msg": "Enter an amount such as 4500.00."}]
-        errors = errors_of(problems)
-        if actor.is_staff and not values["customer_id"]:  # said now, not after the rest
-            errors.setdefault("customer_id", "Choose the customer's account.")
-        return await _render(request, actor, session, values, stops, errors, 422)
-    except DomainError as exc:
-        await session.rollback()
-        errors = errors_of(exc.errors) if exc.errors else {"form": exc.detail or "Not valid."}
-        return await _render(request, actor, session, values, stops, errors, exc.status)
-    await ctx.commit(session)
-    return see_other(f"/app/shipments/{shipment.id}?done=booked")
+        return await booking.book(session, actor, body, ctx.settings.road_factor)
+
+    async def again(failure: Failure) -> Response:
+        errors = booking_errors(failure, actor.is_staff and not values["customer_id"])
+        return await _render(request, actor, session, values, stops, errors, failure.status)
+
+    return await submit(
+        ctx,
+        session,
+        place,
+        done=lambda shipment: f"/app/shipments/{shipment.id}?done=booked",
+        failed=again,
+    )
+
+
+def _checked_body(
+    values: dict[str, str], stops: list[dict[str, str]], shown: Presentation
+) -> dict[str, Any]:
+    """``shipment_body``, with a bad declared value said next to its field."""
+    try:
+        return shipment_body(values, stops, shown)
+    except ValueError:
+        raise Invalid({"declared_value": "Enter an amount such as 4500.00."}) from None
+
+
+def booking_errors(failure: Failure, no_account: bool) -> dict[str, str]:
+    """The booking form's messages by field (``stops-0-city``) for a refused booking.
+
+    Staff who chose no account hear so with the form's other mistakes, not after them.
+    """
+    error = failure.error
+    if isinstance(error, DomainError):
+        return errors_of(error.errors) if error.errors else {"form": error.detail or "Not valid."}
+    if isinstance(error, ValidationError):
+        errors = errors_of({"loc": e["loc"], "msg": e["msg"]} for e in error.errors())
+    else:
+        errors = dict(failure.errors)
+    if no_account:
+        errors.setdefault("customer_id", "Choose the customer's account.")
+    return errors

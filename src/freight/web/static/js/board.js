@@ -1,11 +1,11 @@
 // The dispatch board: assign with the picker or by dragging a load onto a driver (both
 // through the JSON API, refusals shown next to the load), merge the board's live
-// fragment in whenever a dispatch:board event arrives, apply plans, and draw the map.
+// fragment in whenever a dispatch:board event arrives (a load or a driver or vehicle
+// changed) and after a reconnect, apply plans, and draw the map.
 import { announce, api } from "./api.js";
 import { followBoard } from "./live.js";
 import { createMap, dot, fit, line } from "./map.js";
 
-const REFRESH_EVERY_MS = 30_000; // driver availability changes send no event: poll too
 const mapElement = document.getElementById("board-map");
 const map = mapElement ? createMap(mapElement) : null;
 let drawn = [];
@@ -114,7 +114,6 @@ let refreshes = 0;
 async function refresh() {
   const mine = ++refreshes;
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(refresh, REFRESH_EVERY_MS);
   const response = await fetch("/app/dispatch/live", {
     credentials: "same-origin",
     headers: { Accept: "text/html" },
@@ -245,5 +244,5 @@ function draw() {
 }
 
 draw();
+// Every change arrives as an event; after a reconnect the fragment catches up on any missed.
 followBoard(() => scheduleRefresh());
-refreshTimer = setTimeout(refresh, REFRESH_EVERY_MS);

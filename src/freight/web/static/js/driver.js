@@ -19,7 +19,8 @@ const share = {
   queue: [],
   timer: null,
   last: null, // the newest fix, also used for the step and POD forms
-  sent: 0,
+  sent: 0, // positions the server accepted (not merely sent)
+  misses: 0, // GPS errors since the last fix
 };
 
 function say(text) {
@@ -36,7 +37,11 @@ async function sendPositions() {
     share.sent += result.accepted;
     const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
     // The last batch, flushed when sharing stopped, must not say sharing is on again.
-    if (share.watch !== null) say(`Sharing your location. Last sent ${time} (${share.sent} positions so far).`);
+    const dropped = positions.length - result.accepted;
+    const note = dropped > 0 ? `; ${dropped} not kept (duplicate or implausible)` : "";
+    if (share.watch !== null) {
+      say(`Sharing your location. Last sent ${time}: ${share.sent} positions received by dispatch so far${note}.`);
+    }
     document.body.dataset.positionsSent = String(share.sent);
   } catch (err) {
     share.queue.unshift(...positions.slice(-100)); // keep the newest for the next try
@@ -45,6 +50,7 @@ async function sendPositions() {
 }
 
 function onFix(position) {
+  share.misses = 0;
   const { latitude, longitude, speed, heading, accuracy } = position.coords;
   share.last = [latitude, longitude];
   const fix = { lat: latitude, lng: longitude, recorded_at: new Date(position.timestamp).toISOString() };
@@ -56,15 +62,38 @@ function onFix(position) {
   else if (!share.timer) share.timer = setTimeout(sendPositions, SEND_EVERY_MS);
 }
 
+// A lost fix (a tunnel, a dock, a timeout) is not a reason to stop: the watch keeps
+// trying and sharing stays on. Only a refused permission switches it off, and says how
+// to turn it back on.
+function onFixError(err) {
+  if (err.code === err.PERMISSION_DENIED) {
+    stopSharing(false);
+    say("Location sharing is off: this browser is not allowed to use your location. " +
+      "Allow location for this site in the browser's settings, then press Share again.");
+    return;
+  }
+  share.misses += 1;
+  const why = err.code === err.TIMEOUT ? "no GPS fix in time" : "no GPS signal";
+  say(`Still sharing: ${why} right now, trying again (${share.misses} ${share.misses === 1 ? "miss" : "misses"}).`);
+  if (share.misses % 3 === 0) restartWatch(); // some phones stop a watch after errors
+}
+
+function watchOptions() {
+  return { enableHighAccuracy: true, maximumAge: 10_000, timeout: 60_000 };
+}
+
+function restartWatch() {
+  if (share.watch !== null) navigator.geolocation.clearWatch(share.watch);
+  share.watch = navigator.geolocation.watchPosition(onFix, onFixError, watchOptions());
+}
+
 function startSharing() {
   if (!("geolocation" in navigator)) {
     say("This browser cannot share its location.");
     return;
   }
-  share.watch = navigator.geolocation.watchPosition(onFix, (err) => {
-    say(`Location unavailable: ${err.message}. Sharing is off.`);
-    stopSharing(false);
-  }, { enableHighAccuracy: true, maximumAge: 10_000, timeout: 60_000 });
+  share.misses = 0;
+  share.watch = navigator.geolocation.watchPosition(onFix, onFixError, watchOptions());
   share.button.setAttribute("aria-pressed", "true");
   share.button.textContent = "Stop sharing my location";
   localStorage.setItem(SHARE_KEY, "on");

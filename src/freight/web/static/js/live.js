@@ -11,11 +11,20 @@ let boardHandlers = [];
 export function connection() {
   if (socket) return socket;
   socket = io({ auth: { csrf: csrfToken }, transports: ["websocket"] });
+  let connectedBefore = false;
   socket.on("connect", () => {
     document.body.dataset.live = "on";
     announce("Live updates on");
     for (const [id, entry] of followed) subscribe(id, entry);
-    if (boardHandlers.length) socket.emit("subscribe_dispatch", () => {});
+    if (boardHandlers.length) {
+      // Board changes are not replayed: after a reconnect its followers catch up once.
+      socket.emit("subscribe_dispatch", () => {
+        if (connectedBefore) boardHandlers.forEach((handler) => handler({ type: "reconnected" }));
+        connectedBefore = true;
+      });
+    } else {
+      connectedBefore = true;
+    }
   });
   socket.on("disconnect", () => {
     document.body.dataset.live = "off";
