@@ -108,6 +108,7 @@ def _include_routers(app: FastAPI) -> None:
         identity_api.users,
         identity_api.api_keys,
         identity_api.customers,
+        identity_api.organizations,
         shipments_api.router,
         shipments_api.tracking_router,
         fleet_api.drivers,

@@ -174,7 +174,7 @@ async def test_propose_and_apply_some_of_a_plan(open_page: OpenPage, world: Worl
     plan = page.locator("#plan-result")
     await expect(plan).to_be_visible()
     await expect(plan.get_by_test_id("plan-covered")).to_contain_text("2 of 3")
-    await expect(plan.get_by_test_id("plan-saved")).to_contain_text("km")
+    await expect(plan.get_by_test_id("plan-saved")).to_contain_text("mi")
     chicago_pair = plan.get_by_label(f"{world.load['reference']} → Driver drew", exact=False)
     dallas_pair = plan.get_by_label(f"{from_dallas['reference']} → Driver dana", exact=False)
     await expect(chicago_pair).to_be_checked()

@@ -29,7 +29,7 @@ async def not_reloaded(page: Page) -> None:
 async def book_through_the_form(page: Page, url: str) -> str:
     """The customer books Chicago → Dallas with the portal's form; the new shipment's id."""
     await page.goto(f"{url}/app/shipments/new")
-    await page.get_by_label("Weight (kg)").fill("8000")
+    await page.get_by_label("Weight (lb)").fill("8000")
     await page.get_by_label("Commodity").fill("Paper towels")
     for i, city in enumerate(("Chicago", "Dallas")):
         await page.locator(f"#stops-{i}-name").fill(f"{city} dock")

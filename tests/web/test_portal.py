@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from playwright.async_api import Page, expect
 
 from tests.fleet_helpers import assign, book_load, move, tiny_png
@@ -46,14 +47,14 @@ async def test_a_customer_books_with_a_live_quote_and_finds_it_in_the_list(
     await page.get_by_role("link", name="Book", exact=True).click()
     await expect(page.get_by_role("heading", name="Book a shipment")).to_be_visible()
     await page.get_by_label("Equipment").select_option("reefer")
-    await page.get_by_label("Weight (kg)").fill("9500")
+    await page.get_by_label("Weight (lb)").fill("9500")
     await page.get_by_label("Commodity").fill("Frozen peas")
     await fill_stop(page, 0, "Chicago")
     await fill_stop(page, 1, "Dallas")
     # The city list filled in the coordinates; the quote follows without a reload.
     await expect(page.locator("#stops-1-lat")).to_have_value("32.7767")
     quote = page.get_by_test_id("quote-total")
-    await expect(quote).to_contain_text("Estimated price: USD")
+    await expect(quote).to_contain_text("Estimated price: $")
     await check_page(page, "portal-book-desktop")
     quoted = await quote.text_content()
     await page.get_by_role("button", name="Book shipment").click()
@@ -65,7 +66,8 @@ async def test_a_customer_books_with_a_live_quote_and_finds_it_in_the_list(
     after = await shipments_of(world.site, world.customer)
     assert len(after) == len(before) + 1
     booked = next(s for s in after if s["reference"] == reference)
-    assert booked["equipment_type"] == "reefer" and booked["weight_kg"] == 9500
+    assert booked["equipment_type"] == "reefer"
+    assert booked["weight_kg"] == pytest.approx(9500 * 0.45359237, abs=0.001)  # typed in lb
     assert [s["city"] for s in booked["stops"]] == ["Chicago", "Dallas"]
     assert booked["stops"][0]["address"] == "1 Freight Way"
     assert quoted and f"{booked['price_cents'] / 100:,.2f}" in quoted  # the quote is the price
@@ -84,7 +86,7 @@ async def test_bad_booking_input_shows_each_fields_error_and_books_nothing(
     page = await open_page()
     await sign_in(page, world.url, "buyer@globex.example")
     await page.goto(f"{world.url}/app/shipments/new")
-    await page.get_by_label("Weight (kg)").fill("heavy")
+    await page.get_by_label("Weight (lb)").fill("heavy")
     await fill_stop(page, 0, "Nowhere Special")  # not a known city and no coordinates
     await fill_stop(page, 1, "Dallas")
     end = page.locator("#stops-1-window_end")
@@ -93,15 +95,15 @@ async def test_bad_booking_input_shows_each_fields_error_and_books_nothing(
     await page.get_by_role("button", name="Book shipment").click()
 
     await expect(page.get_by_role("alert")).to_contain_text("The booking was not made")
-    await expect(page.locator("#weight_kg-error")).to_have_text("Enter a number.")
-    await expect(page.locator("#weight_kg")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#weight-error")).to_have_text("Enter a number.")
+    await expect(page.locator("#weight")).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#stops-0-lat-error")).to_contain_text("Pick a city from the list")
     assert await page.locator("#stops-0-city").input_value() == "Nowhere Special"  # kept
-    assert await page.locator("#weight_kg").input_value() == "heavy"
+    assert await page.locator("#weight").input_value() == "heavy"
     await check_page(page, "portal-book-errors-desktop")
 
     # Fix two of them: the stops' own rule (the window) is checked next, still nothing booked.
-    await page.get_by_label("Weight (kg)").fill("1000")
+    await page.get_by_label("Weight (lb)").fill("1000")
     await page.locator("#stops-0-city").fill("Chicago")
     await page.get_by_role("button", name="Book shipment").click()
     await expect(page.locator("#stops-1-window_end-error")).to_contain_text("after")
@@ -115,7 +117,7 @@ async def test_add_a_stop_without_javascript_keeps_what_was_typed(world: World) 
         data = {
             "csrf_token": form_value(form.text),
             "stop_count": "2",
-            "weight_kg": "700",
+            "weight": "700",
             "equipment_type": "dry_van",
             "stops-0-kind": "pickup",
             "stops-0-city": "Chicago",
@@ -190,7 +192,7 @@ async def test_staff_see_the_organisations_shipments_with_the_customer(
     async with signed_in(world.url, "dan@acme.example") as http:
         token = form_value((await http.get("/app/shipments/new")).text)
         booking = {"csrf_token": token, "stop_count": "2", "equipment_type": "dry_van"}
-        booking |= {"weight_kg": "800", "stops-0-kind": "pickup", "stops-1-kind": "delivery"}
+        booking |= {"weight": "800", "stops-0-kind": "pickup", "stops-1-kind": "delivery"}
         booking |= {"stops-0-city": "Memphis", "stops-1-city": "Atlanta"}
         missing = await http.post("/app/shipments/new", data=booking)
         assert missing.status_code == 422 and 'id="customer_id-error"' in missing.text
@@ -246,7 +248,7 @@ async def test_other_accounts_and_organisations_get_404_and_drivers_403(world: W
 async def test_forms_without_their_csrf_token_are_refused(world: World) -> None:
     before = await shipments_of(world.site, world.customer)
     async with signed_in(world.url, "buyer@globex.example") as http:
-        booking = {"stop_count": "2", "weight_kg": "100", "equipment_type": "dry_van"}
+        booking = {"stop_count": "2", "weight": "100", "equipment_type": "dry_van"}
         booking |= {"stops-0-city": "Chicago", "stops-1-city": "Dallas"}
         assert (await http.post("/app/shipments/new", data=booking)).status_code == 403
         cancel = await http.post(f"/app/shipments/{world.load['id']}/cancel", data={"reason": "x"})

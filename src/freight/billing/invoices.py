@@ -44,6 +44,7 @@ from freight.errors import (
     ValidationFailed,
     invalid,
 )
+from freight.identity import organization
 from freight.identity.models import Customer
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment
@@ -317,7 +318,9 @@ async def pdf_of(
     customer = await session.get_one(Customer, invoice.customer_id)
     address = [line for line in (customer.billing_address or "").splitlines() if line.strip()]
     bill_to = pdf.Party(customer.name, [*address, customer.billing_email])
-    document = await pdf.render_async(invoice, company, bill_to)
+    shown = await organization.presentation(session, invoice.organization_id)
+    look = pdf.Look(shown.paper_size, shown.locale, shown.timezone)
+    document = await pdf.render_async(invoice, company, bill_to, look)
     return InvoicePdf(document, f"{invoice.number}.pdf")
 
 

@@ -1,4 +1,7 @@
-"""The invoice as a PDF (fpdf2, core fonts), rendered in a worker thread."""
+"""The invoice as a PDF (fpdf2, core fonts), rendered in a worker thread.
+
+The organisation's settings choose the paper (Letter or A4) and how money and dates read.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +13,13 @@ import anyio
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from freight import formatting
 from freight.billing.models import Invoice
-from freight.billing.money import format_cents
 from freight.billing.statuses import InvoiceStatus
 from freight.settings import Settings
 
-# Column widths of the lines table (mm), on an A4 page with 15 mm margins (180 mm wide).
+# Column widths of the lines table (mm): 180 mm fits inside 15 mm margins on A4 (210 mm
+# wide) and on Letter (215.9 mm).
 LM, NX = XPos.LMARGIN, YPos.NEXT
 COLUMNS = (
     ("Description", 94, "L"),
@@ -24,6 +28,20 @@ COLUMNS = (
     ("Rate", 26, "R"),
     ("Amount", 30, "R"),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """How the document reads: the paper, the locale of amounts and dates, the zone."""
+
+    paper_size: str = "letter"
+    locale: str = "en-US"
+    timezone: str = "America/Chicago"
+
+
+PAPER = {"letter": "Letter", "a4": "A4"}
+# Core fonts are Latin-1: these characters of some locales' amounts have no glyph there.
+PDF_SAFE = str.maketrans({"€": "EUR", "\u202f": " "})
 
 
 @dataclass(frozen=True)
@@ -36,6 +54,7 @@ class Party:
 
 def _latin1(text: str) -> str:
     # Core PDF fonts cover Latin-1; anything else becomes '?', never an error.
+    text = text.translate(PDF_SAFE)
     return text.encode("latin-1", errors="replace").decode("latin-1")
 
 
@@ -49,8 +68,8 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
     return text + "..."
 
 
-def _date(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d") if value else "-"
+def _date(value: datetime | None, look: Look) -> str:
+    return formatting.day(value, look.timezone, look.locale) if value else "-"
 
 
 def company_party(settings: Settings) -> Party:
@@ -65,13 +84,20 @@ def company_party(settings: Settings) -> Party:
     return Party(settings.company_name, lines)
 
 
-def _money(invoice: Invoice, cents: int) -> str:
-    return format_cents(cents, invoice.currency)
+class _Document(FPDF):
+    """The PDF with the look it is rendered in."""
+
+    def __init__(self, look: Look) -> None:
+        super().__init__(format=PAPER.get(look.paper_size, "Letter"))
+        self.look = look
+
+    def money(self, invoice: Invoice, cents: int) -> str:
+        return formatting.money(cents, invoice.currency, self.look.locale)
 
 
-def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
+def render(invoice: Invoice, company: Party, bill_to: Party, look: Look | None = None) -> bytes:
     """The invoice document (blocking: call through ``render_async``)."""
-    pdf = FPDF(format="A4")
+    pdf = _Document(look or Look())
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.set_title(_latin1(f"Invoice {invoice.number}"))
@@ -85,7 +111,7 @@ def render(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
     return bytes(pdf.output())
 
 
-def _header(pdf: FPDF, invoice: Invoice, company: Party) -> None:
+def _header(pdf: _Document, invoice: Invoice, company: Party) -> None:
     """The company, the INVOICE title and the invoice facts beside them."""
     pdf.set_font("helvetica", "B", 16)
     pdf.cell(110, 8, _latin1(company.name))
@@ -100,8 +126,8 @@ def _header(pdf: FPDF, invoice: Invoice, company: Party) -> None:
     facts = [
         ("Number", invoice.number),
         ("Status", invoice.status.replace("_", " ").upper()),
-        ("Issued", _date(invoice.issued_at)),
-        ("Due", _date(invoice.due_at)),
+        ("Issued", _date(invoice.issued_at, pdf.look)),
+        ("Due", _date(invoice.due_at, pdf.look)),
         ("Terms", f"Net {invoice.terms_days} days"),
     ]
     for label, value in facts:
@@ -113,7 +139,7 @@ def _header(pdf: FPDF, invoice: Invoice, company: Party) -> None:
     pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
 
 
-def _bill_to(pdf: FPDF, invoice: Invoice, bill_to: Party) -> None:
+def _bill_to(pdf: _Document, invoice: Invoice, bill_to: Party) -> None:
     """Who is billed, and for which shipments."""
     pdf.set_font("helvetica", "B", 10)
     pdf.cell(0, 5, "Bill to", new_x=LM, new_y=NX)
@@ -129,7 +155,7 @@ def _bill_to(pdf: FPDF, invoice: Invoice, bill_to: Party) -> None:
     pdf.ln(4)
 
 
-def _line_table(pdf: FPDF, invoice: Invoice) -> None:
+def _line_table(pdf: _Document, invoice: Invoice) -> None:
     """One row per invoice line."""
     pdf.set_fill_color(235, 238, 242)
     pdf.set_font("helvetica", "B", 9)
@@ -142,8 +168,8 @@ def _line_table(pdf: FPDF, invoice: Invoice) -> None:
             item.description,
             item.quantity,
             item.unit,
-            _money(invoice, item.unit_price_cents),
-            _money(invoice, item.amount_cents),
+            pdf.money(invoice, item.unit_price_cents),
+            pdf.money(invoice, item.amount_cents),
         )
         height = 6
         for (_, width, align), text in zip(COLUMNS, cells, strict=True):
@@ -151,7 +177,7 @@ def _line_table(pdf: FPDF, invoice: Invoice) -> None:
         pdf.ln(height)
 
 
-def _totals(pdf: FPDF, invoice: Invoice) -> None:
+def _totals(pdf: _Document, invoice: Invoice) -> None:
     """Subtotal, tax, total, paid and the balance due."""
     pdf.ln(3)
     rate = f"{invoice.tax_rate_bp / 100:.2f}%"
@@ -170,10 +196,10 @@ def _totals(pdf: FPDF, invoice: Invoice) -> None:
         pdf.set_font("helvetica", "B" if bold else "", 10 if bold else 9)
         pdf.set_x(105)
         pdf.cell(50, 6, label, align="R")
-        pdf.cell(40, 6, _money(invoice, cents), align="R", new_x=LM, new_y=NX)
+        pdf.cell(40, 6, pdf.money(invoice, cents), align="R", new_x=LM, new_y=NX)
 
 
-def _terms(pdf: FPDF, invoice: Invoice) -> None:
+def _terms(pdf: _Document, invoice: Invoice) -> None:
     """The payment terms, and the VOID stamp when voided."""
     pdf.ln(6)
     pdf.set_font("helvetica", "B", 9)
@@ -190,6 +216,8 @@ def _terms(pdf: FPDF, invoice: Invoice) -> None:
         pdf.cell(0, 8, _latin1(f"VOID: {invoice.void_reason or ''}"), new_x=LM, new_y=NX)
 
 
-async def render_async(invoice: Invoice, company: Party, bill_to: Party) -> bytes:
+async def render_async(
+    invoice: Invoice, company: Party, bill_to: Party, look: Look | None = None
+) -> bytes:
     """Render in a worker thread (anyio's bounded default pool), off the event loop."""
-    return await anyio.to_thread.run_sync(partial(render, invoice, company, bill_to))
+    return await anyio.to_thread.run_sync(partial(render, invoice, company, bill_to, look))

@@ -20,7 +20,7 @@ from freight.deps import (
     client_address,
 )
 from freight.errors import Unauthorized
-from freight.identity import accounts, service
+from freight.identity import accounts, organization, service
 from freight.identity import api_keys as keys
 from freight.identity.schemas import (
     ApiKeyCreate,
@@ -32,6 +32,8 @@ from freight.identity.schemas import (
     CustomerRead,
     CustomerUpdate,
     LoginRequest,
+    OrganizationRead,
+    OrganizationUpdate,
     RefreshRequest,
     RegisterAccepted,
     RegisterRequest,
@@ -47,6 +49,7 @@ auth = APIRouter(prefix="/api/auth", tags=["auth"])
 users = APIRouter(prefix="/api/users", tags=["users"])
 api_keys = APIRouter(prefix="/api/api-keys", tags=["api keys"])
 customers = APIRouter(prefix="/api/customers", tags=["customers"])
+organizations = APIRouter(prefix="/api/organization", tags=["organization"])
 
 
 def _pair(issued: service.IssuedTokens) -> TokenPair:
@@ -253,3 +256,22 @@ async def update_customer(
     customer = await accounts.update(session, actor, customer_id, body)
     await ctx.commit(session)
     return CustomerRead.model_validate(customer)
+
+
+# --- the organisation's settings -------------------------------------------------------
+
+
+@organizations.get("", responses=problems(403))
+async def get_organization(actor: Staff, session: SessionDep) -> OrganizationRead:
+    """The organisation's name and presentation settings (units, locale, paper, zone)."""
+    return OrganizationRead.model_validate(await organization.get(session, actor))
+
+
+@organizations.patch("", responses=problems(403))
+async def update_organization(
+    body: OrganizationUpdate, actor: Admin, session: SessionDep, ctx: Context
+) -> OrganizationRead:
+    """Change the settings; presentation only, the API stays metric and UTC."""
+    org = await organization.update(session, actor, body)
+    await ctx.commit(session)
+    return OrganizationRead.model_validate(org)

@@ -15,10 +15,28 @@ from freight.security.encryption import EncryptedString
 ROLE_CHECK = in_check("role", Role)
 
 
+UNITS = ("imperial", "metric")
+PAPER_SIZES = ("letter", "a4")
+
+
 class Organization(IdMixin, Base):
+    """A carrier; its settings say how pages show units, money, times and paper."""
+
     __tablename__ = "organizations"
+    __table_args__ = (
+        CheckConstraint(in_check("units", UNITS), name="units"),
+        CheckConstraint(in_check("paper_size", PAPER_SIZES), name="paper_size"),
+    )
 
     name: Mapped[str] = mapped_column(String(200))
+    # Presentation only: the API stays metric and UTC whatever these say.
+    units: Mapped[str] = mapped_column(String(8), default="imperial", server_default="imperial")
+    locale: Mapped[str] = mapped_column(String(16), default="en-US", server_default="en-US")
+    paper_size: Mapped[str] = mapped_column(String(8), default="letter", server_default="letter")
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="America/Chicago", server_default="America/Chicago"
+    )
+    country: Mapped[str] = mapped_column(String(2), default="US", server_default="US")
 
 
 class User(TenantMixin, Base):

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from freight.access import Role
+from freight.formatting import Locale
 from freight.schema import Input, Secret
+from freight.timezones import is_zone
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Password = Annotated[str, Field(min_length=1, max_length=256), Secret()]
@@ -165,3 +175,45 @@ class CustomerRead(BaseModel):
 class CustomerPage(BaseModel):
     items: list[CustomerRead]
     next_cursor: str | None
+
+
+# --- organisation settings -------------------------------------------------------------
+
+Units = Literal["imperial", "metric"]
+PaperSize = Literal["letter", "a4"]
+Country = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Z]{2}$")]
+ZoneName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    Field(description="an IANA time zone, e.g. America/Chicago: times on pages are shown in it"),
+]
+
+
+class OrganizationRead(BaseModel):
+    """How the organisation's pages show units, money, times and paper (the API does not)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    units: Units
+    locale: Locale
+    paper_size: PaperSize
+    timezone: str
+    country: str
+
+
+class OrganizationUpdate(Input):
+    name: Name | None = None
+    units: Units | None = None
+    locale: Locale | None = None
+    paper_size: PaperSize | None = None
+    timezone: ZoneName | None = None
+    country: Country | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and not is_zone(value):
+            raise ValueError("not a known IANA time zone, e.g. America/Chicago")
+        return value

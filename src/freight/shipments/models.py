@@ -78,6 +78,8 @@ class Stop(IdMixin, Base):
     lng: Mapped[float] = mapped_column(Float)
     window_start: Mapped[datetime]
     window_end: Mapped[datetime]
+    # The IANA zone at lat/lng: pages enter and show the stop's window in it.
+    timezone: Mapped[str] = mapped_column(String(64))
     arrived_at: Mapped[datetime | None] = mapped_column(default=None)
     departed_at: Mapped[datetime | None] = mapped_column(default=None)
 

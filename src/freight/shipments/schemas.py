@@ -42,6 +42,7 @@ class StopRead(StopIn):
     model_config = ConfigDict(from_attributes=True)
 
     sequence: int
+    timezone: str = Field(description="the IANA zone at the stop: pages show its window in it")
     window_start: datetime
     window_end: datetime
     arrived_at: datetime | None
@@ -187,6 +188,7 @@ class TrackingStop(BaseModel):
     city: str
     region: str | None
     country: str
+    timezone: str
     window_start: datetime
     window_end: datetime
     arrived_at: datetime | None

@@ -34,6 +34,7 @@ from freight.shipments.lifecycle import FINAL, Status, check_move
 from freight.shipments.models import Shipment, Stop
 from freight.shipments.queries import visible
 from freight.shipments.schemas import ShipmentCreate, StopIn
+from freight.timezones import zone_at
 
 
 class PriceChange(Protocol):
@@ -138,7 +139,10 @@ def _search_text(reference: str, stops: Sequence[StopIn] | Sequence[Stop]) -> st
 
 
 def _set_stops(shipment: Shipment, stops: list[StopIn], road_factor: float) -> None:
-    shipment.stops = [Stop(sequence=i + 1, **s.model_dump()) for i, s in enumerate(stops)]
+    shipment.stops = [
+        Stop(sequence=i + 1, timezone=zone_at(s.lat, s.lng), **s.model_dump())
+        for i, s in enumerate(stops)
+    ]
     shipment.distance_km = route_km(stops, road_factor)
     shipment.search_text = _search_text(shipment.reference, stops)
 

@@ -12,12 +12,18 @@ from freight.access import Actor, Role
 from freight.billing import rates
 from freight.deps import SessionDep
 from freight.identity import api_keys
-from freight.web import admin_invoicing, admin_keys, admin_rates, admin_users
+from freight.web import (
+    admin_invoicing,
+    admin_keys,
+    admin_organization,
+    admin_rates,
+    admin_users,
+)
 from freight.web.auth import web_role
 from freight.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
-for part in (admin_users, admin_keys, admin_rates, admin_invoicing):
+for part in (admin_users, admin_keys, admin_rates, admin_invoicing, admin_organization):
     router.include_router(part.router)
 
 AdminUser = Annotated[Actor, Depends(web_role(Role.ADMIN))]

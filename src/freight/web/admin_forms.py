@@ -27,6 +27,7 @@ NOTICES = {
     "user-reactivated": "User reactivated.",
     "key-revoked": "API key revoked; it no longer works.",
     "rates-saved": "Rates saved. New quotes and bookings use them.",
+    "organization-saved": "Settings saved. Pages and PDFs use them from now on.",
     "invoice-created": "Draft invoice created.",
     "invoice-issued": "Invoice issued.",
     "invoice-voided": "Invoice voided.",

@@ -20,8 +20,8 @@ from freight.access import Actor, Role
 from freight.deps import Context, SessionDep, client_address, count_api_call, principal
 from freight.errors import DomainError, Forbidden, Unauthorized
 from freight.events import SessionsEnded
+from freight.identity import organization, sessions
 from freight.identity import service as identity
-from freight.identity import sessions
 from freight.security.web_sessions import CSRF_FIELD, CSRF_HEADER, check_csrf
 from freight.web.templating import HOME, renderer
 
@@ -48,6 +48,7 @@ async def web_actor(request: Request, ctx: Context, session: SessionDep) -> Acto
     await count_api_call(request, ctx, actor)
     request.state.actor = actor
     request.state.user_name = claims.name
+    request.state.presentation = await organization.presentation(session, actor.organization_id)
     return actor
 
 

@@ -7,10 +7,12 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from freight import formatting as fmt
 from freight.access import Actor
 from freight.deps import SessionDep
 from freight.dispatch import plans
 from freight.dispatch.schemas import PlanAssignment, PlanResult, PlanUnassigned
+from freight.identity import organization
 
 if TYPE_CHECKING:
     from freight.dispatch.models import DispatchPlan
@@ -63,13 +65,13 @@ class PlanView:
     greedy_assigned_count: int
 
 
-def reasons_of(pair: PlanAssignment) -> list[str]:
-    """Why this pair: the empty km and time to pickup, the window, the hours left."""
+def reasons_of(pair: PlanAssignment, units: str = "imperial", locale: str = "en-US") -> list[str]:
+    """Why this pair: the empty distance and time to pickup, the window, the hours left."""
     if pair.minutes_to_pickup < 1:
         out = ["already at the pickup: no empty driving"]
     else:
         out = [
-            f"{pair.deadhead_km:,.1f} km empty to the pickup, about "
+            f"{fmt.distance(pair.deadhead_km, units, locale)} empty to the pickup, about "
             f"{_hours(pair.minutes_to_pickup)} away"
         ]
     if pair.wait_minutes > 0:
@@ -99,6 +101,7 @@ async def plan_view(session: SessionDep, actor: Actor, plan: DispatchPlan) -> Pl
     pairs = result.assignments
     names = await plans.driver_names(session, actor, {p.driver_id for p in pairs})
     outcomes = await plans.outcomes(session, actor, pairs) if plan.applied_at else {}
+    shown = await organization.presentation(session, actor.organization_id)
     return PlanView(
         id=plan.id,
         applied=plan.applied_at is not None,
@@ -109,7 +112,7 @@ async def plan_view(session: SessionDep, actor: Actor, plan: DispatchPlan) -> Pl
                 driver_id=str(p.driver_id),
                 driver_name=names.get(p.driver_id, "a driver"),
                 deadhead_km=p.deadhead_km,
-                reasons=reasons_of(p),
+                reasons=reasons_of(p, shown.units, shown.locale),
                 outcome=outcomes.get(p.shipment_id),
             )
             for p in pairs

@@ -3,6 +3,8 @@
 The form's fields are named after the API's (``stops-0-city`` for ``stops[0].city``),
 so the API's own schema checks them and its errors land next to the right field.
 A city from the list of known places fills in its coordinates when none were given.
+The weight is typed in the organisation's unit (``weight``, lb or kg) and each window as
+a wall-clock time at its stop; both are converted to the API's kg and UTC here.
 """
 
 from __future__ import annotations
@@ -17,14 +19,17 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from freight import formatting as fmt
 from freight.access import Actor, Role
 from freight.billing import booking
 from freight.demo import HUBS
 from freight.deps import Context, SessionDep
 from freight.errors import DomainError
 from freight.identity import accounts as shipper_accounts
+from freight.identity.organization import Presentation
 from freight.schema import EquipmentType
 from freight.shipments.schemas import ShipmentCreate
+from freight.timezones import zone_at
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, Invalid, submit
 from freight.web.templating import renderer
@@ -52,7 +57,7 @@ STOP_FIELDS = (
 )
 MAX_STOPS = 10
 # city name (lower case) -> (region, lat, lng); known places need no coordinates typed in
-PLACES = {city.lower(): (region, lat, lng) for city, region, lat, lng in HUBS}
+PLACES = {city.lower(): (region, lat, lng, zone_at(lat, lng)) for city, region, lat, lng in HUBS}
 FRIENDLY = {
     "Field required": "Required.",
     "field required": "Required.",
@@ -83,7 +88,7 @@ def blank_form() -> tuple[dict[str, str], list[dict[str, str]]]:
 
 def read_form(form: FormData) -> tuple[dict[str, str], list[dict[str, str]]]:
     """The posted values as typed (to show them again) and the stops in order."""
-    names = ("customer_id", "equipment_type", "weight_kg", "pieces", "commodity")
+    names = ("customer_id", "equipment_type", "weight", "pieces", "commodity")
     values = {name: text(form, name) for name in (*names, "declared_value", "notes")}
     values["hazmat"] = "on" if text(form, "hazmat") else ""
     try:
@@ -94,39 +99,55 @@ def read_form(form: FormData) -> tuple[dict[str, str], list[dict[str, str]]]:
     return values, stops
 
 
-def _when(raw: str) -> str | datetime:
-    """A ``datetime-local`` value, read as UTC (the form says so); else left to the schema."""
+def stop_zone(stop: dict[str, str]) -> str | None:
+    """The IANA zone of a stop on the form: its coordinates', else its known city's."""
     try:
-        moment = datetime.fromisoformat(raw)
+        return zone_at(float(stop["lat"]), float(stop["lng"]))
     except ValueError:
-        return raw
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+        known = PLACES.get(stop["city"].strip().lower())
+        return known[3] if known else None
 
 
-def stop_body(stop: dict[str, str]) -> dict[str, Any]:
-    """One stop as the API takes it; blanks are left out so the schema names them."""
+def stop_body(stop: dict[str, str], fallback_zone: str) -> dict[str, Any]:
+    """One stop as the API takes it; blanks are left out so the schema names them.
+
+    Windows are wall-clock times at the stop (in ``fallback_zone`` when it cannot be placed).
+    """
     body: dict[str, Any] = {k: v for k, v in stop.items() if v}
     known = PLACES.get(stop["city"].strip().lower())
     if known and not (stop["lat"] or stop["lng"]):
         body["lat"], body["lng"] = known[1], known[2]
         body.setdefault("region", known[0])
+    tz = stop_zone(stop) or fallback_zone
     for key in ("window_start", "window_end"):
         if key in body:
-            body[key] = _when(body[key])
+            body[key] = fmt.from_local_input(body[key], tz) or body[key]
     if "country" in body:
         body["country"] = body["country"].upper()
     return body
 
 
-def shipment_body(values: dict[str, str], stops: list[dict[str, str]]) -> dict[str, Any]:
+def _weight_kg(raw: str, shown: Presentation) -> float | str:
+    """The weight typed in the organisation's unit, in kg; else as typed, for the schema."""
+    amount = fmt.parse_number(raw, shown.locale)
+    return raw if amount is None else round(fmt.to_kg(amount, shown.units), 3)
+
+
+def shipment_body(
+    values: dict[str, str], stops: list[dict[str, str]], shown: Presentation
+) -> dict[str, Any]:
     """The booking as the API takes it; raises ValueError for a bad declared value."""
     body: dict[str, Any] = {
         k: values[k]
-        for k in ("customer_id", "equipment_type", "weight_kg", "pieces", "commodity", "notes")
+        for k in ("customer_id", "equipment_type", "pieces", "commodity", "notes")
         if values.get(k)
     }
+    if values.get("weight"):
+        body["weight_kg"] = _weight_kg(values["weight"], shown)
     body["hazmat"] = bool(values.get("hazmat"))
-    body["stops"] = [stop_body(s) for s in stops if any(v for k, v in s.items() if k != "kind")]
+    body["stops"] = [
+        stop_body(s, shown.timezone) for s in stops if any(v for k, v in s.items() if k != "kind")
+    ]
     if values.get("declared_value"):
         try:
             cents = Decimal(values["declared_value"].replace(",", "")) * 100
@@ -143,6 +164,8 @@ def field_name(loc: Iterable[str | int]) -> str:
     parts = [str(p) for p in loc if p != "body"]
     if parts and parts[0] == "declared_value_cents":
         return "declared_value"
+    if parts and parts[0] == "weight_kg":
+        return "weight"
     return "-".join(parts) or "form"
 
 
@@ -183,7 +206,14 @@ async def _render(
         accounts=accounts,
         places=sorted(PLACES.items()),
         max_stops=MAX_STOPS,
+        stop_zones=[stop_zone(s) for s in stops],
+        weight_unit=fmt.weight_unit(_shown(request).units),
     )
+
+
+def _shown(request: Request) -> Presentation:
+    shown = getattr(request.state, "presentation", None)
+    return shown if isinstance(shown, Presentation) else Presentation()
 
 
 @router.get("/app/shipments/new")
@@ -205,7 +235,7 @@ async def book(
         return await _render(request, actor, session, values, stops)
 
     async def place() -> Shipment:
-        body = ShipmentCreate.model_validate(_checked_body(values, stops))
+        body = ShipmentCreate.model_validate(_checked_body(values, stops, _shown(request)))
         if actor.role == Role.CUSTOMER:
             body.customer_id = None
         return await booking.book(session, actor, body, ctx.settings.road_factor)
@@ -223,10 +253,12 @@ async def book(
     )
 
 
-def _checked_body(values: dict[str, str], stops: list[dict[str, str]]) -> dict[str, Any]:
+def _checked_body(
+    values: dict[str, str], stops: list[dict[str, str]], shown: Presentation
+) -> dict[str, Any]:
     """``shipment_body``, with a bad declared value said next to its field."""
     try:
-        return shipment_body(values, stops)
+        return shipment_body(values, stops, shown)
     except ValueError:
         raise Invalid({"declared_value": "Enter an amount such as 4500.00."}) from None
 

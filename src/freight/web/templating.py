@@ -7,22 +7,29 @@ token is new.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
+from freight import formatting as fmt
 from freight.access import Actor, Role
 from freight.billing.statuses import VOIDABLE_INVOICE, InvoiceStatus
 from freight.fleet.statuses import DriverStatus
+from freight.identity.organization import Presentation
 from freight.security.web_sessions import csrf_token_for
 from freight.settings import Settings
 from freight.shipments.lifecycle import ACTIVE, LOADED, Status
+from freight.timezones import zone
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
+# Signed out (the sign-in form, public tracking): US conventions, times in Chicago's zone.
+DEFAULT_PRESENTATION = Presentation()
 
 # The navigation each role sees: (label, path).
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
@@ -53,22 +60,57 @@ HOME: dict[Role, str] = {
 }
 
 
-def _money(cents: int | None, currency: str = "USD") -> str:
-    """``123456, "USD"`` as ``USD 1,234.56``."""
-    if cents is None:
-        return ""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(int(cents)), 100)
-    return f"{sign}{currency} {whole:,}.{part:02d}"
+def _presentation(context: Context) -> Presentation:
+    found = context.get("presentation")
+    return found if isinstance(found, Presentation) else DEFAULT_PRESENTATION
 
 
-def _when(value: datetime | str | None) -> str:
-    """A timestamp as ``2026-11-28 14:05 UTC``."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+@pass_context
+def _money(context: Context, cents: int | None, currency: str = "USD") -> str:
+    """``123456, "USD"`` as ``$1,234.56`` in the organisation's locale."""
+    return fmt.money(cents, currency, _presentation(context).locale)
+
+
+@pass_context
+def _when(context: Context, value: datetime | str | None, tz: str | None = None) -> str:
+    """A moment in zone ``tz`` (a stop's), else the organisation's: ``Dec 3, 2:30 PM CST``."""
+    shown = _presentation(context)
+    return fmt.when(value, tz or shown.timezone, shown.locale)
+
+
+@pass_context
+def _day(context: Context, value: datetime | str | None) -> str:
+    """A date in the organisation's zone: ``Dec 3, 2026``."""
+    shown = _presentation(context)
+    return fmt.day(value, shown.timezone, shown.locale)
+
+
+@pass_context
+def _weight(context: Context, kg: float | None) -> str:
+    """Kilograms in the organisation's unit: ``8,000 lb`` or ``3,629 kg``."""
+    shown = _presentation(context)
+    return fmt.weight(kg, shown.units, shown.locale)
+
+
+@pass_context
+def _distance(context: Context, km: float | None) -> str:
+    """Kilometres in the organisation's unit: ``1,240 mi`` or ``1,996 km``."""
+    shown = _presentation(context)
+    return fmt.distance(km, shown.units, shown.locale)
+
+
+def _zone_abbreviation(value: datetime | str | None, tz: str | None) -> str:
+    """The abbreviation of ``tz`` at that moment (``CST`` or ``CDT``)."""
+    here = zone(tz)
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        moment = None
+    if moment is None:
+        moment = datetime.now(UTC)
+    # A form's wall-clock value (no offset) is a time in that zone, not in UTC.
+    local = moment.replace(tzinfo=here) if moment.tzinfo is None else moment.astimezone(here)
+    return local.tzname() or ""
 
 
 def _label(value: str | None) -> str:
@@ -85,6 +127,10 @@ def build_templates() -> Jinja2Templates:
     env = templates.env
     env.filters["money"] = _money
     env.filters["when"] = _when
+    env.filters["day"] = _day
+    env.filters["weight"] = _weight
+    env.filters["distance"] = _distance
+    env.filters["zone_abbreviation"] = _zone_abbreviation
     env.filters["label"] = _label
     env.globals["navigation"] = NAVIGATION
     # The domains' vocabularies, so a page never spells a status or a set of them itself.
@@ -126,6 +172,7 @@ class Renderer:
             "tile_url": self.settings.map_tile_url,
             "attribution": self.settings.map_attribution,
             "current_path": request.url.path,
+            "presentation": getattr(request.state, "presentation", DEFAULT_PRESENTATION),
             **context,
         }
         response = self.templates.TemplateResponse(

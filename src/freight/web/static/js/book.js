@@ -1,6 +1,7 @@
 // The booking form, enhanced: a city picked from the list fills in its region and
 // coordinates, and a live quote from POST /api/quotes follows the stops and equipment.
 import { api, announce } from "./api.js";
+import { distance, money, zoneAbbreviation } from "./format.js";
 
 const form = document.getElementById("booking");
 const quote = document.getElementById("quote");
@@ -10,6 +11,16 @@ const places = new Map(
 
 function input(fieldset, role) {
   return fieldset.querySelector(`[data-role="${role}"]`);
+}
+
+// The stop's windows are typed as wall-clock times there: say which zone that is.
+function showZone(fieldset, zone) {
+  const hint = fieldset.querySelector('[data-role="zone"]');
+  if (!hint || !zone) return;
+  const name = document.createElement("span");
+  name.dataset.testid = "stop-zone";
+  name.textContent = `${zone} (${zoneAbbreviation(zone)})`;
+  hint.replaceChildren("Window times are local at the stop: ", name, ".");
 }
 
 // Coordinates filled from the list are marked, so a new city replaces them but typed ones stay.
@@ -22,6 +33,7 @@ function fillFromCity(fieldset) {
   lat.value = place.lat;
   lng.value = place.lng;
   lat.dataset.auto = lng.dataset.auto = "1";
+  showZone(fieldset, place.timezone);
   const region = input(fieldset, "region");
   if (!region.value || region.dataset.auto) {
     region.value = place.region;
@@ -41,12 +53,6 @@ function stopsForQuote() {
   return stops;
 }
 
-function money(cents, currency) {
-  const sign = cents < 0 ? "-" : "";
-  const amount = (Math.abs(cents) / 100).toLocaleString("en-US", { minimumFractionDigits: 2 });
-  return `${sign}${currency} ${amount}`;
-}
-
 function say(text, className = "muted") {
   const p = document.createElement("p");
   p.className = className;
@@ -61,7 +67,7 @@ function showQuote(q) {
   total.textContent = `Estimated price: ${money(q.total_cents, q.currency)}`;
   const detail = document.createElement("p");
   detail.className = "muted";
-  detail.textContent = `${Math.round(q.distance_km)} km by road${q.tax_cents ? `, including ${money(q.tax_cents, q.currency)} tax` : ""}.`;
+  detail.textContent = `${distance(q.distance_km)} by road${q.tax_cents ? `, including ${money(q.tax_cents, q.currency)} tax` : ""}.`;
   const list = document.createElement("ul");
   for (const line of q.lines) {
     const item = document.createElement("li");

@@ -4,9 +4,8 @@
 // so mountThread() returns { onMessage } for the page to pass as the `message` handler;
 // pages with no other use for live updates pass { follow: true } instead.
 import { announce, api, label } from "./api.js";
+import { when } from "./format.js";
 import { followShipment } from "./live.js";
-
-const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
 
 function item(message, userId) {
@@ -26,7 +25,7 @@ function item(message, userId) {
   const time = document.createElement("time");
   time.className = "muted";
   time.dateTime = message.created_at;
-  time.textContent = timeFormat.format(new Date(message.created_at));
+  time.textContent = when(message.created_at);
   li.append(from, body, time);
   return li;
 }

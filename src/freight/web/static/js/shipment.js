@@ -1,6 +1,7 @@
 // The shipment page, live: status, map (route, track, truck), ETA, timeline, proof of
 // delivery and the message thread, all following the shipment's real-time events.
 import { announce, api, label } from "./api.js";
+import { distance, when } from "./format.js";
 import { followShipment } from "./live.js";
 import { createMap, dot, fit, line } from "./map.js";
 
@@ -8,11 +9,6 @@ const page = document.getElementById("shipment");
 const shipmentId = page.dataset.shipmentId;
 const isStaff = ["admin", "dispatcher"].includes(document.body.dataset.role);
 const LOADED = ["PICKED_UP", "IN_TRANSIT"];
-
-export function when(iso) {
-  if (!iso) return "";
-  return new Date(iso).toISOString().slice(0, 16).replace("T", " ") + " UTC";
-}
 
 function readJson(name, fallback) {
   try {
@@ -70,7 +66,7 @@ function showEta(estimate) {
   const where = estimate.next_stop_sequence ? ` at stop ${estimate.next_stop_sequence}` : "";
   const left =
     estimate.distance_remaining_km != null
-      ? ` (${Math.round(estimate.distance_remaining_km)} km to go)`
+      ? ` (${distance(estimate.distance_remaining_km)} to go)`
       : "";
   element.replaceChildren(`ETA${where}: `);
   const strong = document.createElement("strong");
