@@ -205,7 +205,7 @@ async def book(
         return await _render(request, actor, session, values, stops)
 
     async def place() -> Shipment:
-        body = ShipmentCreate.model_validate(_checked_body(values, stops))
+        body = ShipmentCreate.model_validate(checked_body(values, stops))
         if actor.role == Role.CUSTOMER:
             body.customer_id = None
         return await booking.book(session, actor, body, ctx.settings.road_factor)
@@ -223,7 +223,7 @@ async def book(
     )
 
 
-def _checked_body(values: dict[str, str], stops: list[dict[str, str]]) -> dict[str, Any]:
+def checked_body(values: dict[str, str], stops: list[dict[str, str]]) -> dict[str, Any]:
     """``shipment_body``, with a bad declared value said next to its field."""
     try:
         return shipment_body(values, stops)
