@@ -46,6 +46,10 @@ class StaffPanel:
     errors: dict[str, str] = field(default_factory=dict)
     typed: dict[str, str] = field(default_factory=dict)
 
+    def has_errors(self, which: str) -> bool:
+        """Whether the ``which`` form was just refused (its section opens)."""
+        return any(name.startswith(f"{which}-") for name in self.errors)
+
 
 async def crew_of(session: SessionDep, actor: Actor, shipment: Shipment) -> Crew | None:
     """The load's driver (name, phone as this caller may see it) and truck number."""
