@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from freight.access import Actor
+from freight.access import Actor, Role
 from freight.billing import rates, repricing
 from freight.billing.basis import PricedStop
 from freight.billing.models import RateCard
+from freight.errors import Forbidden, invalid
 from freight.shipments import service as shipments
 from freight.shipments.models import Shipment
 from freight.shipments.schemas import ShipmentCreate
@@ -77,4 +78,24 @@ async def edit(
     """Edit a shipment, re-quoting its price when the edit changes its basis (never commits)."""
     return await shipments.update(
         session, actor, shipment_id, changes, road_factor, RateCardPricing(), if_match
+    )
+
+
+async def override_price(
+    session: AsyncSession,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    price_cents: int,
+    reason: str,
+    if_match: int | None = None,
+) -> Shipment:
+    """Set the price by hand (dispatchers and admins), the reason on the timeline."""
+    if actor.role not in (Role.DISPATCHER, Role.ADMIN):
+        raise Forbidden("only dispatchers and admins set a price by hand")
+    current = await shipments.get_visible(session, actor, shipment_id)
+    if current.price_cents == price_cents:
+        raise invalid("body", "price_cents", msg="that is already the price")
+    changes: dict[str, Any] = {"price_cents": price_cents}
+    return await shipments.update(
+        session, actor, shipment_id, changes, 0.0, RateCardPricing(), if_match, reason
     )

@@ -161,6 +161,7 @@ async def assign(
     planning: Planning,
     plan_id: uuid.UUID | None = None,
     loaded: Loaded | None = None,
+    reason: str | None = None,
 ) -> Shipment:
     """Give a PENDING load to a driver who can take it now, or 409 saying why not.
 
@@ -191,9 +192,9 @@ async def assign(
         if candidate
         else None
     )
-    reason = refusal(driver, vehicle, shipment, check)
-    if reason is not None:
-        raise Conflict(f"cannot assign: {reason}")
+    refused = refusal(driver, vehicle, shipment, check)
+    if refused is not None:
+        raise Conflict(f"cannot assign: {refused}")
     if not await fleet.claim(session, driver.id, shipment.id):
         raise Conflict("cannot assign: driver already holds an active load")
     shipment.driver_id = driver.id
@@ -206,12 +207,43 @@ async def assign(
         extra["deadhead_km"] = round(check.deadhead_km, 1)
     if plan_id is not None:
         extra["plan_id"] = str(plan_id)
+    if reason is not None:
+        extra["reason"] = reason
     await shipments.move(session, actor, shipment, Status.ASSIGNED, via="assign", extra=extra)
     return shipment
 
 
-async def unassign(session: AsyncSession, actor: Actor, shipment_id: uuid.UUID) -> Shipment:
-    """Take an ASSIGNED load back to PENDING and free its driver."""
+async def unassign(
+    session: AsyncSession,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    reason: str | None = None,
+    if_match: int | None = None,
+) -> Shipment:
+    """Take an ASSIGNED load back to PENDING and free its driver (the reason on the event)."""
     shipment = await shipments.get_visible(session, actor, shipment_id)
-    await shipments.move(session, actor, shipment, Status.PENDING, via="unassign")
+    shipments.check_version(shipment, if_match)
+    extra = {"reason": reason} if reason is not None else None
+    await shipments.move(session, actor, shipment, Status.PENDING, via="unassign", extra=extra)
     return shipment
+
+
+async def reassign(
+    session: AsyncSession,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    driver_id: uuid.UUID,
+    reason: str,
+    planning: Planning,
+    if_match: int | None = None,
+) -> Shipment:
+    """Give an ASSIGNED load to another driver in one transaction, the old one freed.
+
+    Both timeline events carry the reason; if the new driver cannot take the load the
+    caller rolls back and the old assignment stands.
+    """
+    shipment = await shipments.get_visible(session, actor, shipment_id)
+    if driver_id == shipment.driver_id:
+        raise invalid("body", "driver_id", msg="the load is already with this driver")
+    await unassign(session, actor, shipment_id, reason, if_match)
+    return await assign(session, actor, shipment_id, driver_id, None, planning, reason=reason)

@@ -27,6 +27,8 @@ FINAL = frozenset({Status.DELIVERED, Status.CANCELLED})
 ACTIVE = frozenset({Status.ASSIGNED, Status.PICKED_UP, Status.IN_TRANSIT})
 # The freight is on board: picked up and not yet delivered.
 LOADED = frozenset({Status.PICKED_UP, Status.IN_TRANSIT})
+# Not picked up yet: the stops, windows and driver may still change.
+BEFORE_PICKUP = frozenset({Status.PENDING, Status.ASSIGNED})
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,19 @@ def check_move(current: str, target: str, actor: Actor, *, via: str | None = Non
     if move.via is not None and via != move.action:
         raise InvalidTransition(f"to {move.action} a shipment use {move.via}")
     return move
+
+
+def moves_for(current: str, actor: Actor) -> list[tuple[Status, Move]]:
+    """The moves ``actor`` may make from ``current``, each with the status it reaches.
+
+    Pages offer one form per move from this, so they never list the allowed actions
+    themselves.
+    """
+    return [
+        (target, move)
+        for (source, target), move in MOVES.items()
+        if source == current and actor.role in move.roles
+    ]
 
 
 def path_to(target: Status, start: Status = Status.PENDING) -> list[tuple[Status, Move]]:

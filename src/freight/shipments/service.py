@@ -228,6 +228,19 @@ def _same_stops(current: Sequence[Stop], incoming: list[dict[str, Any]]) -> bool
     return True
 
 
+def changed_stop_fields(current: Sequence[Stop], new: Sequence[StopIn]) -> list[str]:
+    """``"2.window_end"`` for each stop field an edit changes (``"count"`` when stops are
+    added or removed), so a timeline can say which window moved."""
+    if len(current) != len(new):
+        return ["count"]
+    return [
+        f"{stop.sequence}.{f}"
+        for stop, incoming in zip(current, new, strict=True)
+        for f in STOP_FIELDS
+        if getattr(stop, f) != getattr(incoming, f)
+    ]
+
+
 def _jsonable(value: Any) -> Any:
     return value if value is None or isinstance(value, int | float | str | bool) else str(value)
 
@@ -240,11 +253,13 @@ async def update(
     road_factor: float,
     pricing: Pricing,
     if_match: int | None = None,
+    reason: str | None = None,
 ) -> Shipment:
     """Edit details; a ``status`` among the changes is a transition through the state machine.
 
     An edit to what the price was computed from re-quotes it, keeps a hand-set price
-    (flagged as ``pricing: override_kept``), or is refused (``pricing.requote``).
+    (flagged as ``pricing: override_kept``), or is refused (``pricing.requote``). A
+    ``reason`` (a price set by hand) is kept on the event.
     """
     shipment = await get_visible(session, actor, shipment_id)
     check_version(shipment, if_match)
@@ -274,7 +289,9 @@ async def update(
             validate_stops(stop_models)
         requote = await _requote(session, pricing, shipment, fields, stop_models, road_factor)
         before = {"price_cents": shipment.price_cents, "currency": shipment.currency}
+        data: dict[str, Any] = {"changes": diff}
         if stop_models is not None:
+            data["stop_fields"] = changed_stop_fields(shipment.stops, stop_models)
             shipment.stops.clear()
             await session.flush()  # old stops go before new ones take their sequence numbers
             diff["stops"] = [len(stop_models)]
@@ -282,7 +299,8 @@ async def update(
             setattr(shipment, key, value)
         if stop_models is not None:
             _set_stops(shipment, stop_models, road_factor)
-        data: dict[str, Any] = {"changes": diff}
+        if reason is not None:
+            data["reason"] = reason
         if requote is not None:
             pricing.apply(shipment, requote)
             for key, old in before.items():

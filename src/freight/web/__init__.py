@@ -23,7 +23,18 @@ from freight.errors import (
 )
 from freight.errors import handle_domain_error as domain_error_as_json
 from freight.settings import Settings
-from freight.web import admin, auth, board, driver, invoices, messages, portal, public
+from freight.web import (
+    admin,
+    auth,
+    board,
+    driver,
+    invoices,
+    messages,
+    portal,
+    public,
+    shipment_edit,
+    shipment_work,
+)
 from freight.web.security import WEB_PREFIXES, SecurityHeadersMiddleware
 from freight.web.templating import TEMPLATES_DIR, Renderer, renderer
 
@@ -95,7 +106,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the pages, their assets and their security headers to ``app``."""
     app.state.web_render = Renderer(settings)
-    for module in (auth, portal, public, board, driver, messages, admin, invoices):
+    pages = (auth, portal, shipment_edit, shipment_work, public, board, driver, messages, admin)
+    for module in (*pages, invoices):
         app.include_router(module.router)
     app.add_exception_handler(auth.SignInRequired, _sign_in)
     app.add_exception_handler(DomainError, _domain_error)

@@ -23,7 +23,7 @@ from freight.errors import DomainError, NotFound
 from freight.events import timeline
 from freight.identity import accounts as shipper_accounts
 from freight.shipments import queries, service
-from freight.shipments.lifecycle import Status
+from freight.shipments.lifecycle import Status, moves_for
 from freight.shipments.schemas import CancelRequest
 from freight.tracking import track
 from freight.web import portal_book
@@ -31,6 +31,7 @@ from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, submit
 from freight.web.messages import load_thread
 from freight.web.portal_timeline import describe
+from freight.web.shipment_staff import staff_panel
 from freight.web.templating import renderer
 
 if TYPE_CHECKING:
@@ -43,6 +44,16 @@ router.include_router(portal_book.router)
 Reader = Annotated[Actor, Depends(web_role(Role.CUSTOMER, Role.DISPATCHER, Role.ADMIN))]
 PAGE_SIZE = 25
 STATUSES = list(Status)
+NOTICES = {
+    "booked": "Shipment booked.",
+    "cancelled": "Shipment cancelled.",
+    "saved": "Changes saved.",
+    "assigned": "Driver assigned.",
+    "unassigned": "Driver unassigned; the load is pending again.",
+    "reassigned": "Load given to the new driver.",
+    "priced": "Price set.",
+    "moved": "Status updated.",
+}
 CANCEL_REASON = "Give a reason for cancelling (up to 500 characters)."
 
 
@@ -141,14 +152,16 @@ async def page_context(
         "last_position": (shipment.last_lat, shipment.last_lng)
         if shipment.last_lat is not None and shipment.last_lng is not None
         else None,
-        "timeline": [describe(e) for e in events if not e.type.startswith("message.")],
+        "timeline": [
+            describe(e, actor.is_staff) for e in events if not e.type.startswith("message.")
+        ],
         "last_event_id": max((e.id for e in events), default=0),
         "proof": proof,
         "proof_images": proof_images(proof),
         "messages": await load_thread(session, actor, shipment.id),
         "customer_name": names.get(shipment.customer_id),
-        "can_cancel": shipment.status == Status.PENDING
-        or (actor.is_staff and shipment.status == Status.ASSIGNED),
+        "can_cancel": any(m.action == "cancel" for _, m in moves_for(shipment.status, actor)),
+        "staff": await staff_panel(session, actor, shipment),
     }
 
 
@@ -161,9 +174,7 @@ async def shipment_page(
         context = await page_context(ctx, session, actor, shipment_id)
     except NotFound:
         return renderer(request)(request, "shipment_missing.html", actor=actor, status_code=404)
-    notice = {"booked": "Shipment booked.", "cancelled": "Shipment cancelled."}.get(
-        request.query_params.get("done", "")
-    )
+    notice = NOTICES.get(request.query_params.get("done", ""))
     return renderer(request)(request, "shipment_detail.html", actor=actor, notice=notice, **context)
 
 
@@ -190,7 +201,7 @@ async def timeline_fragment(
     """Just the timeline list (the page refreshes it when an event arrives live)."""
     await service.get_visible(session, actor, shipment_id)
     events = await timeline(session, shipment_id, 0, 500)
-    entries = [describe(e) for e in events if not e.type.startswith("message.")]
+    entries = [describe(e, actor.is_staff) for e in events if not e.type.startswith("message.")]
     return renderer(request)(request, "shipment_timeline.html", actor=actor, timeline=entries)
 
 

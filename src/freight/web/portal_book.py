@@ -207,11 +207,11 @@ async def _render(
         places=sorted(PLACES.items()),
         max_stops=MAX_STOPS,
         stop_zones=[stop_zone(s) for s in stops],
-        weight_unit=fmt.weight_unit(_shown(request).units),
+        weight_unit=fmt.weight_unit(shown(request).units),
     )
 
 
-def _shown(request: Request) -> Presentation:
+def shown(request: Request) -> Presentation:
     shown = getattr(request.state, "presentation", None)
     return shown if isinstance(shown, Presentation) else Presentation()
 
@@ -235,7 +235,7 @@ async def book(
         return await _render(request, actor, session, values, stops)
 
     async def place() -> Shipment:
-        body = ShipmentCreate.model_validate(_checked_body(values, stops, _shown(request)))
+        body = ShipmentCreate.model_validate(checked_body(values, stops, shown(request)))
         if actor.role == Role.CUSTOMER:
             body.customer_id = None
         return await booking.book(session, actor, body, ctx.settings.road_factor)
@@ -253,7 +253,7 @@ async def book(
     )
 
 
-def _checked_body(
+def checked_body(
     values: dict[str, str], stops: list[dict[str, str]], shown: Presentation
 ) -> dict[str, Any]:
     """``shipment_body``, with a bad declared value said next to its field."""

@@ -1,7 +1,9 @@
 """The shipment page's timeline: each event of the log as one plain sentence.
 
 Only what the event's type says and a few safe fields (a reason, the recipient, a stop
-number) are shown; ids and internal details stay out of the page.
+number, the names of the fields an edit changed) are shown; ids and internal details
+stay out of the page. Staff also read the reasons given for unassigning, reassigning
+and setting a price by hand; customers do not.
 """
 
 from __future__ import annotations
@@ -20,6 +22,36 @@ ACTIONS = {
 }
 
 
+FIELD_WORDS = {
+    "equipment_type": "the equipment",
+    "weight_kg": "the weight",
+    "pieces": "the pieces",
+    "commodity": "the commodity",
+    "hazmat": "hazmat",
+    "declared_value_cents": "the declared value",
+    "price_cents": "the price",
+    "notes": "the notes",
+}
+STOP_WORDS = {"window_start": "window", "window_end": "window", "lat": "place", "lng": "place"}
+
+
+def changed_words(data: dict[str, Any]) -> list[str]:
+    """What an edit event changed, in words (``the window of stop 2``), without repeats."""
+    words: list[str] = []
+    for field in data.get("changes", {}):
+        if field in FIELD_WORDS:
+            words.append(FIELD_WORDS[field])
+    for item in data.get("stop_fields", []):
+        if item == "count":
+            words.append("the number of stops")
+            continue
+        sequence, _, field = str(item).partition(".")
+        words.append(f"the {STOP_WORDS.get(field, field.replace('_', ' '))} of stop {sequence}")
+    if "stops" in data.get("changes", {}) and "stop_fields" not in data:
+        words.append("the stops")
+    return list(dict.fromkeys(words))
+
+
 @dataclass(frozen=True)
 class Entry:
     """One line of the timeline."""
@@ -29,13 +61,18 @@ class Entry:
     kind: str
 
 
-def _sentence(kind: str, data: dict[str, Any]) -> str:
+def _with_reason(text: str, data: dict[str, Any], staff: bool) -> str:
+    reason = data.get("reason") if staff else None
+    return f"{text}: {reason}" if reason else text
+
+
+def _sentence(kind: str, data: dict[str, Any], staff: bool = False) -> str:
     if kind == "shipment.created":
         return "Booked"
     if kind == "shipment.assigned":
-        return "Assigned to a driver"
+        return _with_reason("Assigned to a driver", data, staff)
     if kind == "shipment.unassigned":
-        return "Driver unassigned; back to pending"
+        return _with_reason("Driver unassigned; back to pending", data, staff)
     if kind == "shipment.delivered":
         name = data.get("recipient_name")
         return f"Delivered, received by {name}" if name else "Delivered"
@@ -47,7 +84,10 @@ def _sentence(kind: str, data: dict[str, Any]) -> str:
         note = data.get("note")
         return f"{text} ({note})" if note else text
     if kind == "shipment.updated":
-        return "Details changed"
+        if "price_cents" in data.get("changes", {}) and data.get("reason"):
+            return _with_reason("Price set by hand", data, staff)
+        words = changed_words(data)
+        return f"Changed {', '.join(words)}" if words else "Details changed"
     if kind in ("stop.arrived", "stop.departed"):
         verb = "Arrived at" if kind == "stop.arrived" else "Left"
         return f"{verb} stop {data.get('sequence', '')}".strip()
@@ -59,7 +99,7 @@ def _sentence(kind: str, data: dict[str, Any]) -> str:
     return kind.replace(".", " ").replace("_", " ").capitalize()
 
 
-def describe(event: Event) -> Entry:
+def describe(event: Event, staff: bool = False) -> Entry:
     """The timeline line of one event (device time when the driver's phone gave one)."""
     at = event.device_time or event.occurred_at
-    return Entry(at, _sentence(event.type, event.data), event.type)
+    return Entry(at, _sentence(event.type, event.data, staff), event.type)
