@@ -4,7 +4,9 @@ price set by hand, and who may reach those forms."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from playwright.async_api import Page, expect
 
@@ -49,10 +51,10 @@ async def test_a_dispatcher_books_for_an_account_with_the_quote_and_it_is_on_the
     await sign_in(page, world.url, "dan@acme.example")
     await page.goto(f"{world.url}/app/shipments/new")
     await page.get_by_label("Customer").select_option(label="Globex Foods")
-    await page.get_by_label("Weight (kg)").fill("7000")
+    await page.get_by_label("Weight (lb)").fill("15000")
     await fill_stop(page, 0, "Memphis")
     await fill_stop(page, 1, "Atlanta")
-    await expect(page.get_by_test_id("quote-total")).to_contain_text("Estimated price: USD")
+    await expect(page.get_by_test_id("quote-total")).to_contain_text("Estimated price: $")
     await check_page(page, "staff-book-desktop")
     await page.get_by_role("button", name="Book shipment").click()
     await page.wait_for_url(SHIPMENT_URL)
@@ -81,6 +83,10 @@ async def test_two_dispatchers_edit_at_once_and_the_second_sees_the_conflict(
     world: World, open_page: OpenPage
 ) -> None:
     await named_dispatcher(world, "Dana Whitfield", "dana@acme.example")
+    metric = await world.site.http.patch(
+        "/api/organization", headers=world.admin.auth, json={"units": "metric"}
+    )
+    assert metric.status_code == 200, metric.text  # weights in kg, as the load was booked
     load = world.load
     edit_url = f"{world.url}/app/shipments/{load['id']}/edit"
     dana, dan = await open_page(), await open_page()
@@ -107,7 +113,7 @@ async def test_two_dispatchers_edit_at_once_and_the_second_sees_the_conflict(
     await expect(headline).to_contain_text("Dana Whitfield")
     await expect(headline).to_contain_text("the window of stop 2")
     table = dan.get_by_test_id("conflict-table")
-    weight = table.locator("tr", has_text="Weight (kg)")
+    weight = table.locator("tr", has_text="Weight")
     await expect(weight).to_contain_text("12000")
     await expect(weight).to_contain_text("15500")
     window = table.locator("tr", has_text="Stop 2 (delivery): window closes")
@@ -116,7 +122,10 @@ async def test_two_dispatchers_edit_at_once_and_the_second_sees_the_conflict(
 
     now = await shipment(world, load["id"])
     assert now["weight_kg"] == 12000 and now["notes"] is None  # nothing of Dan's
-    assert now["stops"][1]["window_end"].startswith(window_end)  # Dana's stands
+    # Dana's stands: she typed wall-clock time at the delivery stop.
+    zone = ZoneInfo(now["stops"][1]["timezone"])
+    typed = datetime.fromisoformat(window_end).replace(tzinfo=zone)
+    assert datetime.fromisoformat(now["stops"][1]["window_end"]) == typed
     assert now["version"] == load["version"] + 1
 
     # Editing again starts from the saved version, and then it goes through.
@@ -149,7 +158,7 @@ async def test_bad_edit_input_shows_field_errors_and_saves_nothing(world: World)
             "seen": form_value(page, "seen"),
             "stop_count": "2",
             "equipment_type": "dry_van",
-            "weight_kg": "heavy",
+            "weight": "heavy",
         }
         for i, stop in enumerate(load["stops"]):
             for key in ("kind", "city", "country", "lat", "lng"):
@@ -158,8 +167,8 @@ async def test_bad_edit_input_shows_field_errors_and_saves_nothing(world: World)
             fields[f"stops-{i}-window_end"] = stop["window_start"][:16]  # ends as it opens
         resp = await http.post(f"/app/shipments/{load['id']}/edit", data=fields)
         assert resp.status_code == 422, resp.text
-        assert 'id="weight_kg-error"' in resp.text and "Nothing was saved" in resp.text
-        fixed = fields | {"weight_kg": "900"}  # the weight mended, the window still bad
+        assert 'id="weight-error"' in resp.text and "Nothing was saved" in resp.text
+        fixed = fields | {"weight": "900"}  # the weight mended, the window still bad
         again = await http.post(f"/app/shipments/{load['id']}/edit", data=fixed)
         assert again.status_code == 422 and 'id="stops-0-window_end-error"' in again.text
         assert 'value="900"' in again.text  # what was typed is kept

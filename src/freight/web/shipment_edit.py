@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from freight import formatting as fmt
 from freight.access import Actor, Role
 from freight.billing import booking
 from freight.deps import Context, SessionDep
@@ -38,6 +39,7 @@ from freight.web.portal_book import (
     checked_body,
     read_form,
     shown,
+    stop_zone,
 )
 from freight.web.portal_timeline import describe
 from freight.web.shipment_staff import form_values
@@ -118,6 +120,8 @@ async def _render(
         editing=shipment,
         customer_name=names.get(shipment.customer_id),
         hidden={"version": str(version), "seen": str(seen)},
+        stop_zones=[stop_zone(s) for s in stops],
+        weight_unit=fmt.weight_unit(shown(request).units),
     )
 
 
