@@ -23,7 +23,19 @@ from freight.errors import (
 )
 from freight.errors import handle_domain_error as domain_error_as_json
 from freight.settings import Settings
-from freight.web import admin, auth, board, driver, invoices, messages, portal, public
+from freight.web import (
+    accounts,
+    admin,
+    auth,
+    board,
+    driver,
+    drivers,
+    invoices,
+    messages,
+    portal,
+    public,
+    vehicles,
+)
 from freight.web.security import WEB_PREFIXES, SecurityHeadersMiddleware
 from freight.web.templating import TEMPLATES_DIR, Renderer, renderer
 
@@ -95,7 +107,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the pages, their assets and their security headers to ``app``."""
     app.state.web_render = Renderer(settings)
-    for module in (auth, portal, public, board, driver, messages, admin, invoices):
+    pages = (auth, portal, public, board, driver, drivers, vehicles, accounts, messages, admin)
+    for module in (*pages, invoices):
         app.include_router(module.router)
     app.add_exception_handler(auth.SignInRequired, _sign_in)
     app.add_exception_handler(DomainError, _domain_error)
