@@ -4,8 +4,13 @@ service takes its driver out of dispatch, and bad input writes nothing."""
 
 from __future__ import annotations
 
-from playwright.async_api import Page, expect
+import asyncio
+import json
 
+from playwright.async_api import Page, expect
+from sqlalchemy import select
+
+from freight.events import Event
 from tests.fleet_helpers import add_vehicle, assign
 from tests.web.clients import form_value, signed_in
 from tests.web.conftest import OpenPage, World, check_page, sign_in
@@ -156,7 +161,9 @@ async def test_the_roster_shows_truck_and_load_and_finds_by_name_or_truck(
     http = world.site.http
     truck = await add_vehicle(http, world.admin, "T-200")
     resp = await http.patch(
-        f"/api/drivers/{world.driver.id}", headers=world.admin.auth, json={"vehicle_id": truck["id"]}
+        f"/api/drivers/{world.driver.id}",
+        headers=world.admin.auth,
+        json={"vehicle_id": truck["id"]},
     )
     assert resp.status_code == 200, resp.text
     await assign(http, world.dispatcher, world.load["id"], world.driver)
@@ -205,3 +212,56 @@ async def test_a_deactivated_driver_is_never_offered_and_cannot_go_available(
         json={"status": "available"},
     )
     assert api.status_code == 409
+
+
+async def test_deactivating_and_assigning_a_driver_at_once_never_both_succeed(
+    world: World,
+) -> None:
+    http = world.site.http
+    async with signed_in(world.url, "admin@acme.example") as staff:
+        token = form_value((await staff.get(f"/app/drivers/{world.driver.id}")).text)
+
+        async def deactivate() -> int:
+            resp = await staff.post(
+                f"/app/drivers/{world.driver.id}/active",
+                data={"csrf_token": token, "active": "false"},
+            )
+            return resp.status_code
+
+        async def assign_load() -> int:
+            resp = await http.post(
+                f"/api/shipments/{world.load['id']}/assign",
+                headers=world.dispatcher.auth,
+                json={"driver_id": world.driver.id},
+            )
+            return resp.status_code
+
+        off, given = await asyncio.gather(deactivate(), assign_load())
+    driver = (await http.get(f"/api/drivers/{world.driver.id}", headers=world.admin.auth)).json()
+    assert (off, given) in ((303, 409), (409, 200))
+    assert (driver["current_shipment_id"] is None) == (off == 303)
+
+
+async def test_console_changes_are_events_without_the_typed_text(world: World) -> None:
+    http = world.site.http
+    truck = await add_vehicle(http, world.admin, "T-500")
+    async with signed_in(world.url, "dan@acme.example") as staff:
+        token = form_value((await staff.get("/app/vehicles")).text)
+        for path, data in (
+            (f"/app/vehicles/{truck['id']}/service", {"in_service": "false", "reason": "Dent"}),
+            (f"/app/drivers/{world.driver.id}/active", {"active": "false"}),
+            (f"/app/drivers/{world.driver.id}/active", {"active": "true"}),
+        ):
+            resp = await staff.post(path, data={"csrf_token": token, **data})
+            assert resp.status_code == 303, resp.text
+    async with world.site.app.state.ctx.sessions() as session:
+        rows = await session.scalars(
+            select(Event).where(Event.shipment_id.is_(None)).order_by(Event.occurred_at)
+        )
+        events = [(e.type, e.data) for e in rows]
+    kinds = [kind for kind, _ in events]
+    assert kinds[-3:] == ["vehicle.updated", "driver.deactivated", "driver.reactivated"]
+    out = events[-3][1]
+    assert out["fields"] == ["out_of_service_reason", "status"]
+    assert out["changes"] == {"status": ["active", "maintenance"]}
+    assert "Dent" not in json.dumps([data for _, data in events])

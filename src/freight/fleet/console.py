@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight import events
@@ -177,18 +177,30 @@ async def set_active(
     driver = await get_driver(session, actor, driver_id)
     if active == (driver.deactivated_at is None):
         return driver
-    if not active and driver.current_shipment_id is not None:
-        raise Conflict("this driver holds a load: unassign or deliver it first")
     before = {f: getattr(driver, f) for f in ("deactivated_at", "status")}
-    driver.deactivated_at = None if active else utcnow()
-    if not active:
-        driver.status = DriverStatus.OFF_DUTY
-    await session.flush()
+    if active:
+        driver.deactivated_at = None
+        await session.flush()
+    elif not await _deactivate(session, driver):
+        raise Conflict("this driver holds a load: unassign or deliver it first")
     fields, values = _diff(driver, before, DRIVER_VALUES)
     kind = "driver.reactivated" if active else "driver.deactivated"
     data = {"driver_id": str(driver.id), "fields": fields, "changes": values}
     await events.record(session, actor, driver.organization_id, kind, data)
     return driver
+
+
+async def _deactivate(session: AsyncSession, driver: Driver) -> bool:
+    """Deactivate unless the driver holds a load, in one conditional UPDATE: an assignment
+    claims the driver with one too (``service.claim``), so of the two racing, one loses."""
+    result = await session.execute(
+        update(Driver)
+        .where(Driver.id == driver.id, Driver.current_shipment_id.is_(None))
+        .values(deactivated_at=utcnow(), status=DriverStatus.OFF_DUTY)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(driver)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def take_out_of_service(

@@ -225,10 +225,15 @@ async def set_availability(
 
 
 async def claim(session: AsyncSession, driver_id: uuid.UUID, shipment_id: uuid.UUID) -> bool:
-    """Atomically give the driver this load; False when they already hold one."""
+    """Atomically give the driver this load; False when they already hold one (or were
+    deactivated meanwhile)."""
     result = await session.execute(
         update(Driver)
-        .where(Driver.id == driver_id, Driver.current_shipment_id.is_(None))
+        .where(
+            Driver.id == driver_id,
+            Driver.current_shipment_id.is_(None),
+            Driver.deactivated_at.is_(None),
+        )
         .values(current_shipment_id=shipment_id)
         .execution_options(synchronize_session=False)
     )
