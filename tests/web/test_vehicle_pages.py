@@ -54,6 +54,7 @@ async def test_add_a_vehicle_and_take_it_out_of_dispatch_with_a_reason(
     row = page.locator(f'#vehicles [data-vehicle-id="{truck_id}"]')
     await expect(row).to_contain_text("Out of service")
     await expect(row).to_contain_text("Brake inspection")
+    await expect(row.get_by_role("link", name="Driver drew")).to_be_visible()
     await check_page(page, "vehicles-desktop")
     await page.goto(f"{world.url}/app/vehicles/{truck_id}")
     await page.get_by_role("button", name="Back in service").click()

@@ -102,6 +102,14 @@ async def vehicles_by_number(session: AsyncSession, actor: Actor) -> list[Vehicl
     return list(found.scalars())
 
 
+async def drivers_by_vehicle(session: AsyncSession, actor: Actor) -> dict[uuid.UUID, Driver]:
+    """Which active driver has each truck (for the vehicles list)."""
+    stmt = scoped(Driver, actor).where(
+        Driver.vehicle_id.is_not(None), Driver.deactivated_at.is_(None)
+    )
+    return {d.vehicle_id: d for d in (await session.execute(stmt)).scalars() if d.vehicle_id}
+
+
 async def unlinked_driver_users(session: AsyncSession, actor: Actor) -> list[User]:
     """Active driver users without a driver record: the logins a driver can be linked to."""
     linked = select(Driver.user_id).where(Driver.user_id.is_not(None))
