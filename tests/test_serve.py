@@ -35,6 +35,10 @@ def serve_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "FREIGHT_LOG_LEVEL": "WARNING",
         "FREIGHT_FILE_STORE_DIR": str(tmp_path / "files"),
         "FREIGHT_SHUTDOWN_DRAIN_S": "0",
+        # Cheap password hashing, as in the in-process tests: a login is milliseconds.
+        "FREIGHT_ARGON2_TIME_COST": "1",
+        "FREIGHT_ARGON2_MEMORY_KIB": "8192",
+        "FREIGHT_ARGON2_PARALLELISM": "1",
         **extra,
     }
     for name in ("FREIGHT_REDIS_URL", "PROMETHEUS_MULTIPROC_DIR"):
@@ -145,7 +149,7 @@ def test_sigterm_drains_first_then_stops(tmp_path: Path) -> None:
 
 
 def _login_as(port: int, email: str, source: str, forwarded_for: str) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=(source, 0))
     try:
         body = json.dumps({"email": email, "password": "not-the-password"})
         headers = {"content-type": "application/json", "x-forwarded-for": forwarded_for}

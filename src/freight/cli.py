@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
+from urllib.parse import urlsplit
 
 import typer
 import uvicorn
@@ -16,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from freight.access import Role
 from freight.db import create_engine, create_session_factory
-from freight.demo import seed_demo
+from freight.demo import DEMO_USERS, seed_demo
+from freight.demo.banner import Announcement, already_seeded, banner
 from freight.identity import service as identity
 from freight.identity.schemas import UserCreate
 from freight.migrations import runner
@@ -83,8 +85,11 @@ def serve(
         raise typer.Exit(2)
     if settings.should_auto_migrate:
         _with_engine(lambda engine, _s: runner.upgrade(engine))
+    announcement = None
     if demo:
-        _seed_and_print()
+        url = _browser_url(host, port)
+        announcement = Announcement(_seed(url), urlsplit(url).hostname or host, port)
+        announcement.start()
     from freight.observability.instrumentation import prepare_multiprocess_dir
     from freight.serving import uvicorn_options
 
@@ -109,6 +114,8 @@ def serve(
             **uvicorn_options(settings),
         )
     finally:
+        if announcement is not None:
+            announcement.flush()
         if made and metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
@@ -268,18 +275,23 @@ def users_set_password(
     typer.echo(_in_transaction(work))
 
 
-def _seed_and_print() -> None:
-    async def work(session: AsyncSession, settings: Settings) -> None:
-        store = FileStore(settings.file_store_dir)
-        logins = await seed_demo(session, PasswordHasher(settings), store, settings.road_factor)
-        if logins is None:
-            typer.echo("demo data already present (reset a password: freight users set-password)")
-            return
-        typer.echo("demo users (passwords are shown this once):")
-        for login in logins:
-            typer.echo(f"  {login.role.value:<10} {login.email:<32} {login.password}")
+def _browser_url(host: str, port: int) -> str:
+    """Where a browser on this machine reaches the server (any address: the loopback)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (comparing)
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
 
-    _in_transaction(work)
+
+def _seed(url: str) -> list[str]:
+    """Seed the demo if absent; the lines that say where to go and how to sign in."""
+
+    async def work(session: AsyncSession, settings: Settings) -> list[str]:
+        store = FileStore(settings.file_store_dir)
+        logins = await seed_demo(session, PasswordHasher(settings), store, settings)
+        if logins is None:
+            return already_seeded(url, DEMO_USERS[1][1])
+        return banner(logins, url)
+
+    return _in_transaction(work)
 
 
 @app.command()
@@ -288,7 +300,8 @@ def seed(
 ) -> None:
     """Load demo data into a migrated database."""
     if demo:
-        _seed_and_print()
+        for line in _seed("http://127.0.0.1:8000"):
+            typer.echo(line)
 
 
 @keys_app.command("generate")

@@ -15,8 +15,8 @@ from freight.context import AppContext
 from freight.db import end_read
 from freight.errors import Forbidden, Unauthorized
 from freight.fleet import service as fleet
+from freight.identity import api_keys, sessions
 from freight.identity import service as identity
-from freight.identity import sessions
 from freight.identity.principals import principal_key
 from freight.observability.middleware import unless_server_error
 from freight.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -102,7 +102,7 @@ async def current_actor(request: Request, ctx: Context, session: SessionDep) -> 
     api_key = request.headers.get("x-api-key")
     authorization = request.headers.get("authorization")
     if api_key:
-        key = await identity.authenticate_api_key(session, api_key)
+        key = await api_keys.authenticate_api_key(session, api_key)
         await ctx.commit(session)  # keeps last_used_at; this unit of work ends here
         actor = Actor(organization_id=key.organization_id, role=Role(key.role), api_key_id=key.id)
     elif authorization:

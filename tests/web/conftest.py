@@ -73,9 +73,8 @@ async def site(web_settings: Settings) -> AsyncIterator[LiveServer]:
         await task
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    """One Chromium per test process (each test gets fresh contexts from ``open_page``)."""
     async with async_playwright() as playwright:
         chromium = await playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS

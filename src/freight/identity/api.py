@@ -21,6 +21,7 @@ from freight.deps import (
 )
 from freight.errors import Unauthorized
 from freight.identity import accounts, service
+from freight.identity import api_keys as keys
 from freight.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -171,7 +172,7 @@ async def list_api_keys(
     actor: Admin, session: SessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
 ) -> ApiKeyPage:
     """The organisation's API keys (never their secrets)."""
-    rows, next_cursor = await service.list_api_keys(session, actor, limit, cursor)
+    rows, next_cursor = await keys.list_api_keys(session, actor, limit, cursor)
     return ApiKeyPage(items=[ApiKeyRead.model_validate(k) for k in rows], next_cursor=next_cursor)
 
 
@@ -180,7 +181,7 @@ async def create_api_key(
     body: ApiKeyCreate, actor: Admin, session: SessionDep, ctx: Context
 ) -> ApiKeyCreated:
     """Create a key; its secret is in this response only."""
-    key, secret = await service.create_api_key(session, actor, body)
+    key, secret = await keys.create_api_key(session, actor, body)
     await ctx.commit(session)
     return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), key=secret)
 
@@ -190,7 +191,7 @@ async def revoke_api_key(
     key_id: uuid.UUID, actor: Admin, session: SessionDep, ctx: Context
 ) -> Response:
     """Revoke a key."""
-    await service.revoke_api_key(session, actor, key_id)
+    await keys.revoke_api_key(session, actor, key_id)
     await ctx.commit(session)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -31,50 +31,18 @@ from freight.errors import DomainError, NotFound, Unauthorized
 from freight.events import Event, SessionsEnded
 from freight.identity import sessions
 from freight.observability.instrumentation import observe_delivery_lag
-from freight.observability.metrics import WS_CONNECTIONS, WS_CONNECTS, WS_DISCONNECTS, WS_MESSAGES
+from freight.observability.metrics import WS_CONNECTIONS, WS_CONNECTS, WS_DISCONNECTS
 from freight.realtime import auth
 from freight.realtime.bridge import LocalBridge, RedisBridge, envelopes, live_item, revoke_item
 from freight.realtime.delivery import Delivery, events_after
 from freight.realtime.payloads import parse_reauth, parse_shipment_ref, parse_subscribe
+from freight.realtime.server import counted, create_server
 from freight.realtime.streams import Envelope
 from freight.settings import Settings
 from freight.shipments import service as shipments
 
 log = structlog.get_logger("freight.realtime")
 STAFF = (Role.ADMIN, Role.DISPATCHER)
-
-
-class CountingServer(socketio.AsyncServer):  # type: ignore[misc]
-    """The socket.io server, counting what it emits (one per emit, to a room or a client)."""
-
-    async def emit(self, event: str, *args: Any, **kwargs: Any) -> None:
-        WS_MESSAGES.labels(event, "out").inc()
-        await super().emit(event, *args, **kwargs)
-
-
-def _counted(event: str, handler: Any) -> Any:
-    async def handle(*args: Any) -> Any:
-        WS_MESSAGES.labels(event, "in").inc()
-        return await handler(*args)
-
-    return handle
-
-
-def create_server(settings: Settings) -> socketio.AsyncServer:
-    """The socket.io server of this process.
-
-    Its rooms are local: what must reach every process travels on ``bridge``'s Redis
-    channel, and each process then releases it to its own clients in order.
-    """
-    return CountingServer(
-        async_mode="asgi",
-        cors_allowed_origins=settings.cors_origins or None,
-        max_http_buffer_size=settings.ws_max_payload_bytes,
-        ping_interval=settings.ws_ping_interval_s,
-        ping_timeout=settings.ws_ping_timeout_s,
-        http_compression=False,
-        compression_threshold=10**9,
-    )
 
 
 class Gateway:
@@ -97,7 +65,7 @@ class Gateway:
         for name in ("connect", "disconnect"):
             self.sio.on(name, getattr(self, f"on_{name}"))
         for name in ("subscribe", "unsubscribe", "subscribe_dispatch", "reauth"):
-            self.sio.on(name, _counted(name, getattr(self, f"on_{name}")))
+            self.sio.on(name, counted(name, getattr(self, f"on_{name}")))
 
     @property
     def ctx(self) -> AppContext:

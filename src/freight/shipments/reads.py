@@ -127,8 +127,13 @@ async def invalidate(cache: Cache, shipment_ids: Iterable[uuid.UUID]) -> None:
 
 
 def stale_keys(batch: Sequence[Event]) -> list[str]:
-    """The cached views of every shipment a committed batch changed (``cache.Invalidator``)."""
-    ids = {e.shipment_id for e in batch if e.shipment_id is not None}
+    """The cached views of every shipment a committed batch changed (``cache.Invalidator``).
+
+    A shipment the batch created had no view to cache before it (a read of it was a 404),
+    so it is left out: a late second delete would only drop a fresh entry.
+    """
+    created = {e.shipment_id for e in batch if e.type == "shipment.created"}
+    ids = {e.shipment_id for e in batch if e.shipment_id is not None} - created
     return [k for i in ids for k in (shipment_key(i), tracking_key(i))]
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from freight.access import Actor, Role
 from freight.billing import rates
 from freight.deps import SessionDep
-from freight.identity import service as identity
+from freight.identity import api_keys
 from freight.web import admin_invoicing, admin_keys, admin_rates, admin_users
 from freight.web.auth import web_role
 from freight.web.templating import renderer
@@ -26,7 +26,7 @@ AdminUser = Annotated[Actor, Depends(web_role(Role.ADMIN))]
 @router.get("/app/admin")
 async def admin_index(request: Request, actor: AdminUser, session: SessionDep) -> Response:
     """Where the admin pages start, with a count of what each holds."""
-    users, keys = await identity.active_counts(session, actor)
+    users, keys = await api_keys.active_counts(session, actor)
     card = await rates.card_for(session, actor.organization_id)
     return renderer(request)(
         request,

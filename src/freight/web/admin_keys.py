@@ -17,6 +17,7 @@ from fastapi.responses import Response
 
 from freight.access import Actor, Role
 from freight.deps import Context, SessionDep
+from freight.identity import api_keys
 from freight.identity import service as identity
 from freight.identity.schemas import ApiKeyCreate
 from freight.security.encryption import EncryptionError, current_keyring
@@ -48,7 +49,7 @@ async def _keys_page(
     values: dict[str, str] | None = None,
     cursor: str | None = None,
 ) -> Response:
-    keys, next_cursor = await identity.list_api_keys(session, actor, 100, cursor)
+    keys, next_cursor = await api_keys.list_api_keys(session, actor, 100, cursor)
     creators = await identity.user_names(session, actor, {k.created_by for k in keys})
     return renderer(request)(
         request,
@@ -89,7 +90,7 @@ async def create_key(
     return await submit(
         ctx,
         session,
-        lambda: identity.create_api_key(session, actor, ApiKeyCreate.model_validate(values)),
+        lambda: api_keys.create_api_key(session, actor, ApiKeyCreate.model_validate(values)),
         done=lambda made: _show_once(ctx, actor, *made),
         failed=again,
     )
@@ -133,7 +134,7 @@ async def created_key(
     key_id: uuid.UUID, request: Request, actor: AdminUser, session: SessionDep, ctx: Context
 ) -> Response:
     """The new key's secret, this one time; afterwards only a note that it was shown."""
-    key = await identity.get_api_key(session, actor, key_id)
+    key = await api_keys.get_api_key(session, actor, key_id)
     secret = _secret_for(request, actor, key_id)
     response = renderer(request)(
         request, "admin_key_created.html", actor=actor, key=key, secret=secret
@@ -152,6 +153,6 @@ async def revoke_key(
     return await submit(
         ctx,
         session,
-        lambda: identity.revoke_api_key(session, actor, key_id),
+        lambda: api_keys.revoke_api_key(session, actor, key_id),
         done=f"{KEYS}?done=key-revoked",
     )
