@@ -19,9 +19,10 @@ from freight.deps import (
     require_role,
 )
 from freight.errors import Forbidden
-from freight.fleet import service
+from freight.fleet import console, service
 from freight.fleet.schemas import (
     Availability,
+    DriverActive,
     DriverCreate,
     DriverPage,
     DriverPublic,
@@ -30,6 +31,7 @@ from freight.fleet.schemas import (
     VehicleCreate,
     VehiclePage,
     VehicleRead,
+    VehicleService,
     VehicleUpdate,
 )
 from freight.openapi import problems
@@ -112,6 +114,16 @@ async def set_availability(
     return service.driver_view(actor, driver)
 
 
+@drivers.put("/{driver_id}/active", responses=problems(409))
+async def set_active(
+    driver_id: uuid.UUID, body: DriverActive, actor: Staff, session: SessionDep, ctx: Context
+) -> DriverRead:
+    """Deactivate a driver (409 while they hold a load) or reactivate them (off duty)."""
+    driver = await console.set_active(session, actor, driver_id, body.active)
+    await ctx.commit(session)
+    return service.driver_view(actor, driver)
+
+
 @vehicles.get("")
 async def list_vehicles(
     actor: Staff, session: SessionDep, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
@@ -146,5 +158,18 @@ async def update_vehicle(
     """Change a vehicle."""
     changes = body.model_dump(exclude_unset=True)
     vehicle = await service.update_vehicle(session, actor, vehicle_id, changes)
+    await ctx.commit(session)
+    return service.vehicle_view(actor, vehicle)
+
+
+@vehicles.put("/{vehicle_id}/service")
+async def set_service(
+    vehicle_id: uuid.UUID, body: VehicleService, actor: Staff, session: SessionDep, ctx: Context
+) -> VehicleRead:
+    """Take a vehicle out of service with a reason (its driver leaves dispatch), or back."""
+    if body.in_service:
+        vehicle = await console.return_to_service(session, actor, vehicle_id)
+    else:
+        vehicle = await console.take_out_of_service(session, actor, vehicle_id, body.reason or "")
     await ctx.commit(session)
     return service.vehicle_view(actor, vehicle)

@@ -41,6 +41,8 @@ class Driver(TenantMixin, Base):
     )
     # The load the driver holds (ASSIGNED to DELIVERED); claimed with a conditional UPDATE.
     current_shipment_id: Mapped[uuid.UUID | None] = mapped_column(default=None, index=True)
+    # Set when the driver no longer drives for the carrier: kept, never offered a load.
+    deactivated_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property
@@ -54,8 +56,12 @@ class Driver(TenantMixin, Base):
 
 
 def driver_is_free() -> ColumnElement[bool]:
-    """Available and holding no load: the drivers a load can be given to."""
-    return and_(Driver.status == DriverStatus.AVAILABLE, Driver.current_shipment_id.is_(None))
+    """Active, available and holding no load: the drivers a load can be given to."""
+    return and_(
+        Driver.status == DriverStatus.AVAILABLE,
+        Driver.current_shipment_id.is_(None),
+        Driver.deactivated_at.is_(None),
+    )
 
 
 class Vehicle(TenantMixin, Base):
@@ -71,4 +77,6 @@ class Vehicle(TenantMixin, Base):
     capacity_kg: Mapped[float] = mapped_column(Float)
     vin: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
     status: Mapped[str] = mapped_column(String(16), default=VehicleStatus.ACTIVE)
+    # What the dispatcher gave as the reason when taking the vehicle out of dispatch.
+    out_of_service_reason: Mapped[str | None] = mapped_column(String(200), default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -51,6 +51,17 @@ class Availability(Input):
     status: DriverStatus
 
 
+class DriverActive(Input):
+    active: bool = Field(description="false: deactivated, never offered a load again")
+
+
+class VehicleService(Input):
+    in_service: bool
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+        default=None, description="required when taking the vehicle out of service"
+    )
+
+
 class DriverRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -70,6 +81,7 @@ class DriverRead(BaseModel):
     hos_minutes_remaining: int
     vehicle_id: uuid.UUID | None
     current_shipment_id: uuid.UUID | None
+    deactivated_at: datetime | None
     created_at: datetime
 
 
@@ -119,6 +131,7 @@ class VehicleRead(BaseModel):
     capacity_kg: float
     vin: str | None
     status: VehicleStatus
+    out_of_service_reason: str | None
     created_at: datetime
 
 

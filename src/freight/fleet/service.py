@@ -30,6 +30,7 @@ from freight.fleet.schemas import (
     VehicleCreate,
     VehicleRead,
 )
+from freight.fleet.statuses import DriverStatus
 from freight.identity.models import User
 from freight.pagination import page_newest_first
 
@@ -173,6 +174,8 @@ async def update_driver(
     """Change a driver (staff)."""
     driver = await get_driver(session, actor, driver_id)
     changes = body.model_dump(exclude_unset=True)
+    if driver.deactivated_at is not None and changes.get("status") == DriverStatus.AVAILABLE:
+        raise Conflict("this driver is deactivated: reactivate them first")
     await _check_links(session, actor, changes)
     before = {field: getattr(driver, field) for field in changes}
     for field, value in changes.items():
@@ -204,6 +207,8 @@ async def set_availability(
     if actor.role == Role.CUSTOMER:
         raise Forbidden("customers cannot change a driver's availability")
     driver = await get_driver(session, actor, driver_id)
+    if driver.deactivated_at is not None and status == DriverStatus.AVAILABLE:
+        raise Conflict("this driver is deactivated: reactivate them first")
     previous = driver.status
     driver.status = status
     await session.flush()
@@ -220,10 +225,15 @@ async def set_availability(
 
 
 async def claim(session: AsyncSession, driver_id: uuid.UUID, shipment_id: uuid.UUID) -> bool:
-    """Atomically give the driver this load; False when they already hold one."""
+    """Atomically give the driver this load; False when they already hold one (or were
+    deactivated meanwhile)."""
     result = await session.execute(
         update(Driver)
-        .where(Driver.id == driver_id, Driver.current_shipment_id.is_(None))
+        .where(
+            Driver.id == driver_id,
+            Driver.current_shipment_id.is_(None),
+            Driver.deactivated_at.is_(None),
+        )
         .values(current_shipment_id=shipment_id)
         .execution_options(synchronize_session=False)
     )
@@ -273,7 +283,7 @@ async def update_vehicle(
     vehicle = await get_vehicle(session, actor, vehicle_id)
     before = {field: getattr(vehicle, field) for field in changes}
     for field, value in changes.items():
-        if value is not None or field == "vin":
+        if value is not None or field in ("vin", "out_of_service_reason"):
             setattr(vehicle, field, value)
     await _flush_unique(session, "a vehicle with this number already exists")
     fields, values = _diff(vehicle, before, VEHICLE_VALUES)

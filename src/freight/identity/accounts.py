@@ -1,15 +1,22 @@
-"""Shipper accounts: the companies whose customer users book shipments."""
+"""Shipper accounts: the companies whose customer users book shipments.
+
+Opening or changing one records ``customer.created`` / ``customer.updated`` (the fields
+that changed, with the values of the terms and credit limit only: never the email,
+phone or address).
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from freight import events
 from freight.access import Actor, Role, get_scoped, scoped
 from freight.errors import NotFound, invalid
-from freight.identity.models import Customer
+from freight.identity.models import Customer, User
 from freight.identity.schemas import CustomerCreate, CustomerUpdate
 from freight.pagination import page_newest_first
 
@@ -19,7 +26,13 @@ async def create(session: AsyncSession, actor: Actor, body: CustomerCreate) -> C
     customer = Customer(organization_id=actor.organization_id, **body.model_dump())
     session.add(customer)
     await session.flush()
+    data = {"customer_id": str(customer.id)} | {f: getattr(customer, f) for f in TERMS}
+    await events.record(session, actor, customer.organization_id, "customer.created", data)
     return customer
+
+
+# The account fields whose values an event may carry; any other change is only named.
+TERMS = ("payment_terms_days", "credit_limit_cents")
 
 
 async def get(session: AsyncSession, actor: Actor, customer_id: uuid.UUID) -> Customer:
@@ -39,12 +52,26 @@ async def update(
 ) -> Customer:
     """Change an account's details (fields sent as null are cleared where optional)."""
     customer = await get(session, actor, customer_id)
-    for field, value in body.model_dump(exclude_unset=True).items():
+    changes = body.model_dump(exclude_unset=True)
+    before: dict[str, Any] = {f: getattr(customer, f) for f in changes}
+    for field, value in changes.items():
         if value is None and field in ("name", "billing_email", "payment_terms_days"):
             continue
         setattr(customer, field, value)
     await session.flush()
+    fields = sorted(f for f, old in before.items() if getattr(customer, f) != old)
+    if fields:
+        values = {f: [before[f], getattr(customer, f)] for f in fields if f in TERMS}
+        data = {"customer_id": str(customer.id), "fields": fields, "changes": values}
+        await events.record(session, actor, customer.organization_id, "customer.updated", data)
     return customer
+
+
+async def users_of(session: AsyncSession, actor: Actor, customer_id: uuid.UUID) -> list[User]:
+    """The customer users who book for this account, by name."""
+    await get(session, actor, customer_id)
+    stmt = scoped(User, actor).where(User.customer_id == customer_id).order_by(User.full_name)
+    return list((await session.execute(stmt.limit(500))).scalars())
 
 
 async def require_in_org(

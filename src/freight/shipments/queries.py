@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -174,3 +174,15 @@ async def carries_a_load_of(
         .limit(1)
     )
     return found is not None
+
+
+async def references(
+    session: AsyncSession, actor: Actor, ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    """The references of the loads among ``ids`` the caller may see (a roster's loads)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    found = visible(select(Shipment), actor).where(Shipment.id.in_(wanted))
+    rows = await session.execute(found.with_only_columns(Shipment.id, Shipment.reference))
+    return {row.id: row.reference for row in rows}

@@ -24,16 +24,19 @@ from freight.errors import (
 from freight.errors import handle_domain_error as domain_error_as_json
 from freight.settings import Settings
 from freight.web import (
+    accounts,
     admin,
     auth,
     board,
     driver,
+    drivers,
     invoices,
     messages,
     portal,
     public,
     shipment_edit,
     shipment_work,
+    vehicles,
 )
 from freight.web.security import WEB_PREFIXES, SecurityHeadersMiddleware
 from freight.web.templating import TEMPLATES_DIR, Renderer, renderer
@@ -107,6 +110,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Add the pages, their assets and their security headers to ``app``."""
     app.state.web_render = Renderer(settings)
     pages = (auth, portal, shipment_edit, shipment_work, public, board, driver, messages, admin)
+    pages += (drivers, vehicles, accounts)
     for module in (*pages, invoices):
         app.include_router(module.router)
     app.add_exception_handler(auth.SignInRequired, _sign_in)

@@ -35,6 +35,19 @@ NOTICES = {
     "payment-succeeded": "Thank you: your card payment went through.",
     "payment-pending": "Your card payment is pending: your bank must confirm it.",
     "payment-failed": "Your card was not charged: the payment was declined.",
+    "driver-created": "Driver added.",
+    "driver-updated": "Driver saved.",
+    "driver-login": "The driver's login is linked: they can sign in and see their loads.",
+    "driver-available": "Driver set available: the board offers them loads.",
+    "driver-off-duty": "Driver set off duty: the board no longer offers them loads.",
+    "driver-deactivated": "Driver deactivated: they are never offered a load.",
+    "driver-reactivated": "Driver reactivated (off duty until set available).",
+    "vehicle-created": "Vehicle added.",
+    "vehicle-updated": "Vehicle saved.",
+    "vehicle-out": "Vehicle out of service: it is out of dispatch until back in service.",
+    "vehicle-back": "Vehicle back in service.",
+    "account-created": "Shipper account opened.",
+    "account-updated": "Shipper account saved.",
 }
 
 

@@ -41,12 +41,18 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.DISPATCHER: [
         ("Board", "/app/dispatch"),
         ("Shipments", "/app/shipments"),
+        ("Drivers", "/app/drivers"),
+        ("Vehicles", "/app/vehicles"),
+        ("Accounts", "/app/accounts"),
         ("Invoices", "/app/invoices"),
     ],
     Role.DRIVER: [("My loads", "/app/driver")],
     Role.ADMIN: [
         ("Board", "/app/dispatch"),
         ("Shipments", "/app/shipments"),
+        ("Drivers", "/app/drivers"),
+        ("Vehicles", "/app/vehicles"),
+        ("Accounts", "/app/accounts"),
         ("Invoices", "/app/invoices"),
         ("Admin", "/app/admin"),
     ],

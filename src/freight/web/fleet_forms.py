@@ -1,0 +1,107 @@
+"""Reading the fleet pages' forms: a driver's details and login, a vehicle's details.
+
+Form text becomes the fleet schemas' bodies (empty fields as None); the schemas' own
+words for a bad phone or licence are replaced by ones a dispatcher can act on.
+"""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+from starlette.datastructures import FormData
+
+from freight.demo import HUBS
+from freight.fleet.console import Login
+from freight.schema import EquipmentType
+from freight.web.admin_forms import parse_uuid
+from freight.web.auth import text
+
+EQUIPMENT: tuple[str, ...] = get_args(EquipmentType)
+# city -> (lat, lng): a driver's home base is one of the known places
+HOME_BASES = {city: (lat, lng) for city, _, lat, lng in HUBS}
+HOME_CHOICES = [("", "No home base")] + [(c, f"{c}, {r}") for c, r, _, _ in HUBS]
+DRIVER_TEXT = ("full_name", "phone", "license_number", "license_region", "home_base")
+DRIVER_FIELDS = {f: f for f in DRIVER_TEXT} | {
+    "equipment_types": "equipment_types",
+    "vehicle_id": "vehicle_id",
+    "user_id": "user_id",
+    "home_lat": "home_base",
+    "home_lng": "home_base",
+    "email": "email",
+    "password": "password",
+    "reason": "reason",
+}
+DRIVER_MESSAGES = {
+    "full_name": "Enter the driver's name (at most 200 characters)",
+    "phone": "Enter a phone number such as +1 312 555 0142",
+    "license_number": "Enter the licence number (3 to 40 characters)",
+    "license_region": "Enter the licence's state or region (at most 60 characters)",
+    "equipment_types": "Choose the equipment the driver is qualified for",
+    "email": "Enter an email address such as drew@example.com",
+}
+VEHICLE_TEXT = ("number", "kind", "equipment_type", "capacity_kg", "vin")
+VEHICLE_FIELDS = {f: f for f in VEHICLE_TEXT} | {"reason": "reason"}
+VEHICLE_MESSAGES = {
+    "number": "Enter the truck's number (at most 40 characters)",
+    "kind": "Enter the kind of vehicle, such as tractor (at most 40 characters)",
+    "equipment_type": "Choose the equipment type",
+    "capacity_kg": "Enter the capacity in kg, more than 0 and at most 100,000",
+    "vin": "Enter the 17-character VIN, or leave it empty",
+}
+
+
+def home_base_of(lat: float | None, lng: float | None) -> str:
+    """The known place at these coordinates ('' when none)."""
+    for city, (hub_lat, hub_lng) in HOME_BASES.items():
+        if lat is not None and lng is not None and abs(hub_lat - lat) + abs(hub_lng - lng) < 1e-3:
+            return city
+    return ""
+
+
+def driver_values(form: FormData) -> dict[str, Any]:
+    """What was typed in a driver form, to show again (equipment as a list)."""
+    values: dict[str, Any] = {name: text(form, name) for name in DRIVER_TEXT}
+    values["vehicle_id"] = text(form, "vehicle_id")
+    values["equipment_types"] = [e for e in form.getlist("equipment_types") if isinstance(e, str)]
+    return values
+
+
+def driver_body(values: dict[str, Any]) -> dict[str, Any]:
+    """The ``DriverCreate`` / ``DriverUpdate`` body of a driver form."""
+    body: dict[str, Any] = {
+        name: values[name] or None for name in DRIVER_TEXT if name != "home_base"
+    }
+    body["full_name"] = values["full_name"]
+    body["equipment_types"] = values["equipment_types"]
+    body["vehicle_id"] = parse_uuid(values["vehicle_id"])
+    base = HOME_BASES.get(values["home_base"])
+    body["home_lat"], body["home_lng"] = base if base else (None, None)
+    return body
+
+
+def login_of(form: FormData) -> Login | None:
+    """A new login asked for in the form (an email typed), else None."""
+    email = text(form, "email")
+    password = form.get("password")
+    if not email:
+        return None
+    return Login(email, password if isinstance(password, str) else "")
+
+
+def vehicle_values(form: FormData) -> dict[str, str]:
+    """What was typed in a vehicle form."""
+    return {name: text(form, name) for name in VEHICLE_TEXT}
+
+
+def vehicle_body(values: dict[str, str]) -> dict[str, Any]:
+    """The ``VehicleCreate`` / ``VehicleUpdate`` body (capacity as typed: the schema checks)."""
+    body: dict[str, Any] = {name: values[name] or None for name in VEHICLE_TEXT}
+    body["capacity_kg"] = values["capacity_kg"].replace(",", "") or None
+    body["vin"] = values["vin"].upper() or None
+    return body
+
+
+def hours(minutes: int) -> str:
+    """Minutes as ``52 h 30 m``."""
+    whole, rest = divmod(max(int(minutes), 0), 60)
+    return f"{whole} h {rest:02d} m"
