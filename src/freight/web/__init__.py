@@ -109,9 +109,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the pages, their assets and their security headers to ``app``."""
     app.state.web_render = Renderer(settings)
-    pages = (auth, portal, shipment_edit, shipment_work, public, board, driver, messages, admin)
-    pages += (drivers, vehicles, accounts)
-    for module in (*pages, invoices):
+    shipment_pages = (portal, shipment_edit, shipment_work, public, messages)
+    fleet_pages = (board, driver, drivers, vehicles, accounts)
+    for module in (auth, *shipment_pages, *fleet_pages, admin, invoices):
         app.include_router(module.router)
     app.add_exception_handler(auth.SignInRequired, _sign_in)
     app.add_exception_handler(DomainError, _domain_error)
