@@ -66,7 +66,7 @@ async def test_a_refused_booking_names_each_bad_field_keeps_the_typing_and_books
     async with signed_in(world.url, "dan@acme.example") as http:
         token = form_value((await http.get("/app/shipments/new")).text)
         booking = {"csrf_token": token, "stop_count": "2", "equipment_type": "dry_van"}
-        booking |= {"weight_kg": "800", "stops-0-kind": "pickup", "stops-1-kind": "delivery"}
+        booking |= {"weight": "1800", "stops-0-kind": "pickup", "stops-1-kind": "delivery"}
         booking |= {"stops-0-city": "Memphis", "stops-1-city": "Atlanta"}
         booking |= {"declared_value": "12.345", "commodity": "Paper rolls"}
         when = datetime.now(UTC) + timedelta(days=2)
