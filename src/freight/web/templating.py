@@ -26,6 +26,7 @@ from freight.security.web_sessions import csrf_token_for
 from freight.settings import Settings
 from freight.shipments.lifecycle import ACTIVE, LOADED, Status
 from freight.timezones import zone
+from freight.web.wording import label_of
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 # Signed out (the sign-in form, public tracking): US conventions, times in Chicago's zone.
@@ -138,6 +139,8 @@ def build_templates() -> Jinja2Templates:
     env.filters["distance"] = _distance
     env.filters["zone_abbreviation"] = _zone_abbreviation
     env.filters["label"] = _label
+    env.filters["field_label"] = label_of
+    env.filters["weight_unit"] = fmt.weight_unit
     env.globals["navigation"] = NAVIGATION
     # The domains' vocabularies, so a page never spells a status or a set of them itself.
     env.globals.update(
@@ -149,6 +152,12 @@ def build_templates() -> Jinja2Templates:
         VOIDABLE_INVOICE=VOIDABLE_INVOICE,
     )
     return templates
+
+
+def presentation_of(request: Request) -> Presentation:
+    """How the signed-in reader's organisation shows numbers and times (else the default)."""
+    shown = getattr(request.state, "presentation", None)
+    return shown if isinstance(shown, Presentation) else DEFAULT_PRESENTATION
 
 
 class Renderer:
