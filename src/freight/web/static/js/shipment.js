@@ -116,7 +116,30 @@ function showStatus(status) {
   badge.textContent = label(status);
   announce(`Status: ${label(status)}`);
   const cancellable = status === "PENDING" || (isStaff && status === "ASSIGNED");
-  if (!cancellable) document.getElementById("cancel")?.remove();
+  if (!cancellable) closeCancel(status);
+}
+
+// The load moved on while the cancel form was open. An untouched form just goes; one
+// being typed in stays, its reason kept to copy, with what happened and no button.
+function closeCancel(status) {
+  const section = document.getElementById("cancel");
+  if (!section) return;
+  const reason = section.querySelector("textarea");
+  if (!reason?.value.trim() && document.activeElement !== reason) {
+    section.remove();
+    return;
+  }
+  section.querySelector('button[type="submit"]')?.remove();
+  reason.readOnly = true;
+  let said = document.getElementById("cancel-gone");
+  if (!said) {
+    said = document.createElement("p");
+    said.id = "cancel-gone";
+    said.className = "error cancel-gone";
+    said.setAttribute("role", "alert");
+    section.querySelector("form").after(said);
+  }
+  said.textContent = `While you were typing, the shipment became ${label(status).toLowerCase()}: it can no longer be cancelled here. Your reason is kept above; send it as a message to the carrier.`;
 }
 
 async function onUpdated(event) {
