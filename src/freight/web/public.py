@@ -73,8 +73,8 @@ async def track_page(
     truck = None
     if tracking.last_position is not None:
         truck = {"lat": tracking.last_position.lat, "lng": tracking.last_position.lng}
-    elif tracking.delivered_at is not None and stops:
-        truck = {"lat": stops[-1]["lat"], "lng": stops[-1]["lng"]}
+    elif tracking.delivered_at is not None and tracking.stops:
+        truck = {"lat": tracking.stops[-1].lat, "lng": tracking.stops[-1].lng}
     return renderer(request)(
         request, "track.html", tracking=tracking, map_stops=stops, map_truck=truck
     )
