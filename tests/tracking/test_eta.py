@@ -10,10 +10,10 @@ import pytest
 from httpx import AsyncClient
 
 from freight.geo import haversine_km
+from freight.hours_of_service import Clocks
 from freight.tracking.eta import estimate
 from freight.tracking.filters import Fix
 from freight.tracking.geofence import StopState
-from freight.tracking.hours import Clocks
 from tests.fleet_helpers import move
 from tests.helpers import add_user, assert_problem
 from tests.tracking.conftest import CHICAGO, DALLAS, Road, accept, ago, fix, north_of

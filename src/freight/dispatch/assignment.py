@@ -22,6 +22,7 @@ from freight.errors import Conflict, NotFound, invalid
 from freight.fleet import service as fleet
 from freight.fleet.models import Driver, Vehicle
 from freight.fleet.statuses import DriverStatus, VehicleStatus
+from freight.settings import Settings
 from freight.shipments import service as shipments
 from freight.shipments.lifecycle import Status, check_move
 from freight.shipments.models import Shipment
@@ -32,11 +33,22 @@ from freight.shipments.queries import visible
 class Planning:
     road_factor: float
     average_speed_kmh: float
+    horizon_hours: float = 36.0  # plans cover the pickups opening within this
+
+    @classmethod
+    def of(cls, settings: Settings) -> Planning:
+        """The operator's planning assumptions."""
+        return cls(
+            settings.road_factor, settings.average_speed_kmh, settings.dispatch_horizon_hours
+        )
 
     def params(self) -> PlanParams:
         """Planning parameters as of now."""
         return PlanParams(
-            now=utcnow(), road_factor=self.road_factor, average_speed_kmh=self.average_speed_kmh
+            now=utcnow(),
+            road_factor=self.road_factor,
+            average_speed_kmh=self.average_speed_kmh,
+            horizon_hours=self.horizon_hours,
         )
 
 

@@ -37,7 +37,12 @@ class PlanAssignment(BaseModel):
     reference: str
     driver_id: uuid.UUID
     deadhead_km: float
-    minutes_to_pickup: float
+    minutes_to_pickup: float = Field(description="driving time to the pickup")
+    arrive_minutes: float = Field(
+        default=0.0,
+        description="from the plan's time until the driver is at the pickup, "
+        "hours-of-service rests on the way included",
+    )
     wait_minutes: float = Field(description="arriving before the window opens: the driver waits")
     slack_minutes: float = Field(description="window end minus arrival, >= 0")
     equipment_ok: bool
@@ -53,6 +58,7 @@ class PlanUnassigned(BaseModel):
 
     ``no_feasible_driver``: ``ruled_out`` counts, per rule, the drivers that fail it.
     ``outcompeted``: drivers could take it, but each is used on another load.
+    ``beyond_horizon``: its pickup opens after the planning horizon: a later plan takes it.
     """
 
     shipment_id: ShipmentRef
@@ -67,6 +73,9 @@ class PlanParamsRead(BaseModel):
     road_factor: float
     average_speed_kmh: float
     now: AwareDatetime
+    horizon_hours: float = Field(
+        default=36.0, description="loads whose pickup opens later are left for a later plan"
+    )
 
 
 class PlanTotals(BaseModel):

@@ -6,7 +6,7 @@ last 15 minutes (or, when most fixes carry no speed, the path length over the el
 time), never below the floor. Stopped (under 5 km/h) or unknown: the configured average
 speed instead. Driving time = distance / speed; when the driver's hours are known
 (``clocks``), the rests the hours-of-service rules call for are added on the way
-(``freight.tracking.hours``), and the stops after the next are driven in turn, an hour
+(``freight.hours_of_service``), and the stops after the next are driven in turn, an hour
 at each dock, to say whether any of them would be reached after its window closes
 (``late_risk``).
 """
@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol, TypeVar
 
 from freight.geo import haversine_km
+from freight.hours_of_service import Clocks, Leg, Rest, arrivals
 from freight.tracking.filters import Fix
-from freight.tracking.hours import Clocks, Leg, Rest, arrivals
 
 RECENT_WINDOW = timedelta(minutes=15)
 STATIONARY_KMH = 5.0

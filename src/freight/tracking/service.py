@@ -21,6 +21,7 @@ from freight import events
 from freight.access import Actor, Role
 from freight.errors import Forbidden, invalid
 from freight.fleet.models import Driver
+from freight.hours_of_service import Clocks, driver_clocks
 from freight.observability.metrics import GPS_ACCEPTED, GPS_DROPPED
 from freight.settings import Settings
 from freight.shipments.lifecycle import ACTIVE, LOADED, Status
@@ -28,7 +29,6 @@ from freight.shipments.models import Shipment, Stop
 from freight.tracking import eta as eta_rules
 from freight.tracking.filters import Fix, Outcome, Reason, Rules, filter_batch
 from freight.tracking.geofence import Crossing, StopState, crossings
-from freight.tracking.hours import Clocks, driver_clocks
 from freight.tracking.models import Position
 from freight.tracking.schemas import PositionBatch, PositionIn
 

@@ -14,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from freight.access import Actor, Role
 from freight.errors import invalid
 from freight.fleet.models import Driver
+from freight.hours_of_service import driver_clocks
 from freight.pagination import MAX_ROW_ID
 from freight.settings import Settings
 from freight.shipments import service as shipments
 from freight.shipments.lifecycle import ACTIVE, LOADED, Status
 from freight.tracking import eta as eta_rules
 from freight.tracking.filters import Fix
-from freight.tracking.hours import driver_clocks
 from freight.tracking.models import Position
 from freight.tracking.service import recent_fixes
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from freight.tracking.hours import Arrival, Clocks, Leg, arrivals
+import numpy as np
+
+from freight.hours_of_service import Arrival, Clocks, Leg, arrivals, fresh_elapsed_minutes
 
 START = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -66,3 +68,11 @@ def test_a_used_up_cycle_means_a_34_hour_restart() -> None:
     [arrival] = arrivals(START, [Leg(2, 3 * H)], clocks)
     assert arrival.at == START + 1 * H + 34 * H + 2 * H
     assert rests_of([arrival]) == [("off_duty", 34 * 60)]
+
+
+def test_the_vectorised_fresh_day_matches_the_step_by_step_rules() -> None:
+    spells = np.array([0, 30, 479, 480, 481, 659, 660, 661, 1140, 1141, 1320, 1321, 2000, 4000.0])
+    elapsed = fresh_elapsed_minutes(spells)
+    for spell, minutes in zip(spells, elapsed, strict=True):
+        [arrival] = arrivals(START, [Leg(1, timedelta(minutes=float(spell)))], Clocks())
+        assert (arrival.at - START) == timedelta(minutes=float(minutes)), spell

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 DRIVING_LIMIT = timedelta(hours=11)
 DUTY_WINDOW = timedelta(hours=14)
 DRIVING_BEFORE_BREAK = timedelta(hours=8)
@@ -30,6 +33,7 @@ CYCLE = timedelta(hours=70)
 RESTART = timedelta(hours=34)
 
 RestKind = Literal["break", "off_duty"]
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -133,3 +137,20 @@ def driver_clocks(cycle_minutes_left: int | None) -> Clocks:
     if cycle_minutes_left is None:
         return Clocks()
     return Clocks(cycle_left=timedelta(minutes=max(cycle_minutes_left, 0)))
+
+
+def fresh_elapsed_minutes(driving_minutes: FloatArray) -> FloatArray:
+    """Wall-clock minutes to drive each of these spells for a driver starting a fresh day:
+    what ``arrivals`` gives with ``Clocks()`` (the cycle aside), for many at once.
+
+    Each 11 hours of driving but the last is followed by 10 hours off; each day's driving
+    over 8 hours has one 30-minute break (the 14-hour window never binds on a fresh day:
+    11 h + 30 min).
+    """
+    drive = np.maximum(driving_minutes, 0.0)
+    day, before_break = _minutes(DRIVING_LIMIT), _minutes(DRIVING_BEFORE_BREAK)
+    full_days = np.maximum(np.ceil(drive / day) - 1, 0)
+    last = drive - full_days * day
+    breaks = full_days + (last > before_break)
+    elapsed: FloatArray = drive + full_days * _minutes(OFF_DUTY_RESET) + breaks * _minutes(BREAK)
+    return elapsed
