@@ -85,6 +85,8 @@ def _at(moment: datetime, stop: Stop, shown: Presentation) -> str:
 def span(delta: timedelta) -> str:
     """A duration as people say it: ``45 min``, ``3 h 20 min``, ``2 days 4 h``."""
     minutes = max(1, round(delta.total_seconds() / 60))
+    if minutes >= 180:
+        minutes = round(minutes / 60) * 60  # past a few hours, minutes are noise
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:

@@ -32,6 +32,7 @@ from freight.shipments.schemas import ShipmentCreate
 from freight.timezones import zone_at
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, Invalid, submit
+from freight.web.overrides import WarningBlock, override_of, warning_block
 from freight.web.templating import renderer
 
 if TYPE_CHECKING:
@@ -190,6 +191,7 @@ async def _render(
     stops: list[dict[str, str]],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    warnings: WarningBlock | None = None,
 ) -> Response:
     accounts: Sequence[Customer] = []
     if actor.is_staff:
@@ -208,6 +210,7 @@ async def _render(
         max_stops=MAX_STOPS,
         stop_zones=[stop_zone(s) for s in stops],
         weight_unit=fmt.weight_unit(shown(request).units),
+        warnings=warnings,
     )
 
 
@@ -234,15 +237,22 @@ async def book(
         stops.insert(len(stops) - 1, blank_stop("delivery", day))
         return await _render(request, actor, session, values, stops)
 
+    override = override_of(form, shown(request))
+
     async def place() -> Shipment:
         body = ShipmentCreate.model_validate(checked_body(values, stops, shown(request)))
         if actor.role == Role.CUSTOMER:
             body.customer_id = None
-        return await booking.book(session, actor, body, ctx.settings.road_factor)
+        return await booking.book(session, actor, body, ctx.settings.road_factor, override.heed)
 
     async def again(failure: Failure) -> Response:
-        errors = booking_errors(failure, actor.is_staff and not values["customer_id"])
-        return await _render(request, actor, session, values, stops, errors, failure.status)
+        block = warning_block(failure.error, override)
+        errors = (
+            {} if block else booking_errors(failure, actor.is_staff and not values["customer_id"])
+        )
+        return await _render(
+            request, actor, session, values, stops, errors, failure.status, warnings=block
+        )
 
     return await submit(
         ctx,
