@@ -24,6 +24,7 @@ async def prefers_strict(
     prefer: Annotated[
         str | None,
         Header(
+            alias="Prefer",
             description=(
                 "`handling=strict` (RFC 7240): refuse the write (409 "
                 "warnings_not_acknowledged) while a warning it raises is not acknowledged"

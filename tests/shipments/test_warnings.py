@@ -198,3 +198,37 @@ async def test_another_organisation_can_neither_see_nor_override(
         assert_problem(events, 404)
     timeline = await events_of(client, world.dispatcher, load["id"])
     assert [e["type"] for e in timeline] == ["shipment.created"]
+
+
+async def test_the_openapi_document_names_the_warnings_and_how_to_override(
+    client: AsyncClient,
+) -> None:
+    doc = (await client.get("/openapi.json")).json()
+    schemas = doc["components"]["schemas"]
+    codes = schemas["WarningRead"]["properties"]["code"]["enum"]
+    assert set(codes) == {
+        "pickup_window_past",
+        "weight_implausible",
+        "weight_over_capacity",
+        "pickup_window_closed",
+        "far_from_stop",
+        "outside_window",
+    }
+    writes = [
+        ("post", "/api/shipments", "201", "ShipmentWritten"),
+        ("patch", "/api/shipments/{shipment_id}", "200", "ShipmentWritten"),
+        ("put", "/api/shipments/{shipment_id}", "200", "ShipmentWritten"),
+        ("post", "/api/shipments/{shipment_id}/assign", "200", "ShipmentWritten"),
+        ("post", "/api/shipments/{shipment_id}/transitions", "200", "ShipmentWritten"),
+        ("post", "/api/shipments/{shipment_id}/pod", "201", "PodWritten"),
+    ]
+    for method, path, status, model in writes:
+        operation = doc["paths"][path][method]
+        body = operation["responses"][status]["content"]["application/json"]["schema"]
+        assert body == {"$ref": f"#/components/schemas/{model}"}, (path, body)
+        assert "Prefer" in [p["name"] for p in operation.get("parameters", [])], path
+        assert "409" in operation["responses"], path
+    assert "warnings" in schemas["ShipmentWritten"]["properties"]
+    assert {"acknowledge_warnings", "override_reason"} <= set(
+        schemas["AssignRequest"]["properties"]
+    )
