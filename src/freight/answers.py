@@ -28,7 +28,7 @@ async def prefers_strict(
             description=(
                 "`handling=strict` (RFC 7240): refuse the write (409 "
                 "warnings_not_acknowledged) while a warning it raises is not acknowledged"
-            )
+            ),
         ),
     ] = None,
 ) -> bool:

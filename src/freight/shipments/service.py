@@ -101,13 +101,16 @@ def new_reference() -> str:
     return "FRT-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
-def _stop_error(i: int | None, field: str | None, msg: str) -> dict[str, Any]:
+def _stop_error(
+    i: int | None, field: str | None, msg: str, kind: str | None = None
+) -> dict[str, Any]:
+    """One stop's error (``kind`` lets a page word it for people)."""
     loc: list[str | int] = ["body", "stops"]
     if i is not None:
         loc.append(i)
     if field is not None:
         loc.append(field)
-    return {"loc": loc, "msg": msg}
+    return {"loc": loc, "msg": msg} | ({"type": kind} if kind else {})
 
 
 def validate_stops(stops: list[StopIn]) -> None:
@@ -124,13 +127,15 @@ def validate_stops(stops: list[StopIn]) -> None:
     earliest_pickup: datetime | None = None
     for i, stop in enumerate(stops):
         if stop.window_end <= stop.window_start:
-            errors.append(_stop_error(i, "window_end", "must be after window_start"))
+            errors.append(
+                _stop_error(i, "window_end", "must be after window_start", "window_order")
+            )
         if stop.kind == "pickup":
             if earliest_pickup is None or stop.window_start < earliest_pickup:
                 earliest_pickup = stop.window_start
         elif earliest_pickup is not None and stop.window_end <= earliest_pickup:
             msg = "delivery must end after the pickup window starts"
-            errors.append(_stop_error(i, "window_end", msg))
+            errors.append(_stop_error(i, "window_end", msg, "delivery_before_pickup"))
     if errors:
         raise ValidationFailed("the stops are not valid", errors=errors)
 

@@ -24,8 +24,8 @@ from freight.shipments import service as shipments
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.board_plan import PlanView, plan_view
 from freight.web.forms import Failure, Invalid, submit
-from freight.web.overrides import WarningBlock, override_of, presentation_of, warning_block
-from freight.web.templating import renderer
+from freight.web.overrides import WarningBlock, override_of, warning_block
+from freight.web.templating import presentation_of, renderer
 
 router = APIRouter(include_in_schema=False)
 Dispatcher = Annotated[Actor, Depends(web_role(Role.DISPATCHER, Role.ADMIN))]

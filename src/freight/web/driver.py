@@ -29,8 +29,8 @@ from freight.web.auth import CsrfForm, see_other, text, web_role
 from freight.web.driver_pod import pod_context, pod_input
 from freight.web.forms import Failure, submit
 from freight.web.messages import load_thread
-from freight.web.overrides import Override, override_of, presentation_of, warning_block
-from freight.web.templating import renderer
+from freight.web.overrides import Override, override_of, warning_block
+from freight.web.templating import presentation_of, renderer
 
 if TYPE_CHECKING:
     from freight.shipments.models import Shipment

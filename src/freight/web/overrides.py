@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fastapi import Request
 from starlette.datastructures import FormData
 
 from freight.identity.organization import Presentation
@@ -43,12 +42,6 @@ class WarningBlock:
     typed: str = ""
     error: str | None = None
     codes: list[str] = field(default_factory=list)
-
-
-def presentation_of(request: Request) -> Presentation:
-    """How the signed-in organisation words numbers (the messages follow it)."""
-    shown = getattr(request.state, "presentation", None)
-    return shown if isinstance(shown, Presentation) else Presentation()
 
 
 def override_of(form: FormData | None, shown: Presentation) -> Override:

@@ -28,9 +28,9 @@ from freight.shipments import service
 from freight.shipments.lifecycle import Status
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, Invalid, submit
-from freight.web.overrides import Override, override_of, presentation_of, warning_block
+from freight.web.overrides import Override, override_of, warning_block
 from freight.web.portal import page_context
-from freight.web.templating import renderer
+from freight.web.templating import presentation_of, renderer
 
 router = APIRouter(include_in_schema=False)
 Dispatcher = Annotated[Actor, Depends(web_role(Role.DISPATCHER, Role.ADMIN))]
