@@ -82,3 +82,19 @@ async def test_after_delivery_the_truck_stays_at_the_delivery_stop(
     assert data and f'"lat": {delivery["lat"]}' in data and f'"lng": {delivery["lng"]}' in data
     await expect(page.locator(".truck-arrow")).to_have_count(1)
     await check_page(page, "offline-map-delivered-phone")
+
+
+async def test_the_public_tracking_page_has_the_map_with_towns_not_addresses(
+    world: World, open_page: OpenPage
+) -> None:
+    reference = world.load["reference"]
+    public = await world.site.http.get(f"/api/track/{reference}")
+    assert public.status_code == 200, public.text
+    for stop, booked in zip(public.json()["stops"], world.load["stops"], strict=True):
+        assert stop["lat"] == round(booked["lat"], 1) and stop["lng"] == round(booked["lng"], 1)
+    page = await open_page(phone=True)
+    await page.goto(f"{world.url}/track/{reference}")
+    image = await map_image(page)
+    assert share_of(image, LAND) > 0.2
+    await expect(page.locator(".map-label")).to_have_count(2)
+    await check_page(page, "public-tracking-map-phone")

@@ -257,6 +257,8 @@ class TrackingStop(BaseModel):
     sequence: int
     kind: str
     city: str
+    lat: float = Field(description="rounded to 0.1 degree: the area of the stop, never its address")
+    lng: float = Field(description="rounded to 0.1 degree, as lat")
     region: str | None
     country: str
     timezone: str
