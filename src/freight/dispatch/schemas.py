@@ -10,9 +10,10 @@ from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
 
 from freight.dispatch.optimizer import Reason, UnassignedReason
 from freight.schema import Input
+from freight.shipments.schemas import Acknowledgement, WarningRead
 
 
-class AssignRequest(Input):
+class AssignRequest(Acknowledgement):
     driver_id: uuid.UUID
     vehicle_id: uuid.UUID | None = None
 
@@ -140,6 +141,14 @@ class PodRead(BaseModel):
     delivered_at: datetime | None
     received_at: datetime
     files: list[PodFile]
+
+
+class PodWritten(PodRead):
+    """The proof as the delivery recorded it, with the warnings the delivery raised."""
+
+    warnings: list[WarningRead] = Field(
+        default_factory=list, description="far_from_stop, outside_window; empty when all is well"
+    )
 
 
 class CandidateRead(BaseModel):

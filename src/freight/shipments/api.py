@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from freight import idempotency as idem
 from freight.access import Actor, Role
-from freight.answers import committed, with_etag
+from freight.answers import Strict, committed, with_etag, written
 from freight.billing import booking
 from freight.context import AppContext
 from freight.deps import (
@@ -29,6 +29,7 @@ from freight.errors import PreconditionFailed, PreconditionRequired, invalid
 from freight.events import timeline
 from freight.openapi import problems
 from freight.shipments import export, queries, reads, service
+from freight.shipments.heed import Heed
 from freight.shipments.lifecycle import Status
 from freight.shipments.schemas import (
     CancelRequest,
@@ -39,6 +40,7 @@ from freight.shipments.schemas import (
     ShipmentRead,
     ShipmentReplace,
     ShipmentUpdate,
+    ShipmentWritten,
     TrackingRead,
     TransitionRequest,
 )
@@ -111,18 +113,21 @@ async def list_filters(
 Filters = Annotated[queries.ShipmentFilters, Depends(list_filters)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_shipment(
     body: ShipmentCreate,
     actor: Booker,
     session: SessionDep,
     ctx: Context,
     response: Response,
+    strict: Strict,
     idempotency_key: idem.KeyHeader = None,
-) -> ShipmentRead:
+) -> ShipmentWritten:
     """Book a shipment (customers for their own account).
 
     With ``Idempotency-Key`` a retry with the same body returns the first booking.
+    The answer's ``warnings`` say what a person should check (a pickup window already
+    past, an implausible weight, a weight over what the equipment carries).
     """
     once = await idem.once(
         session,
@@ -134,11 +139,12 @@ async def create_shipment(
     )
     if once.replay is not None:
         idem.mark_replayed(response, once.replay)
-        read = ShipmentRead.model_validate(once.replay.body)
+        read = ShipmentWritten.model_validate(once.replay.body)
     else:
-        shipment = await booking.book(session, actor, body, ctx.settings.road_factor)
+        heed = body.heed(strict)
+        shipment = await booking.book(session, actor, body, ctx.settings.road_factor, heed)
         await session.flush()
-        read = ShipmentRead.model_validate(shipment)
+        read = written(shipment, heed, response)
         await once.done(session, 201, read.model_dump(mode="json"), shipment.id)
         await ctx.commit(session)
     response.headers["Location"] = f"/api/shipments/{read.id}"
@@ -196,11 +202,12 @@ async def _edit(
     ctx: AppContext,
     if_match: int | None,
     response: Response,
-) -> ShipmentRead:
+    heed: Heed,
+) -> ShipmentWritten:
     shipment = await booking.edit(
-        session, actor, shipment_id, changes, ctx.settings.road_factor, if_match
+        session, actor, shipment_id, changes, ctx.settings.road_factor, if_match, heed
     )
-    return await committed(ctx, session, shipment, response)
+    return await committed(ctx, session, shipment, response, heed)
 
 
 @router.put("/{shipment_id}", responses=problems(409, 428))
@@ -212,7 +219,8 @@ async def replace_shipment(
     ctx: Context,
     if_match: EditVersion,
     response: Response,
-) -> ShipmentRead:
+    strict: Strict,
+) -> ShipmentWritten:
     """Replace the load's description; a ``status`` is a transition.
 
     For staff and customers alike, every optional field the body omits takes its default
@@ -221,10 +229,11 @@ async def replace_shipment(
     the rates when the stops or equipment change, kept and flagged when set by hand),
     `currency` (always the organisation's) and `status` (no move). Only staff may set or
     clear the price (null); a customer omits it or repeats the current one. PATCH changes
-    only the fields it sends.
+    only the fields it sends. ``warnings`` cover what the edit changed (the weight or
+    equipment, the stops).
     """
-    changes = body.changes()
-    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response)
+    changes, heed = body.changes(), body.heed(strict)
+    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response, heed)
 
 
 @router.patch("/{shipment_id}", responses=problems(409, 428))
@@ -236,10 +245,11 @@ async def update_shipment(
     ctx: Context,
     if_match: EditVersion,
     response: Response,
-) -> ShipmentRead:
+    strict: Strict,
+) -> ShipmentWritten:
     """Change some fields; a ``status`` is a transition."""
-    changes = body.model_dump(exclude_unset=True)
-    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response)
+    changes, heed = body.changes(), body.heed(strict)
+    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response, heed)
 
 
 @router.post("/{shipment_id}/transitions", responses=problems(409))
@@ -251,8 +261,14 @@ async def transition_shipment(
     ctx: Context,
     if_match: IfMatch,
     response: Response,
-) -> ShipmentRead:
-    """Move a load along: PICKED_UP, IN_TRANSIT (drivers for their own loads)."""
+    strict: Strict,
+) -> ShipmentWritten:
+    """Move a load along: PICKED_UP, IN_TRANSIT (drivers for their own loads).
+
+    A pickup recorded far from its stop (the ``lat``/``lng`` sent, else the load's last
+    reported position) or far outside its window answers ``warnings``.
+    """
+    heed = body.heed(strict)
     shipment = await service.transition(
         session,
         actor,
@@ -263,8 +279,9 @@ async def transition_shipment(
         lat=body.lat,
         lng=body.lng,
         if_match=if_match,
+        heed=heed,
     )
-    return await committed(ctx, session, shipment, response)
+    return await committed(ctx, session, shipment, response, heed)
 
 
 @router.post("/{shipment_id}/cancel", responses=problems(409))

@@ -31,7 +31,7 @@ from freight.web import portal_book
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, submit
 from freight.web.messages import load_thread
-from freight.web.portal_timeline import describe
+from freight.web.portal_timeline import describe, on_timeline
 from freight.web.shipment_staff import staff_panel
 from freight.web.templating import renderer
 
@@ -179,9 +179,7 @@ async def page_context(
         if shipment.last_lat is not None and shipment.last_lng is not None
         else None,
         "truck": truck_view(shipment, positions[-1].heading if positions else None, actor),
-        "timeline": [
-            describe(e, actor.is_staff) for e in events if not e.type.startswith("message.")
-        ],
+        "timeline": [describe(e, actor.is_staff) for e in events if on_timeline(e, actor.is_staff)],
         "last_event_id": max((e.id for e in events), default=0),
         "proof": proof,
         "proof_images": proof_images(proof),
@@ -228,7 +226,7 @@ async def timeline_fragment(
     """Just the timeline list (the page refreshes it when an event arrives live)."""
     await service.get_visible(session, actor, shipment_id)
     events = await timeline(session, shipment_id, 0, 500)
-    entries = [describe(e, actor.is_staff) for e in events if not e.type.startswith("message.")]
+    entries = [describe(e, actor.is_staff) for e in events if on_timeline(e, actor.is_staff)]
     return renderer(request)(request, "shipment_timeline.html", actor=actor, timeline=entries)
 
 
