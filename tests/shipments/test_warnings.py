@@ -162,7 +162,7 @@ async def test_a_strict_client_is_refused_until_it_acknowledges(
 
 
 async def test_bad_acknowledgements_name_the_field(client: AsyncClient, world: World) -> None:
-    cases = [
+    cases: list[tuple[dict[str, Any], list[str | int]]] = [
         ({"acknowledge_warnings": ["pickup_window_past"]}, ["body", "override_reason"]),
         (
             {"acknowledge_warnings": ["x"], "override_reason": "y"},

@@ -39,7 +39,7 @@ router = APIRouter(tags=["dispatch"])
 
 
 def planning(ctx: AppContext) -> Planning:
-    return Planning(ctx.settings.road_factor, ctx.settings.average_speed_kmh)
+    return Planning.of(ctx.settings)
 
 
 @router.post("/api/shipments/{shipment_id}/assign", responses=problems(409))

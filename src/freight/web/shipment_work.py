@@ -62,7 +62,7 @@ def both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
 
 
 def _planning(ctx: Context) -> Planning:
-    return Planning(ctx.settings.road_factor, ctx.settings.average_speed_kmh)
+    return Planning.of(ctx.settings)
 
 
 def version_of(form: FormData) -> int | None:
