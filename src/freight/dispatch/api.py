@@ -26,6 +26,7 @@ from freight.dispatch.schemas import (
     PodFile,
     PodRead,
     PodWritten,
+    UnassignRequest,
 )
 from freight.dispatch.uploads import read_pod_form
 from freight.openapi import problems
@@ -66,10 +67,16 @@ async def assign(
 
 @router.post("/api/shipments/{shipment_id}/unassign", responses=problems(409))
 async def unassign(
-    shipment_id: uuid.UUID, actor: Staff, session: SessionDep, ctx: Context, response: Response
+    shipment_id: uuid.UUID,
+    actor: Staff,
+    session: SessionDep,
+    ctx: Context,
+    response: Response,
+    body: UnassignRequest | None = None,
 ) -> ShipmentRead:
-    """Take an ASSIGNED load back to PENDING."""
-    shipment = await assignment.unassign(session, actor, shipment_id)
+    """Take an ASSIGNED load back to PENDING (an optional ``reason`` for the timeline)."""
+    reason = body.reason if body is not None else None
+    shipment = await assignment.unassign(session, actor, shipment_id, reason)
     return await committed(ctx, session, shipment, response)
 
 

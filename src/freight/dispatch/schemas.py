@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from freight.dispatch.optimizer import Reason, UnassignedReason
 from freight.schema import Input
@@ -16,6 +16,13 @@ from freight.shipments.schemas import Acknowledgement, WarningRead
 class AssignRequest(Acknowledgement):
     driver_id: uuid.UUID
     vehicle_id: uuid.UUID | None = None
+
+
+class UnassignRequest(Input):
+    reason: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = Field(default=None, description="why, for the staff timeline (customers do not see it)")
 
 
 class PlanRequest(Input):

@@ -44,6 +44,7 @@ from freight.shipments.schemas import (
     TrackingRead,
     TransitionRequest,
 )
+from freight.shipments.staff_notes import for_viewer
 
 router = APIRouter(prefix="/api/shipments", tags=["shipments"])
 tracking_router = APIRouter(prefix="/api/track", tags=["tracking"])
@@ -327,7 +328,12 @@ async def shipment_events(
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = str(rows[-1].seq) if more and rows else None
-    return EventPage(items=[EventRead.model_validate(e) for e in rows], next_cursor=next_cursor)
+    items = []
+    for row in rows:
+        item = EventRead.model_validate(row)
+        item.data = for_viewer(row.type, row.data, actor.is_staff)
+        items.append(item)
+    return EventPage(items=items, next_cursor=next_cursor)
 
 
 @tracking_router.get("/{reference}", response_model=TrackingRead, responses=problems(429))
