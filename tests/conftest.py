@@ -92,6 +92,8 @@ def base_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         "rate_limit_api": "100000/minute",
         "log_file": tmp_path / "logs" / "freight.log",
         "file_store_dir": tmp_path / "files",
+        # The outbox worker runs only in the tests that ask for it (tests/webhooks, ...).
+        "worker_in_process": False,
     }
     values.update(overrides)
     return Settings(**values)

@@ -13,6 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
 from freight import __version__, health, scrape
+from freight.background import Background
 from freight.billing import api as billing_api
 from freight.billing import payments_api as billing_payments_api
 from freight.body_limit import BodyLimitMiddleware, Rule
@@ -41,6 +42,7 @@ from freight.shipments import api as shipments_api
 from freight.shipments import reads as shipment_reads
 from freight.tracking import api as tracking_api
 from freight.web import install as install_web
+from freight.webhooks import api as webhooks_api
 
 
 def tune_gc() -> None:
@@ -68,6 +70,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Committed events drop what they made stale: shipment views, users' principals.
         invalidator = Invalidator(ctx.cache, shipment_reads.stale_keys, principals.stale_keys)
         ctx.bus.subscribe(invalidator)
+        background = Background(
+            settings,
+            ctx.sessions,
+            ctx.read_sessions,
+            run_worker=settings.worker_in_process,
+            redis=ctx.redis,
+            guard=ctx.redis_guard,
+        )
+        ctx.bus.subscribe(background.on_commit)
+        ctx.outbox_poke = background.poke
+        await background.start()
         await gateway.start(ctx)
         install_drain(settings)
         if settings.gc_tuning:
@@ -76,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await gateway.stop()
+            await background.stop(settings.shutdown_grace_s / 2)
             await invalidator.close()
             await ctx.close()
             worker_stopped()
@@ -120,6 +134,7 @@ def _include_routers(app: FastAPI) -> None:
         tracking_api.shipment_router,
         messaging_api.router,
         messaging_api.unread_router,
+        webhooks_api.router,
     ):
         app.include_router(router)
 

@@ -1,4 +1,4 @@
-"""The ``freight`` command: serve, check, db, users, seed, keys."""
+"""The ``freight`` command: serve, worker, check, db, users, seed, keys."""
 
 from __future__ import annotations
 
@@ -118,6 +118,41 @@ def serve(
             announcement.flush()
         if made and metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+@app.command()
+def worker(
+    metrics_port: Annotated[
+        int | None, typer.Option(help="serve this process's Prometheus metrics on this port")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="address for --metrics-port")] = "127.0.0.1",
+) -> None:
+    """Run the outbox worker (webhook deliveries) until SIGTERM or SIGINT.
+
+    Run as many as you like, on any hosts (PostgreSQL hands each job to one of them);
+    set FREIGHT_WORKER_IN_PROCESS=false on the API processes if these do all the work.
+    """
+    import signal
+
+    from prometheus_client import start_http_server
+
+    from freight.background import run_worker_process
+    from freight.observability.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings)
+    configure_keyring(keyring_from_settings(settings))
+    if metrics_port is not None:
+        start_http_server(metrics_port, metrics_host)
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker_process(settings, stop)
+
+    asyncio.run(go())
 
 
 @db_app.command("upgrade")

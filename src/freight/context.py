@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
@@ -43,6 +44,8 @@ class AppContext:
     redis: Redis | None = None
     redis_guard: RedisGuard = field(default_factory=lambda: RedisGuard(5.0))
     started_at: float = field(default_factory=time.monotonic)
+    # Wakes the outbox workers (set by the app's background work when it starts).
+    outbox_poke: Callable[[], Awaitable[None]] | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> AppContext:
@@ -94,6 +97,11 @@ class AppContext:
             discard_pending(session)
             raise
         await self.bus.publish_pending(session)
+
+    async def wake_worker(self) -> None:
+        """Jobs were queued without new events (a replay): let the workers look now."""
+        if self.outbox_poke is not None:
+            await self.outbox_poke()
 
     async def close(self) -> None:
         """Release connections and threads."""

@@ -17,8 +17,10 @@ from freight.fleet.models import Driver, Vehicle
 from freight.idempotency import IdempotencyRecord
 from freight.identity.models import ApiKey, Customer, Organization, RefreshToken, User
 from freight.messaging.models import Message, ReadPointer
+from freight.outbox.models import OutboxCursor, OutboxJob
 from freight.shipments.models import Shipment, Stop
 from freight.tracking.models import Position
+from freight.webhooks.models import WebhookAttempt, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -33,6 +35,8 @@ __all__ = [
     "InvoicedShipment",
     "Message",
     "Organization",
+    "OutboxCursor",
+    "OutboxJob",
     "Payment",
     "Position",
     "ProofOfDelivery",
@@ -46,4 +50,6 @@ __all__ = [
     "Stop",
     "User",
     "Vehicle",
+    "WebhookAttempt",
+    "WebhookEndpoint",
 ]

@@ -33,12 +33,15 @@ from freight import __version__
 from freight.billing.models import Invoice
 from freight.billing.statuses import OPEN_INVOICE
 from freight.context import AppContext
+from freight.db import utcnow
 from freight.deps import Context
 from freight.errors import Forbidden, Unauthorized
 from freight.fleet.models import Driver
 from freight.fleet.statuses import DriverStatus
 from freight.observability.instrumentation import mark_dead_workers
 from freight.observability.metrics import multiprocess_dir
+from freight.outbox.jobs import QueueStats
+from freight.outbox.jobs import stats as outbox_stats
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment
 
@@ -62,6 +65,7 @@ class Snapshot:
     drivers_available: int | None = None
     open_balance_cents: dict[str, int] = field(default_factory=dict)
     cache_entries: int | None = None
+    outbox: QueueStats | None = None
 
 
 class Scraper:
@@ -108,6 +112,7 @@ class Scraper:
                     .group_by(Invoice.currency)
                 )
                 snap.open_balance_cents = {c: int(v or 0) for c, v in balances.all()}
+                snap.outbox = await outbox_stats(session, utcnow())
             set_dependency("database", True)
         except Exception:  # a scrape must still answer; the gauge says the database is down
             log.warning("metrics.database_unreachable", exc_info=True)
@@ -167,12 +172,43 @@ class ScrapeCollector(Collector):
             for currency, cents in sorted(snap.open_balance_cents.items()):
                 balance.add_metric([currency], cents)
             yield balance
+        if snap.outbox is not None:
+            yield from _outbox_metrics(snap.outbox)
         if snap.cache_entries is not None:
             entries = GaugeMetricFamily(
                 "freight_cache_entries", "Entries held by the cache", labels=["backend"]
             )
             entries.add_metric([self.backend], snap.cache_entries)
             yield entries
+
+
+def _outbox_metrics(stats: QueueStats) -> Iterator[Metric]:
+    """The outbox queue as the database holds it (the same from every process)."""
+    jobs = GaugeMetricFamily("freight_outbox_jobs", "Outbox jobs by status", labels=["status"])
+    jobs.add_metric(["pending"], stats.pending)
+    jobs.add_metric(["dead"], stats.dead)
+    yield jobs
+    yield GaugeMetricFamily(
+        "freight_outbox_due_jobs", "Pending jobs due now and not claimed", value=stats.due
+    )
+    yield GaugeMetricFamily(
+        "freight_outbox_oldest_due_age_seconds",
+        "How long the oldest due, unclaimed job has waited (0: none): growing means stuck",
+        value=stats.oldest_due_age_s,
+    )
+    yield GaugeMetricFamily(
+        "freight_outbox_oldest_pending_age_seconds",
+        "Age of the oldest pending job, retries included",
+        value=stats.oldest_pending_age_s,
+    )
+    lag = GaugeMetricFamily(
+        "freight_outbox_cursor_lag_events",
+        "Events recorded after a job kind's cursor (not yet expanded into jobs)",
+        labels=["kind"],
+    )
+    for kind, behind in sorted(stats.cursor_lag.items()):
+        lag.add_metric([kind], behind)
+    yield lag
 
 
 class _DefaultRegistry(Collector):

@@ -168,6 +168,34 @@ class Settings(BaseSettings):
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     map_attribution: str = "&copy; OpenStreetMap contributors"
 
+    # Outbox: the worker that turns committed events into jobs (webhook deliveries, later
+    # mail) and runs them at least once. `freight serve` runs one in each process unless
+    # this is off (then run `freight worker`, as many as you like).
+    worker_in_process: bool = True
+    outbox_poll_s: float = Field(default=1.0, gt=0, le=60)
+    outbox_batch: int = Field(default=200, ge=1, le=10_000)
+    outbox_concurrency: int = Field(default=16, ge=1, le=1000)
+    # A claimed job is the worker's this long; a worker that died leaves it to another then.
+    outbox_lease_s: float = Field(default=60.0, gt=0, le=3600)
+    outbox_backoff_base_s: float = Field(default=30.0, gt=0, le=3600)
+    outbox_backoff_max_s: float = Field(default=6 * 3600.0, gt=0, le=7 * 24 * 3600)
+    # Failed jobs are retried for at least this long, then dead-lettered.
+    outbox_retry_hours: float = Field(default=72.0, gt=0, le=24 * 30)
+    # An event id missing below newer ones (a transaction still open, or rolled back) is
+    # watched for this long before it counts as a hole that will never fill.
+    outbox_gap_wait_s: float = Field(default=300.0, ge=0, le=24 * 3600)
+    # Finished jobs (and their delivery log) are kept this long.
+    outbox_retention_days: int = Field(default=30, ge=1, le=3650)
+    # /api/ready says "degraded" when a due job has waited longer than this.
+    outbox_stuck_s: float = Field(default=300.0, gt=0)
+
+    # Webhooks. Targets in private, loopback, link-local or metadata ranges are refused
+    # unless listed here (comma list of host names, addresses or CIDR blocks).
+    webhook_allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # An endpoint whose deliveries have all failed for this long is disabled.
+    webhook_disable_after_days: float = Field(default=5.0, gt=0, le=365)
+
     # Logging
     log_level: str = "INFO"
     log_file: Path | None = Path("logs/freight.log")
@@ -184,9 +212,10 @@ class Settings(BaseSettings):
         if isinstance(data, dict) and str(data.get("log_file", "")).lower() in ("off", "none", "-"):
             data["log_file"] = None  # FREIGHT_LOG_FILE=off: stdout only
         if isinstance(data, dict):
-            raw = data.get("cors_origins")
-            if isinstance(raw, str):
-                data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
+            for name in ("cors_origins", "webhook_allowed_hosts"):
+                raw = data.get(name)
+                if isinstance(raw, str):
+                    data[name] = [o.strip() for o in raw.split(",") if o.strip()]
         return data
 
     @model_validator(mode="after")
@@ -200,6 +229,11 @@ class Settings(BaseSettings):
                 )
             if not self.encryption_keys:
                 raise ValueError("FREIGHT_ENCRYPTION_KEYS must be set in production")
+        if self.webhook_timeout_s >= self.outbox_lease_s:
+            raise ValueError(
+                "FREIGHT_OUTBOX_LEASE_S must be longer than FREIGHT_WEBHOOK_TIMEOUT_S: a "
+                "delivery still running when its lease ends would be sent twice at once"
+            )
         if self.encryption_keys and self.encryption_key_id not in self.encryption_keys:
             raise ValueError("FREIGHT_ENCRYPTION_KEY_ID must name one of FREIGHT_ENCRYPTION_KEYS")
         return self

@@ -105,6 +105,40 @@ PAYMENTS = Counter(
 )
 
 
+# --- outbox (background jobs: webhook deliveries, later mail) ----------------------------
+# The queue's depth and the age of its oldest due job are read from the database at scrape
+# time (scrape.py: freight_outbox_jobs, freight_outbox_oldest_due_age_seconds, ...), so
+# every process reports the same value; these count what this process's worker did.
+OUTBOX_ATTEMPTS = Counter(
+    "freight_outbox_attempts_total",
+    "Job attempts made, by kind and outcome (delivered, failed, abandoned)",
+    ["kind", "outcome"],
+)
+OUTBOX_FAILURES = Counter(
+    "freight_outbox_failures_total", "Job attempts that failed, by kind", ["kind"]
+)
+OUTBOX_DEAD = Counter(
+    "freight_outbox_dead_total", "Jobs dead-lettered (retries exhausted or target gone)", ["kind"]
+)
+OUTBOX_JOBS_CREATED = Counter(
+    "freight_outbox_jobs_created_total", "Jobs expanded from committed events", ["kind"]
+)
+OUTBOX_ATTEMPT_DURATION = Histogram(
+    "freight_outbox_attempt_duration_seconds",
+    "Time one job attempt took (a webhook's HTTP exchange), by kind",
+    ["kind"],
+    buckets=LATENCY_BUCKETS,
+)
+OUTBOX_DELAY = Histogram(
+    "freight_outbox_delivery_delay_seconds",
+    "From an event's time to its job's successful attempt, by kind",
+    ["kind"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0, 600.0, 3600.0),
+)
+OUTBOX_KINDS = ("webhook", "email")
+OUTBOX_OUTCOMES = ("delivered", "failed", "abandoned")
+
+
 def status_class(status: int) -> str:
     """``404`` -> ``4xx``."""
     return f"{status // 100}xx"
@@ -136,3 +170,8 @@ for _event in WS_EVENTS_IN:
     WS_MESSAGES.labels(_event, "in")
 for _event in WS_EVENTS_OUT:
     WS_MESSAGES.labels(_event, "out")
+for _kind in OUTBOX_KINDS:
+    for _counter in (OUTBOX_FAILURES, OUTBOX_DEAD, OUTBOX_JOBS_CREATED):
+        _counter.labels(_kind)
+    for _outcome in OUTBOX_OUTCOMES:
+        OUTBOX_ATTEMPTS.labels(_kind, _outcome)
