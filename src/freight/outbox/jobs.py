@@ -156,6 +156,7 @@ async def claim(
             target=r.target,
             attempt=r.attempts + 1,
             expires_at=r.expires_at,
+            owner=owner,
             reclaimed=r.locked_until is not None,
         )
         for r in rows

@@ -45,6 +45,7 @@ class Claimed:
     target: str
     attempt: int
     expires_at: datetime
+    owner: str  # the worker making this attempt
     # The previous attempt's lease ran out unsettled: that worker died or hung.
     reclaimed: bool = False
 

@@ -232,6 +232,7 @@ class WebhookDeliveries:
                 response_excerpt=d.get("excerpt"),
                 error=outcome.error[:500] if outcome.error else None,
                 address=d.get("address"),
+                worker=job.owner,
             )
         )
         await self._health(session, endpoint_id, outcome.ok, now)

@@ -63,3 +63,4 @@ class WebhookAttempt(TenantMixin, Base):
     response_excerpt: Mapped[str | None] = mapped_column(Text, default=None)  # first 1 KB
     error: Mapped[str | None] = mapped_column(String(500), default=None)
     address: Mapped[str | None] = mapped_column(String(64), default=None)
+    worker: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -116,6 +116,7 @@ class AttemptRead(BaseModel):
     status_code: int | None
     response_excerpt: str | None = Field(description="the first 1 KB of the answer")
     error: str | None
+    worker: str | None = Field(description="the worker process that made the attempt")
 
 
 class DeliveryRead(BaseModel):

@@ -115,6 +115,7 @@ def upgrade() -> None:
         sa.Column("response_excerpt", sa.Text(), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=True),
         sa.Column("address", sa.String(length=64), nullable=True),
+        sa.Column("worker", sa.String(length=64), nullable=True),
         sa.Column("organization_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
