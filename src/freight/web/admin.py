@@ -18,12 +18,20 @@ from freight.web import (
     admin_organization,
     admin_rates,
     admin_users,
+    admin_webhooks,
 )
 from freight.web.auth import web_role
 from freight.web.templating import renderer
 
 router = APIRouter(include_in_schema=False)
-for part in (admin_users, admin_keys, admin_rates, admin_invoicing, admin_organization):
+for part in (
+    admin_users,
+    admin_keys,
+    admin_rates,
+    admin_invoicing,
+    admin_organization,
+    admin_webhooks,
+):
     router.include_router(part.router)
 
 AdminUser = Annotated[Actor, Depends(web_role(Role.ADMIN))]

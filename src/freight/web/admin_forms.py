@@ -50,6 +50,10 @@ NOTICES = {
     "vehicle-back": "Vehicle back in service.",
     "account-created": "Shipper account opened.",
     "account-updated": "Shipper account saved.",
+    "webhook-saved": "Webhook endpoint saved.",
+    "webhook-deleted": "Webhook endpoint deleted, with its pending deliveries and log.",
+    "webhook-replayed": "Deliveries queued again: they go out within seconds.",
+    "delivery-replayed": "Delivery queued again, with the same webhook-id.",
 }
 
 
