@@ -70,7 +70,9 @@ class Background:
         if self.worker is not None:
             await self.worker.stop(grace_s)
         if self._task is not None:
-            self._task.cancel()
+            done, _ = await asyncio.wait({self._task}, timeout=5)
+            if not done:
+                self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self.wakeups is not None:

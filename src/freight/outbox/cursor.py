@@ -65,6 +65,10 @@ async def _lock(session: AsyncSession, name: str) -> OutboxCursor | None:
     cursor = await session.scalar(query)
     if cursor is not None:
         return cursor
+    # Skipped: locked by another worker, or not made yet. Only insert in the second case:
+    # an INSERT that meets the other worker's uncommitted update would wait for it.
+    if await session.scalar(select(OutboxCursor.name).where(OutboxCursor.name == name)):
+        return None
     dialect = session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert(OutboxCursor)
     await session.execute(

@@ -28,6 +28,7 @@ from freight.observability import metrics
 from freight.outbox import cursor, jobs
 from freight.outbox.kinds import Claimed, Kind, Outcome
 from freight.outbox.models import JobStatus, OutboxCursor, OutboxJob
+from freight.outbox.settler import Settler
 from freight.settings import Settings
 
 log = structlog.get_logger("freight.outbox")
@@ -61,6 +62,9 @@ class Worker:
         self._stopping = False
         self._seen: dict[str, tuple[int, bool]] = {}  # kind -> (position, has gaps)
         self._pruned_at = 0.0
+        self.settler = Settler(sessions, self.owner, self.backoff)
+        # Claim when this many slots are free (or none is busy): claims come in batches.
+        self._claim_at = max(1, settings.outbox_concurrency // 4)
 
     def wake(self) -> None:
         """Run a round now (new events were committed, or jobs became due)."""
@@ -69,16 +73,21 @@ class Worker:
     async def run(self) -> None:
         """Work until ``stop``; a failing round (database down) is logged and retried."""
         log.info("outbox.worker_started", owner=self.owner, kinds=sorted(self.kinds))
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                busy = await self.round()
-            except Exception:
-                log.exception("outbox.round_failed")
-                busy = False
-            if not busy and not self._stopping:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_s)
+        settling = asyncio.create_task(self.settler.run(), name="outbox-settler")
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    busy = await self.round()
+                except Exception:
+                    log.exception("outbox.round_failed")
+                    busy = False
+                if not busy and not self._stopping:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.settings.outbox_poll_s)
+        finally:
+            self.settler.close()
+            await settling
 
     async def stop(self, grace_s: float = 10.0) -> None:
         """Stop claiming, let running jobs finish for ``grace_s``, then cancel the rest
@@ -92,25 +101,29 @@ class Worker:
             for task in late:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        await self.settler.flush()
 
     async def idle(self) -> None:
-        """Wait until no job of this worker is running (tests, benchmarks)."""
+        """Wait until no job of this worker is running or unsettled (tests, benchmarks)."""
         while self._running:
             await asyncio.wait(set(self._running))
+        await self.settler.flush()
 
     async def round(self) -> bool:
         """One round; True when it found work (so the next one starts at once)."""
-        newest, due = await self._peek()
+        free = self.settings.outbox_concurrency - len(self._running)
+        can_claim = not self._stopping and (free >= self._claim_at or not self._running)
+        newest, due = await self._peek(can_claim)
         expanded = await self._advance(newest)
-        started = await self._claim() if (due or expanded) and not self._stopping else 0
+        started = await self._claim() if can_claim and (due or expanded) else 0
         await self._prune()
         return expanded or started > 0
 
-    async def _peek(self) -> tuple[int, bool]:
+    async def _peek(self, for_claim: bool) -> tuple[int, bool]:
         now = utcnow()
         async with self.read_sessions() as session:
             newest = int(await session.scalar(select(func.max(Event.id))) or 0)
-            due = await session.scalar(
+            due = for_claim and await session.scalar(
                 select(OutboxJob.id)
                 .where(
                     OutboxJob.status == JobStatus.PENDING.value,
@@ -123,7 +136,7 @@ class Worker:
                 rows = await session.execute(select(OutboxCursor.name, OutboxCursor.position))
                 for name, position in rows.all():
                     self._seen[name] = (position, True)
-        return newest, due is not None
+        return newest, bool(due)
 
     async def _advance(self, newest: int) -> bool:
         moved = False
@@ -190,28 +203,7 @@ class Worker:
             log.exception("outbox.perform_failed", kind=kind.name, job=str(job.id))
             outcome = Outcome(ok=False, error=f"internal error ({type(exc).__name__})")
         metrics.OUTBOX_ATTEMPT_DURATION.labels(kind.name).observe(time.perf_counter() - started)
-        try:
-            status = await self._settle(kind, job, outcome)
-        except Exception:  # the lease runs out and another attempt follows
-            log.exception("outbox.settle_failed", kind=kind.name, job=str(job.id))
-            return
-        metrics.OUTBOX_ATTEMPTS.labels(kind.name, "delivered" if outcome.ok else "failed").inc()
-        if not outcome.ok:
-            metrics.OUTBOX_FAILURES.labels(kind.name).inc()
-        if status == JobStatus.DEAD:
-            metrics.OUTBOX_DEAD.labels(kind.name).inc()
-            log.warning("outbox.dead", kind=kind.name, job=str(job.id), error=outcome.error)
-
-    async def _settle(self, kind: Kind, job: Claimed, outcome: Outcome) -> str | None:
-        async with self.sessions() as session:
-            status = await jobs.settle(session, job, self.owner, outcome, self.backoff, utcnow())
-            if status is None:
-                log.warning("outbox.lease_lost", kind=kind.name, job=str(job.id))
-                await session.rollback()
-                return None
-            await kind.settle(session, job, outcome, status)
-            await session.commit()
-            return status
+        self.settler.add(kind, job, outcome)
 
     async def _prune(self) -> None:
         if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:

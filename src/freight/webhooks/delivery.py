@@ -41,7 +41,9 @@ from freight.webhooks.targets import Allowlist, Refused, Resolver, resolve, syst
 
 log = structlog.get_logger("freight.webhooks")
 EXCERPT_BYTES = 1024
-TOUCH_SUCCESS = timedelta(minutes=1)  # a healthy endpoint's last success is refreshed this often
+# A healthy endpoint's last success is refreshed this often (by each worker process).
+TOUCH_SUCCESS_S = 60.0
+TOUCH_SUCCESS = timedelta(seconds=TOUCH_SUCCESS_S)
 
 
 def sign(secrets: Sequence[str], message_id: str, at: datetime, body: str) -> str:
@@ -69,6 +71,7 @@ class WebhookDeliveries:
         self.allow = Allowlist.parse(settings.webhook_allowed_hosts)
         self.resolver = resolver
         self.disable_after = timedelta(days=settings.webhook_disable_after_days)
+        self._touched: dict[uuid.UUID, float] = {}  # endpoint -> when this process last did
         self.client = httpx.AsyncClient(
             timeout=settings.webhook_timeout_s,
             follow_redirects=False,
@@ -241,7 +244,11 @@ class WebhookDeliveries:
         self, session: AsyncSession, endpoint_id: uuid.UUID, ok: bool, now: datetime
     ) -> None:
         table = WebhookEndpoint
-        if ok:  # most deliveries succeed: write only when something changes
+        if ok:  # most deliveries succeed: write only when something may change
+            touched = self._touched.get(endpoint_id)
+            if touched is not None and time.monotonic() - touched < TOUCH_SUCCESS_S:
+                return
+            self._touched[endpoint_id] = time.monotonic()
             await session.execute(
                 update(table)
                 .where(
@@ -253,6 +260,7 @@ class WebhookDeliveries:
                 .values(last_success_at=now, failing_since=None)
             )
             return
+        self._touched.pop(endpoint_id, None)
         row = (
             await session.execute(
                 select(table.failing_since, table.enabled, table.organization_id).where(
