@@ -91,11 +91,21 @@ class Receiver:
             await asyncio.wait_for(self.reached.wait(), within)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU these processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 @asynccontextmanager
 async def workers(env: dict[str, str], workdir: Path, count: int = 2) -> Any:
-    """``count`` ``freight worker`` processes, stopped with SIGTERM afterwards."""
-    procs = []
-    for i in range(count):
+    """``count`` ``freight worker`` processes, up and working; SIGTERM afterwards."""
+    procs, ports = [], [free_port() for _ in range(count)]
+    for i, port in enumerate(ports):
         with (workdir / f"worker-{i}.log").open("ab") as log:
             procs.append(
                 await asyncio.create_subprocess_exec(
@@ -103,6 +113,8 @@ async def workers(env: dict[str, str], workdir: Path, count: int = 2) -> Any:
                     "-m",
                     "freight.cli",
                     "worker",
+                    "--metrics-port",
+                    str(port),
                     env=env,
                     cwd=workdir,
                     stdout=log,
@@ -110,6 +122,14 @@ async def workers(env: dict[str, str], workdir: Path, count: int = 2) -> Any:
                 )
             )
     try:
+        async with httpx.AsyncClient(timeout=2) as probe:
+            for port in ports:  # the metrics server answers once the imports are done
+                for _ in range(600):
+                    with contextlib.suppress(httpx.TransportError):
+                        if (await probe.get(f"http://127.0.0.1:{port}/")).status_code == 200:
+                            break
+                    await asyncio.sleep(0.1)
+        await asyncio.sleep(1)  # connected and in their loops
         yield procs
     finally:
         for p in procs:
@@ -197,7 +217,6 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
                 customer_id = await seed(client, receiver, 1)
                 async with workers(env, workdir):
-                    await asyncio.sleep(6)  # both workers up (imports take a few seconds)
                     await paced(client, customer_id, args.events, args.rate)
                     await receiver.wait_for(args.events, 60)
                 delays = _delays_ms(receiver.arrivals)
@@ -208,8 +227,11 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 receiver.arrivals.clear()
                 await burst(client, customer_id, args.backlog)
                 expected = args.backlog * args.endpoints
-                async with workers(env, workdir):
+                async with workers(env, workdir) as procs:
+                    pids = [p.pid for p in procs]
+                    cpu_before = cpu_seconds(pids)
                     await receiver.wait_for(expected, 180)
+                    cpu = cpu_seconds(pids) - cpu_before
                     await asyncio.sleep(1)
         await receiver.stop()
     times = sorted(at for at, _, _ in receiver.arrivals)
@@ -222,6 +244,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         "delay_max_ms": round(max(delays), 1) if delays else None,
         "backlog_deliveries": len(times),
         "deliveries_per_s": round((len(times) - 1) / span, 1) if span == span else None,
+        "worker_cpu_ms_per_delivery": round(cpu * 1000 / max(len(times), 1), 2),
         "duplicates": sum(n - 1 for n in (latency_ids + ids).values() if n > 1),
         "missing": args.events - len(latency_ids) + expected - len(ids),
     }

@@ -10,7 +10,7 @@ attempt is made again after the lease, as with any crash.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+import contextlib
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -68,14 +68,14 @@ class Settler:
                     log.exception("outbox.settle_failed", jobs=len(batch))
 
     async def _write(self, batch: list[tuple[Kind, Claimed, Outcome]]) -> None:
-        done: list[tuple[Kind, Claimed, Outcome, str]] = []
-        async with self.sessions() as session:
-            now = utcnow()
-            for kind, job, outcome in batch:
-                status = await self._one(session, kind, job, outcome, now)
-                if status is not None:
-                    done.append((kind, job, outcome, status))
-            await session.commit()
+        try:
+            done = await self._in_one_transaction(batch)
+        except Exception:  # one settle failed: write each on its own, so the rest stay
+            log.warning("outbox.settle_batch_failed", jobs=len(batch), exc_info=True)
+            done = []
+            for item in batch:
+                with contextlib.suppress(Exception):
+                    done += await self._in_one_transaction([item])
         for kind, job, outcome, status in done:
             metrics.OUTBOX_ATTEMPTS.labels(kind.name, "delivered" if outcome.ok else "failed").inc()
             if not outcome.ok:
@@ -84,17 +84,18 @@ class Settler:
                 metrics.OUTBOX_DEAD.labels(kind.name).inc()
                 log.warning("outbox.dead", kind=kind.name, job=str(job.id), error=outcome.error)
 
-    async def _one(
-        self, session: AsyncSession, kind: Kind, job: Claimed, outcome: Outcome, now: datetime
-    ) -> str | None:
-        try:
-            async with session.begin_nested():
+    async def _in_one_transaction(
+        self, batch: list[tuple[Kind, Claimed, Outcome]]
+    ) -> list[tuple[Kind, Claimed, Outcome, str]]:
+        done: list[tuple[Kind, Claimed, Outcome, str]] = []
+        async with self.sessions() as session:
+            now = utcnow()
+            for kind, job, outcome in batch:
                 status = await jobs.settle(session, job, self.owner, outcome, self.backoff, now)
                 if status is None:
                     log.warning("outbox.lease_lost", kind=kind.name, job=str(job.id))
-                    return None
+                    continue
                 await kind.settle(session, job, outcome, status)
-                return status
-        except Exception:
-            log.exception("outbox.settle_failed", kind=kind.name, job=str(job.id))
-            return None
+                done.append((kind, job, outcome, status))
+            await session.commit()
+        return done

@@ -190,7 +190,9 @@ class Worker:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
-        self._wake.set()  # a slot is free
+        free = self.settings.outbox_concurrency - len(self._running)
+        if free >= self._claim_at or not self._running:
+            self._wake.set()  # enough slots are free for a claim
 
     async def _attempt(self, job: Claimed) -> None:
         kind = self.kinds[job.kind]

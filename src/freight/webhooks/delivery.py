@@ -127,14 +127,18 @@ class WebhookDeliveries:
                 return Outcome(False, permanent=True, error="endpoint deleted", detail={"gone": 1})
             if not endpoint.enabled:
                 return Outcome(False, permanent=True, error="endpoint disabled")
-            event = await session.get(Event, job.event_id) if job.event_id else None
-            if event is None:
+            found = (
+                await session.execute(
+                    select(Event, Shipment.reference)
+                    .outerjoin(Shipment, Shipment.id == Event.shipment_id)
+                    .where(Event.id == job.event_id)
+                )
+            ).one_or_none()
+            if found is None:
                 return Outcome(False, permanent=True, error="event no longer exists")
+            event, reference = found
             shipment = None
             if event.shipment_id is not None:
-                reference = await session.scalar(
-                    select(Shipment.reference).where(Shipment.id == event.shipment_id)
-                )
                 shipment = {"id": str(event.shipment_id), "reference": reference or ""}
             keys = [endpoint.secret]
             expires = endpoint.previous_secret_expires_at
