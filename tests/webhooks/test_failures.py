@@ -76,6 +76,7 @@ async def test_an_endpoint_failing_for_the_whole_period_is_disabled(
         await book(http, admin)  # a disabled endpoint gets nothing new
         await asyncio.sleep(0.5)
         assert await _count(http, admin.auth, endpoint_id) == 1
+    assert endpoint is not None
     assert endpoint["failing_since"] and endpoint["disabled_reason"].startswith("every delivery")
     assert delivery["last_error"] == "endpoint disabled"
     assert len(receiver.received) == sent

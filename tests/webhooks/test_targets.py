@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,7 @@ async def test_a_name_that_resolves_to_loopback_is_refused_and_nothing_is_sent(
 @pytest.mark.parametrize(
     "address",
     ["127.0.0.1", "10.0.0.7", "172.16.1.1", "192.168.1.1", "169.254.169.254", "fd00:ec2::254",
-     "::1", "fe80::1", "224.0.0.1", "100.64.0.1", "::ffff:10.0.0.1", "0.0.0.0"],
+     "::1", "fe80::1", "224.0.0.1", "100.64.0.1", "::ffff:10.0.0.1", "0.0.0.0"],  # noqa: S104
 )  # fmt: skip
 async def test_every_private_kind_of_address_is_refused(address: str) -> None:
     lookup = static({"hooks.example.test": [address]})
@@ -55,7 +56,7 @@ async def test_every_private_kind_of_address_is_refused(address: str) -> None:
 
 async def test_one_private_address_among_public_ones_is_enough_to_refuse() -> None:
     lookup = static({"hooks.example.test": ["93.184.216.34", "10.0.0.1"]})
-    with pytest.raises(Refused, match="10.0.0.1"):
+    with pytest.raises(Refused, match=r"10\.0\.0\.1"):
         await resolve("https://hooks.example.test/in", Allowlist.parse([]), lookup)
 
 
@@ -67,8 +68,8 @@ async def test_a_public_name_is_pinned_to_its_checked_address() -> None:
         "hooks.example.test:8443",
         "hooks.example.test",
     )
-    assert forbidden(target_address := __import__("ipaddress").ip_address(target.address)) is None
-    assert str(target_address) == "93.184.216.34"
+    assert target.address == "93.184.216.34"
+    assert forbidden(ipaddress.ip_address(target.address)) is None
 
 
 async def test_the_allowlist_takes_names_addresses_and_networks() -> None:
