@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # Rate limits (``limits`` notation)
     rate_limit_login: str = "5/15 minutes"
     rate_limit_api: str = "1200/minute"
+    # Place searches per caller (autocomplete asks once per pause in typing).
+    rate_limit_places: str = "120/minute"
     rate_limit_enabled: bool = True
 
     # Field encryption: JSON object of key id -> base64 32-byte key, and the active id.

@@ -1,0 +1,145 @@
+"""The embedded geocoder: GeoNames cities and US ZIP codes, searched in this process.
+
+Each index is built once per process, on its first use, in a worker thread (the event
+loop keeps serving meanwhile); concurrent first calls wait for the one build. The city
+index takes a few seconds of CPU to build (most of it reading the package's 80 MB of
+JSON) and then holds about 56 MB; the ZIP index well under a second and 2 MB.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Generic, TypeVar
+
+import anyio.to_thread
+
+from freight.places import index, sources, zips
+from freight.places.geocoder import Place, PlaceQuery
+from freight.places.normalise import parse, zip_prefix
+from freight.places.search import CitySearch
+from freight.timezones import is_zone, zone_at
+
+T = TypeVar("T")
+SOURCE = "embedded"
+
+
+class Lazy(Generic[T]):
+    """A value built by ``build`` on first use, once, whichever thread asks first."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._lock = threading.Lock()
+        self._value: T | None = None
+        self.builds = 0
+        """How many times the value was built (once, unless the build failed)."""
+
+    @property
+    def ready(self) -> bool:
+        """True once the value is built."""
+        return self._value is not None
+
+    def get(self) -> T:
+        """The value, building it now if no one has."""
+        value = self._value
+        if value is not None:
+            return value
+        with self._lock:
+            if self._value is None:
+                self.builds += 1
+                self._value = self._build()
+            return self._value
+
+    async def aget(self) -> T:
+        """The value; a first build runs in a worker thread, off the event loop."""
+        value = self._value
+        if value is not None:
+            return value
+        return await anyio.to_thread.run_sync(self.get)
+
+
+def _cities() -> CitySearch:
+    return CitySearch(
+        index.build(sources.cities()), sources.region_names(), sources.country_names()
+    )
+
+
+CITIES: Lazy[CitySearch] = Lazy(_cities)
+ZIPS: Lazy[zips.ZipIndex] = Lazy(lambda: zips.build(sources.zips()))
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    return frozenset(sources.country_names().values())
+
+
+def _zone(name: str, lat: float, lng: float) -> str:
+    """The shipped zone when this machine knows it, else the one at the point."""
+    return name if name and is_zone(name) else zone_at(lat, lng)
+
+
+class EmbeddedGeocoder:
+    """Cities (GeoNames, population >= 500) and US ZIP codes, with no network."""
+
+    name = SOURCE
+
+    def knows_country(self, code: str) -> bool:
+        """True for the ISO alpha-2 codes GeoNames lists."""
+        return code in _countries()
+
+    async def search(self, query: PlaceQuery) -> list[Place]:
+        """Places for what was typed: a ZIP code's centroid, or cities ranked by match,
+        then the preferred country, then population."""
+        digits = zip_prefix(query.text)
+        if digits is not None:
+            if query.country not in (None, "US"):
+                return []
+            return self.zip_places(await ZIPS.aget(), digits, query.limit)
+        cities = await CITIES.aget()
+        found = cities.search(
+            parse(query.text),
+            country=query.country,
+            prefer=query.prefer_country,
+            limit=query.limit,
+        )
+        return [self.city_place(cities, place) for place, _ in found]
+
+    @staticmethod
+    def city_place(cities: CitySearch, row: int) -> Place:
+        """The answer for one row of the city index."""
+        ix = cities.index
+        lat, lng = float(ix.lat[row]), float(ix.lng[row])
+        return Place(
+            name=ix.names[row],
+            region=ix.regions[int(ix.region[row])][1],
+            country=ix.countries[int(ix.country[row])],
+            lat=lat,
+            lng=lng,
+            timezone=_zone(ix.zones[int(ix.zone[row])], lat, lng),
+            precision="city",
+            population=int(ix.population[row]),
+            source=SOURCE,
+        )
+
+    @staticmethod
+    def zip_places(codes: zips.ZipIndex, digits: str, limit: int) -> list[Place]:
+        """The answers for the ZIP codes starting with ``digits``."""
+        places = []
+        for row in codes.search(digits, limit):
+            lat, lng = float(codes.lat[row]), float(codes.lng[row])
+            places.append(
+                Place(
+                    name=codes.city[row],
+                    region=codes.states[int(codes.state[row])],
+                    country="US",
+                    lat=lat,
+                    lng=lng,
+                    timezone=_zone(codes.zones[int(codes.zone[row])], lat, lng),
+                    precision="postal_code",
+                    population=None,
+                    source=SOURCE,
+                    postal_code=f"{int(codes.code[row]):05d}",
+                )
+            )
+        return places
