@@ -8,18 +8,18 @@ import time
 import anyio
 import pytest
 
-from freight.places.embedded import CITIES, EmbeddedGeocoder, Lazy
+from freight.places.embedded import INDEXES, EmbeddedGeocoder, Lazy
 from freight.places.geocoder import PlaceQuery
 from freight.places.search import CitySearch
 
 
 async def test_searching_again_does_not_rebuild_the_index(cities: CitySearch) -> None:
     geocoder = EmbeddedGeocoder()
-    builds = CITIES.builds
-    for text in ("Chicago", "Dallas", "Sprngfield, IL"):
+    builds = INDEXES.builds
+    for text in ("Chicago", "Dallas", "Sprngfield, IL", "60601"):
         assert await geocoder.search(PlaceQuery(text))
-    assert CITIES.builds == builds == 1
-    assert await CITIES.aget() is cities
+    assert INDEXES.builds == builds == 1
+    assert (await INDEXES.aget()).cities is cities
 
 
 def test_threads_asking_at_once_share_one_build() -> None:

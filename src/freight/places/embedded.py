@@ -1,24 +1,27 @@
 """The embedded geocoder: GeoNames cities and US ZIP codes, searched in this process.
 
-Each index is built once per process, on its first use, in a worker thread (the event
-loop keeps serving meanwhile); concurrent first calls wait for the one build. The city
-index takes a few seconds of CPU to build (most of it reading the package's 80 MB of
-JSON) and then holds about 56 MB; the ZIP index well under a second and 2 MB.
+Each index is loaded once per process, on its first use, in a worker thread (the event
+loop keeps serving meanwhile); concurrent first calls wait for the one load. The city
+index (56 MB) and the ZIP index (2 MB) are built once per machine by a child process and
+mapped from the cache directory after that (``store``).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import anyio.to_thread
 
-from freight.places import index, sources, zips
+from freight.places import sources, store
 from freight.places.geocoder import Place, PlaceQuery
 from freight.places.normalise import parse, zip_prefix
 from freight.places.search import CitySearch
+from freight.places.zips import ZipIndex
 from freight.timezones import is_zone, zone_at
 
 T = TypeVar("T")
@@ -59,14 +62,30 @@ class Lazy(Generic[T]):
         return await anyio.to_thread.run_sync(self.get)
 
 
-def _cities() -> CitySearch:
-    return CitySearch(
-        index.build(sources.cities()), sources.region_names(), sources.country_names()
-    )
+_cache_dir: Path | None = None
 
 
-CITIES: Lazy[CitySearch] = Lazy(_cities)
-ZIPS: Lazy[zips.ZipIndex] = Lazy(lambda: zips.build(sources.zips()))
+def configure(cache_dir: Path | None) -> None:
+    """Where the city index is kept between processes (see ``store``); read once, when the
+    index is first needed."""
+    global _cache_dir
+    _cache_dir = cache_dir
+
+
+@dataclass(frozen=True, slots=True)
+class Indexes:
+    """What the embedded geocoder searches."""
+
+    cities: CitySearch
+    zips: ZipIndex
+
+
+def _load() -> Indexes:
+    cities, codes = store.indexes(_cache_dir)
+    return Indexes(CitySearch(cities, sources.region_names(), sources.country_names()), codes)
+
+
+INDEXES: Lazy[Indexes] = Lazy(_load)
 
 
 @lru_cache(maxsize=1)
@@ -95,8 +114,8 @@ class EmbeddedGeocoder:
         if digits is not None:
             if query.country not in (None, "US"):
                 return []
-            return self.zip_places(await ZIPS.aget(), digits, query.limit)
-        cities = await CITIES.aget()
+            return self.zip_places((await INDEXES.aget()).zips, digits, query.limit)
+        cities = (await INDEXES.aget()).cities
         found = cities.search(
             parse(query.text),
             country=query.country,
@@ -123,7 +142,7 @@ class EmbeddedGeocoder:
         )
 
     @staticmethod
-    def zip_places(codes: zips.ZipIndex, digits: str, limit: int) -> list[Place]:
+    def zip_places(codes: ZipIndex, digits: str, limit: int) -> list[Place]:
         """The answers for the ZIP codes starting with ``digits``."""
         places = []
         for row in codes.search(digits, limit):

@@ -34,6 +34,13 @@ class Blob(Sequence[str]):
         self.starts[1:] = np.cumsum(lengths)
         self.starts += 1
 
+    @classmethod
+    def of(cls, text: str, starts: IntArray) -> Blob:
+        """A blob from its parts, as ``text`` and ``starts`` hold them (see ``store``)."""
+        blob = cls.__new__(cls)
+        blob.text, blob.starts = text, starts
+        return blob
+
     def __len__(self) -> int:
         return len(self.starts) - 1
 
