@@ -112,3 +112,17 @@ async def test_nothing_matches_nothing(geocoder: EmbeddedGeocoder) -> None:
     assert await first(geocoder, "Москва") == []
     assert await first(geocoder, "xqzvw") == []
     assert len(await first(geocoder, "s", limit=7)) == 7
+
+
+async def test_a_hint_that_names_nothing_does_not_hide_the_name(geocoder: EmbeddedGeocoder) -> None:
+    found = await first(geocoder, "Springfield, Nowhere", limit=3)
+    assert [p.name for p in found] == ["Springfield"] * 3
+    # "Washington, D.C." spells its hint with full stops: it is found either way.
+    assert where((await first(geocoder, "Washington, D.C."))[0]) == ("Washington", "DC", "US")
+
+
+async def test_an_alternate_name_counts_less_than_a_places_own(geocoder: EmbeddedGeocoder) -> None:
+    # Houston's romanisation "Xiusidun" begins with X, but Xenia, Ohio is called that.
+    assert (await first(geocoder, "x"))[0].name == "Xenia"
+    # Munich is an alternate name of München; it is still found first by it.
+    assert where((await first(geocoder, "Munich", prefer=None))[0]) == ("Munich", None, "DE")

@@ -78,11 +78,21 @@ class Indexes:
 
     cities: CitySearch
     zips: ZipIndex
+    zones: frozenset[str]
+    """The shipped zone names this machine's tz database knows (checked once, at load)."""
+
+    def zone(self, name: str, lat: float, lng: float) -> str:
+        """The shipped zone when this machine knows it, else the one at the point."""
+        return name if name in self.zones else zone_at(lat, lng)
 
 
 def _load() -> Indexes:
     cities, codes = store.indexes(_cache_dir)
-    return Indexes(CitySearch(cities, sources.region_names(), sources.country_names()), codes)
+    zones = frozenset(z for z in {*cities.zones, *codes.zones} if is_zone(z))
+    search = CitySearch(cities, sources.region_names(), sources.country_names())
+    # One search now, so the first caller's does not pay for numpy's lazy imports.
+    search.search(parse("Sprngfield, IL"), country=None, prefer="US", limit=1)
+    return Indexes(search, codes, zones)
 
 
 INDEXES: Lazy[Indexes] = Lazy(_load)
@@ -91,11 +101,6 @@ INDEXES: Lazy[Indexes] = Lazy(_load)
 @lru_cache(maxsize=1)
 def _countries() -> frozenset[str]:
     return frozenset(sources.country_names().values())
-
-
-def _zone(name: str, lat: float, lng: float) -> str:
-    """The shipped zone when this machine knows it, else the one at the point."""
-    return name if name and is_zone(name) else zone_at(lat, lng)
 
 
 class EmbeddedGeocoder:
@@ -114,20 +119,20 @@ class EmbeddedGeocoder:
         if digits is not None:
             if query.country not in (None, "US"):
                 return []
-            return self.zip_places((await INDEXES.aget()).zips, digits, query.limit)
-        cities = (await INDEXES.aget()).cities
-        found = cities.search(
+            return self.zip_places(await INDEXES.aget(), digits, query.limit)
+        indexes = await INDEXES.aget()
+        found = indexes.cities.search(
             parse(query.text),
             country=query.country,
             prefer=query.prefer_country,
             limit=query.limit,
         )
-        return [self.city_place(cities, place) for place, _ in found]
+        return [self.city_place(indexes, place) for place, _ in found]
 
     @staticmethod
-    def city_place(cities: CitySearch, row: int) -> Place:
+    def city_place(indexes: Indexes, row: int) -> Place:
         """The answer for one row of the city index."""
-        ix = cities.index
+        ix = indexes.cities.index
         lat, lng = float(ix.lat[row]), float(ix.lng[row])
         return Place(
             name=ix.names[row],
@@ -135,16 +140,16 @@ class EmbeddedGeocoder:
             country=ix.countries[int(ix.country[row])],
             lat=lat,
             lng=lng,
-            timezone=_zone(ix.zones[int(ix.zone[row])], lat, lng),
+            timezone=indexes.zone(ix.zones[int(ix.zone[row])], lat, lng),
             precision="city",
             population=int(ix.population[row]),
             source=SOURCE,
         )
 
     @staticmethod
-    def zip_places(codes: ZipIndex, digits: str, limit: int) -> list[Place]:
+    def zip_places(indexes: Indexes, digits: str, limit: int) -> list[Place]:
         """The answers for the ZIP codes starting with ``digits``."""
-        places = []
+        codes, places = indexes.zips, []
         for row in codes.search(digits, limit):
             lat, lng = float(codes.lat[row]), float(codes.lng[row])
             places.append(
@@ -154,7 +159,7 @@ class EmbeddedGeocoder:
                     country="US",
                     lat=lat,
                     lng=lng,
-                    timezone=_zone(codes.zones[int(codes.zone[row])], lat, lng),
+                    timezone=indexes.zone(codes.zones[int(codes.zone[row])], lat, lng),
                     precision="postal_code",
                     population=None,
                     source=SOURCE,

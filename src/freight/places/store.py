@@ -17,6 +17,7 @@ building at once the second simply discards its copy.
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ import sys
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import structlog
@@ -112,7 +114,15 @@ def load(directory: Path) -> tuple[CityIndex, ZipIndex]:
         zones=lists["zip_zones"],
         **{f: np.load(directory / f"zip_{f}.npy", mmap_mode="r") for f in ZIP_ARRAYS},
     )
+    for array in (*arrays.values(), cities.key_bytes):
+        _fault_in(array)
     return cities, codes
+
+
+def _fault_in(array: np.ndarray[Any, Any]) -> None:
+    """Read one byte of every page now, so the first searches do not wait on the disk."""
+    flat = np.asarray(array).reshape(-1).view(np.uint8)
+    int(flat[:: mmap.PAGESIZE].sum())
 
 
 def indexes(cache_dir: Path | None) -> tuple[CityIndex, ZipIndex]:
