@@ -31,7 +31,8 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 FREIGHT = ROOT / ".venv" / "bin" / "freight"
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
-REDIS_URL = "redis://127.0.0.1:6379/12"  # the benchmarks' own db; flushed every run
+# The benchmarks' own db, flushed every run (FREIGHT_BENCH_REDIS_URL picks another).
+REDIS_URL = os.environ.get("FREIGHT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
 def free_port() -> int:

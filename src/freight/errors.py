@@ -33,11 +33,13 @@ class DomainError(Exception):
         *,
         errors: Sequence[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail or self.code)
         self.detail = detail
         self.errors = list(errors or [])
         self.headers = headers or {}
+        self.extra = extra or {}  # more members of the problem body (e.g. ``warnings``)
 
 
 class NotFound(DomainError):
@@ -181,6 +183,7 @@ async def handle_domain_error(_: Request, exc: Exception) -> JSONResponse:
         title=exc.title,
         errors=exc.errors,
         headers=exc.headers,
+        extra=exc.extra,
     )
 
 

@@ -33,6 +33,7 @@ from freight.timezones import zone_at
 from freight.web import wording
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, Invalid, submit
+from freight.web.overrides import WarningBlock, override_of, warning_block
 from freight.web.templating import presentation_of, renderer
 
 if TYPE_CHECKING:
@@ -202,6 +203,7 @@ async def _render(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
     fresh: bool = False,
+    warnings: WarningBlock | None = None,
 ) -> Response:
     accounts: Sequence[Customer] = []
     if actor.is_staff:
@@ -221,6 +223,7 @@ async def _render(
         stop_zones=[stop_zone(s) for s in stops],
         weight_unit=fmt.weight_unit(presentation_of(request).units),
         fresh=fresh,  # a new, untouched form: the script may bring back a saved draft
+        warnings=warnings,
     )
 
 
@@ -240,16 +243,21 @@ async def book(
     if restopped(form, stops):
         return await _render(request, actor, session, values, stops)
 
+    override = override_of(form, presentation_of(request))
+
     async def place() -> Shipment:
         body = ShipmentCreate.model_validate(checked_body(values, stops, presentation_of(request)))
         if actor.role == Role.CUSTOMER:
             body.customer_id = None
-        return await booking.book(session, actor, body, ctx.settings.road_factor)
+        return await booking.book(session, actor, body, ctx.settings.road_factor, override.heed)
 
     async def again(failure: Failure) -> Response:
+        block = warning_block(failure.error, override)
         no_account = actor.is_staff and not values["customer_id"]
-        errors = booking_errors(failure, no_account, presentation_of(request))
-        return await _render(request, actor, session, values, stops, errors, failure.status)
+        errors = {} if block else booking_errors(failure, no_account, presentation_of(request))
+        return await _render(
+            request, actor, session, values, stops, errors, failure.status, warnings=block
+        )
 
     return await submit(
         ctx,

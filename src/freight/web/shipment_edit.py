@@ -29,6 +29,7 @@ from freight.shipments.lifecycle import BEFORE_PICKUP
 from freight.shipments.schemas import ShipmentReplace
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, submit
+from freight.web.overrides import WarningBlock, override_of, warning_block
 from freight.web.portal import customer_names
 from freight.web.portal_book import (
     EQUIPMENT,
@@ -102,6 +103,7 @@ async def _render(
     seen: int,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    warnings: WarningBlock | None = None,
 ) -> Response:
     names = await customer_names(session, actor, [shipment.customer_id])
     return renderer(request)(
@@ -121,6 +123,7 @@ async def _render(
         hidden={"version": str(version), "seen": str(seen)},
         stop_zones=[stop_zone(s) for s in stops],
         weight_unit=fmt.weight_unit(presentation_of(request).units),
+        warnings=warnings,
     )
 
 
@@ -162,22 +165,25 @@ async def save(
             request, session, actor, shipment, values, stops, version=version, seen=seen
         )
 
+    override = override_of(form, presentation_of(request))
+
     async def change() -> Shipment:
         await _editable(session, actor, shipment_id)
         body = ShipmentReplace.model_validate(checked_body(values, stops, presentation_of(request)))
-        changes = body.changes()
+        road = ctx.settings.road_factor
         return await booking.edit(
-            session, actor, shipment_id, changes, ctx.settings.road_factor, if_match=version
+            session, actor, shipment_id, body.changes(), road, version, override.heed
         )
 
     async def again(failure: Failure) -> Response:
         shipment = await _editable(session, actor, shipment_id)
         if failure.status == 412:
             return await conflict(request, session, actor, shipment, values, stops, seen)
-        errors = booking_errors(failure, False, presentation_of(request))
+        block = warning_block(failure.error, override)
+        errors = {} if block else booking_errors(failure, False, presentation_of(request))
         return await _render(
-            request, session, actor, shipment, values, stops,
-            version=version, seen=seen, errors=errors, status_code=failure.status,
+            request, session, actor, shipment, values, stops, version=version, seen=seen,
+            errors=errors, status_code=failure.status, warnings=block,
         )  # fmt: skip
 
     done = f"/app/shipments/{shipment_id}?done=saved"

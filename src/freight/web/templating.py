@@ -128,6 +128,19 @@ def _label(value: str | None) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _rests(rests: Any) -> str:
+    """The rests an ETA assumed: ``a 30-minute break and a 10-hour rest``."""
+    words = []
+    for rest in rests:
+        if rest.kind == "break":
+            words.append(f"a {rest.minutes}-minute break")
+        elif rest.minutes >= 34 * 60:
+            words.append(f"a {rest.minutes // 60}-hour restart")
+        else:
+            words.append(f"a {rest.minutes // 60}-hour rest")
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def build_templates() -> Jinja2Templates:
     """The template environment (autoescaping on, as for every ``.html``)."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -141,6 +154,7 @@ def build_templates() -> Jinja2Templates:
     env.filters["label"] = _label
     env.filters["field_label"] = label_of
     env.filters["weight_unit"] = fmt.weight_unit
+    env.filters["rests"] = _rests
     env.globals["navigation"] = NAVIGATION
     # The domains' vocabularies, so a page never spells a status or a set of them itself.
     env.globals.update(
