@@ -10,12 +10,13 @@ pages are shared by every worker on the machine, and a later start loads in mill
 
 The directory is named after this format's version and the releases of the two data
 packages it was built from, so an upgrade builds a new one. It is written under a temporary name and
-renamed into place when complete: a reader never sees half of one, and of two processes
-building at once the second simply discards its copy.
+renamed into place when complete: a reader never sees half of one. Processes that find
+it missing take a lock file beside it, so one builds and the others wait for it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import mmap
 import os
@@ -135,7 +136,7 @@ def indexes(cache_dir: Path | None) -> tuple[CityIndex, ZipIndex]:
     directory = base / directory_name()
     try:
         if not directory.is_dir():
-            _build_in_child(directory)
+            _build_once(directory)
         return load(directory)
     except (OSError, ValueError, KeyError, subprocess.SubprocessError) as exc:
         log.warning("places_index_cache_unusable", directory=str(directory), error=str(exc))
@@ -145,8 +146,17 @@ def indexes(cache_dir: Path | None) -> tuple[CityIndex, ZipIndex]:
             shutil.rmtree(base, ignore_errors=True)  # mapped pages stay readable
 
 
-def _build_in_child(directory: Path) -> None:
+def _build_once(directory: Path) -> None:
+    """Build ``directory`` unless another process is building it: then wait for that one
+    (the workers of one server all start their first search at about the same time)."""
     directory.parent.mkdir(parents=True, exist_ok=True)
+    with open(directory.parent / f".{directory.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not directory.is_dir():
+            _build_in_child(directory)
+
+
+def _build_in_child(directory: Path) -> None:
     log.info("places_index_building", directory=str(directory))
     subprocess.run(  # noqa: S603 - our own module, run by this interpreter
         [sys.executable, "-m", "freight.places.store", str(directory)],
