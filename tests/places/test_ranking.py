@@ -126,3 +126,15 @@ async def test_an_alternate_name_counts_less_than_a_places_own(geocoder: Embedde
     assert (await first(geocoder, "x"))[0].name == "Xenia"
     # Munich is an alternate name of München; it is still found first by it.
     assert where((await first(geocoder, "Munich", prefer=None))[0]) == ("Munich", None, "DE")
+
+
+async def test_a_us_carrier_finds_the_canadian_city_before_a_us_village_of_its_name(
+    geocoder: EmbeddedGeocoder,
+) -> None:
+    [first, *_] = await geocoder.search(PlaceQuery("Montreal", prefer_country="US", limit=3))
+    assert (first.name, first.region, first.country) == ("Montréal", "QC", "CA")
+    # across the ocean is not across a border: London, GB does not pass London, ON
+    london = await geocoder.search(PlaceQuery("London", prefer_country="US", limit=5))
+    countries = [p.country for p in london]
+    assert countries[0] == "US" and "CA" in countries
+    assert "GB" not in countries or countries.index("CA") < countries.index("GB")

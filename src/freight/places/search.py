@@ -7,12 +7,14 @@ Every matching (name, place) pair gets points, and places are answered best firs
   alternate name (Houston's romanisation "Xiusidun" should not make it the first "X");
 - a hint after a comma that the place satisfies (``", IL"``, ``", Ontario"``, ``", FR"``):
   50, shared between the hints given;
-- the caller's organisation's country: 20;
+- the caller's organisation's country: 20; a country its trucks reach by road across a
+  border (the US, Canada and Mexico for each other): 12;
 - popularity: 4 per factor of ten of population (a town of 1,000: 12, a city of a
   million: 24).
 
 So the match comes first, then the organisation's country (an Ontario carrier's
-"London" is London, ON), then size; but a big city one typo away ("Dalas") still passes
+"London" is London, ON; a US carrier's "Montreal" is Montréal, QC, not a Wisconsin
+village of that name), then size; but a big city one typo away ("Dalas") still passes
 the prefix of a hamlet.
 """
 
@@ -34,6 +36,9 @@ FUZZY_PREFIX = {1: 68.0, 2: 54.0}
 ALTERNATE = 10.0
 HINT = 50.0
 COUNTRY = 20.0
+NEIGHBOUR = 12.0
+# Countries whose carriers routinely cross into each other's by road.
+CROSS_BORDER = {"US": ("CA", "MX"), "CA": ("US", "MX"), "MX": ("US", "CA")}
 MAX_CANDIDATES = 256
 """Typo candidates scored per query, the names sharing the most trigrams first."""
 
@@ -97,8 +102,13 @@ class CitySearch:
         if runs[0][1] is None:  # a hint that names nothing: part of the name, or a slip
             runs = [(" ".join([parsed.name, *parsed.hints]), []), (parsed.name, [])]
         for name, hints in runs:
+            near = [self.country_id(c) for c in CROSS_BORDER.get(prefer or "", ())]
             found = self._score(
-                name, hints or [], self.country_id(country), self.country_id(prefer)
+                name,
+                hints or [],
+                self.country_id(country),
+                self.country_id(prefer),
+                [n for n in near if n is not None],
             )
             places.append(found[0])
             points.append(found[1])
@@ -110,7 +120,14 @@ class CitySearch:
             return None
         return [h for h in hints if h is not None]
 
-    def _score(self, name: str, hints: list[Hint], only: int | None, prefer: int | None) -> Scores:
+    def _score(
+        self,
+        name: str,
+        hints: list[Hint],
+        only: int | None,
+        prefer: int | None,
+        near: list[int] | None = None,
+    ) -> Scores:
         """Every place ``name`` matches, with its points (a place may appear twice)."""
         ix = self.index
         entries, base = self._matches(name)
@@ -118,6 +135,8 @@ class CitySearch:
         points = base + ix.points[place] - ALTERNATE * ix.entry_alternate[entries]
         if prefer is not None:
             points += COUNTRY * (ix.country[place] == prefer)
+        if near:
+            points += NEIGHBOUR * np.isin(ix.country[place], near)
         for hint in hints:
             met = np.isin(ix.country[place], list(hint.countries)) | np.isin(
                 ix.region[place], list(hint.regions)
