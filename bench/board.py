@@ -200,12 +200,16 @@ async def server_times(base_url: str, cookies: dict[str, str], path: str, n: int
 
 RENDER_JS = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
+  const mark = (name) => performance.getEntriesByName(name)[0]?.startTime ?? null;
   const ready = performance.getEntriesByName("board:ready")[0];
   return {
     response_end: nav.responseEnd,
     dom_content_loaded: nav.domContentLoadedEventEnd,
     load: nav.loadEventEnd,
     rows_ready: ready ? ready.startTime : null,
+    script_start: mark("board:script"),
+    filters_ms: mark("board:filtered") - mark("board:script"),
+    map_ms: mark("board:ready") - mark("board:filtered"),
     rows: document.querySelectorAll("#pending-loads [data-shipment-id]").length,
   };
 }"""
@@ -276,7 +280,8 @@ async def measure(base_url: str, args: argparse.Namespace) -> dict[str, Any]:
     report["live"] = summary("server, GET /app/dispatch/live", live)
     renders = await browser_times(base_url, args.renders)
     report["browser"] = {}
-    for key in ("response_end", "dom_content_loaded", "load", "rows_ready"):
+    keys = ("response_end", "script_start", "dom_content_loaded", "load", "rows_ready")
+    for key in (*keys, "filters_ms", "map_ms"):
         values = [r[key] for r in renders if r[key] is not None]
         median = statistics.median(values) if values else float("nan")
         report["browser"][key] = round(median, 1)

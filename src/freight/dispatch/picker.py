@@ -25,7 +25,7 @@ from freight.geo import haversine_matrix_km
 from freight.shipments.models import Shipment
 from freight.shipments.queries import ends
 
-PICKER_SIZE = 6  # drivers per load on the board; the whole ranking is one request away
+PICKER_SIZE = 5  # drivers per load on the board; the whole ranking is one request away
 UNFIT = 1e12  # added to the score of a driver who cannot take the load
 UNKNOWN_KM = 1e9  # a driver without a known position ranks after every known one
 

@@ -252,7 +252,8 @@ function draw() {
   drawn.forEach((layer) => layer.remove());
   drawn = [];
   const all = [];
-  for (const el of document.querySelectorAll("#pending-loads > tr[data-shipment-id]")) {
+  // The map follows the table's filters: only the pickups of the loads shown.
+  for (const el of document.querySelectorAll("#pending-loads > tr[data-shipment-id]:not([hidden])")) {
     const at = point(el);
     if (at) drawn.push(dot(map, at, { color: "#b35900", label: `${el.dataset.reference} pickup` }));
     if (at) all.push(at);
@@ -276,8 +277,15 @@ function draw() {
   else fit(map, all);
 }
 
+performance.mark("board:script");
 applyFilters({ address: false });
+performance.mark("board:filtered");
 draw();
 performance.mark("board:ready");
+let drawTimer = null;
+document.addEventListener("board:filtered", () => {
+  clearTimeout(drawTimer);
+  drawTimer = setTimeout(draw, 200);
+});
 // Every change arrives as an event; after a reconnect the fragment catches up on any missed.
 followBoard(() => scheduleRefresh());

@@ -131,6 +131,7 @@ export function applyFilters({ sort = false, address = true } = {}) {
   const count = document.getElementById("shown-count");
   if (count) count.textContent = `${shown} shown`;
   if (address) writeAddress(f);
+  document.dispatchEvent(new CustomEvent("board:filtered"));
 }
 
 function setField(name, value) {
