@@ -34,7 +34,8 @@ FREIGHT = ROOT / ".venv" / "bin" / "freight"
 if not FREIGHT.exists():
     FREIGHT = Path(sys.executable).parent / "freight"
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
-REDIS_URL = "redis://127.0.0.1:6379/12"  # the benchmarks' own db; flushed every run
+# The benchmarks' own db, flushed every run (FREIGHT_BENCH_REDIS_URL picks another).
+REDIS_URL = os.environ.get("FREIGHT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 
 
 def free_port() -> int:

@@ -6,6 +6,7 @@ import io
 import struct
 import zlib
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from httpx import AsyncClient
@@ -75,6 +76,28 @@ async def book_load(
     assert resp.status_code == 201, resp.text
     load: dict[str, Any] = resp.json()
     return load
+
+
+async def due_now(client: AsyncClient, staff: Session, load: dict[str, Any]) -> dict[str, Any]:
+    """The load with its windows open around now (pickup, then delivery), so a driver who
+    runs it now is on time: no ``outside_window`` warning."""
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1)
+    stops = [
+        s
+        | {
+            "window_start": start.isoformat(),
+            "window_end": (start + timedelta(hours=h)).isoformat(),
+        }
+        for s, h in zip(load["stops"], (4, 10), strict=True)
+    ]
+    resp = await client.patch(
+        f"/api/shipments/{load['id']}",
+        headers={**staff.auth, "If-Match": "*"},
+        json={"stops": stops},
+    )
+    assert resp.status_code == 200, resp.text
+    moved: dict[str, Any] = resp.json()
+    return moved
 
 
 async def assign(

@@ -33,11 +33,13 @@ class DomainError(Exception):
         *,
         errors: Sequence[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail or self.code)
         self.detail = detail
         self.errors = list(errors or [])
         self.headers = headers or {}
+        self.extra = extra or {}  # more members of the problem body (e.g. ``warnings``)
 
 
 class NotFound(DomainError):
@@ -82,9 +84,18 @@ class ValidationFailed(DomainError):
     status, code = 422, "validation_error"
 
 
-def invalid(*loc: str | int, msg: str) -> ValidationFailed:
-    """A 422 naming one field, e.g. ``invalid("body", "customer_id", msg="no such customer")``."""
-    return ValidationFailed(f"{loc[-1]}: {msg}", errors=[{"loc": list(loc), "msg": msg}])
+def invalid(
+    *loc: str | int, msg: str, kind: str | None = None, ctx: dict[str, Any] | None = None
+) -> ValidationFailed:
+    """A 422 naming one field, e.g. ``invalid("body", "customer_id", msg="no such customer")``.
+
+    ``kind`` and ``ctx`` (a limit in cents, say) travel with it as the error's ``type`` and
+    ``ctx``, as pydantic's do, so a page can word the refusal in the reader's own terms.
+    """
+    error: dict[str, Any] = {"loc": list(loc), "msg": msg}
+    if kind:
+        error.update(type=kind, ctx=ctx or {})
+    return ValidationFailed(f"{loc[-1]}: {msg}", errors=[error])
 
 
 class ServiceUnavailable(DomainError):
@@ -104,6 +115,7 @@ class RateLimited(DomainError):
 
     def __init__(self, retry_after_s: int) -> None:
         retry_after_s = max(1, retry_after_s)
+        self.retry_after_s = retry_after_s
         super().__init__(
             f"too many requests; retry in {retry_after_s} s",
             headers={"Retry-After": str(retry_after_s)},
@@ -171,6 +183,7 @@ async def handle_domain_error(_: Request, exc: Exception) -> JSONResponse:
         title=exc.title,
         errors=exc.errors,
         headers=exc.headers,
+        extra=exc.extra,
     )
 
 

@@ -82,6 +82,8 @@ class Settings(BaseSettings):
 
     # Dispatch and proof of delivery
     average_speed_kmh: float = Field(default=65.0, gt=0, le=130)
+    # Auto-dispatch plans the loads whose pickup window opens within this many hours.
+    dispatch_horizon_hours: float = Field(default=36.0, gt=0, le=24 * 14)
     file_store_dir: Path = Path("data/files")
     pod_max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     pod_max_photos: int = Field(default=10, ge=0, le=50)

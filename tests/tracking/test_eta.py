@@ -10,6 +10,7 @@ import pytest
 from httpx import AsyncClient
 
 from freight.geo import haversine_km
+from freight.hours_of_service import Clocks
 from freight.tracking.eta import estimate
 from freight.tracking.filters import Fix
 from freight.tracking.geofence import StopState
@@ -49,9 +50,18 @@ async def test_recent_speed_drives_the_eta(client: AsyncClient, road: Road) -> N
     assert body["basis"] == "recent_speed" and body["speed_kmh_used"] == 90
     assert body["next_stop_sequence"] == 2  # the pickup is behind a loaded truck
     assert body["distance_remaining_km"] == pytest.approx(km, abs=0.1)
-    assert _hours(body, times[-1]) == pytest.approx(km / 90, rel=1e-3)
+    # About 17 h of driving for a fresh driver: 8 h, a 30-minute break, 3 h (the 11 hours
+    # are used up), 10 hours off, then the rest of the way.
+    assert 11 < km / 90 < 19
+    assert body["assumed_rests"] == [
+        {"kind": "break", "minutes": 30},
+        {"kind": "off_duty", "minutes": 600},
+    ]
+    assert _hours(body, times[-1]) == pytest.approx(km / 90 + 10.5, rel=1e-3)
     stored = (await client.get(f"/api/shipments/{road.load_id}", headers=road.buyer.auth)).json()
     assert datetime.fromisoformat(stored["eta"]) == datetime.fromisoformat(body["eta"])
+    closes = datetime.fromisoformat(stored["stops"][-1]["window_end"])
+    assert body["late_risk"] is (datetime.fromisoformat(body["eta"]) > closes)
 
 
 async def test_crawling_uses_the_floor(client: AsyncClient, road: Road) -> None:
@@ -105,3 +115,30 @@ def test_old_fixes_do_not_count_as_recent() -> None:
         now=now,
     )
     assert result.basis == "average_speed" and result.next_stop_sequence == 2
+
+
+def test_late_risk_when_a_remaining_stop_is_reached_after_its_window() -> None:
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    here = Fix(*north_of(DALLAS, 90_000), now, speed_kmh=90)  # about 1.2 h out
+    fresh = Clocks()
+
+    def late(delivery_closes: timedelta, clocks: Clocks = fresh) -> bool:
+        pickup = StopState(uuid.uuid4(), 1, *CHICAGO, now - timedelta(hours=20), None)
+        stop = StopState(uuid.uuid4(), 2, *DALLAS, None, None, now + delivery_closes)
+        result = estimate(
+            here,
+            [pickup, stop],
+            [here],
+            loaded=True,
+            road_factor=ROAD_FACTOR,
+            floor_kmh=15,
+            average_kmh=65,
+            now=now,
+            clocks=clocks,
+        )
+        return result.late_risk
+
+    assert late(timedelta(hours=3)) is False
+    assert late(timedelta(minutes=45)) is True
+    # a driver out of hours rests 10 h first: a window three hours away is missed
+    assert late(timedelta(hours=3), Clocks(driving_left=timedelta(0))) is True

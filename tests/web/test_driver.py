@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
-from tests.fleet_helpers import add_driver, assign, book_load, move, tiny_png
+from tests.fleet_helpers import add_driver, assign, book_load, due_now, move, tiny_png
 from tests.web.clients import form_value, signed_in
 from tests.web.conftest import OpenPage, World, check_page, sign_in
 
@@ -80,6 +80,7 @@ async def test_driver_runs_a_load_and_delivers_with_drawn_signature_and_photo(
     open_page: OpenPage, world: World, tmp_path: Path
 ) -> None:
     load_id = world.load["id"]
+    await due_now(world.site.http, world.dispatcher, world.load)  # on time: no warnings
     await assign(world.site.http, world.dispatcher, load_id, world.driver)
     page = await driver_page(open_page, world, f"/app/driver/loads/{load_id}")
     await page.get_by_role("button", name="Picked up").click()
@@ -106,6 +107,7 @@ async def test_driver_runs_a_load_and_delivers_with_drawn_signature_and_photo(
 
 async def test_keyboard_user_signs_with_the_typed_name(open_page: OpenPage, world: World) -> None:
     load_id = world.load["id"]
+    await due_now(world.site.http, world.dispatcher, world.load)  # on time: no warnings
     await assign(world.site.http, world.dispatcher, load_id, world.driver)
     for status in ("PICKED_UP", "IN_TRANSIT"):
         await move(world.site.http, world.driver, load_id, status)
@@ -242,6 +244,7 @@ async def test_other_roles_cannot_use_the_driver_view(world: World) -> None:
 
 async def test_driver_forms_need_the_csrf_token_and_valid_input(world: World) -> None:
     load_id = world.load["id"]
+    await due_now(world.site.http, world.dispatcher, world.load)  # on time: no warnings
     await assign(world.site.http, world.dispatcher, load_id, world.driver)
     async with signed_in(world.url, DRIVER) as http:
         resp = await http.post(f"/app/driver/loads/{load_id}/status", data={"status": "PICKED_UP"})

@@ -40,12 +40,12 @@ async def test_an_invoice_form_sent_twice_makes_one_invoice_and_uses_up_no_numbe
         made = next(r for r in replies if r.status_code == 303)
         assert "?done=invoice-created" in made.headers["location"]
         refused = next(r for r in replies if r.status_code == 409)
-        said = re.search(r'role="alert"[^>]*>(.*?)<', refused.text, re.S)
+        said = re.search(r'id="form-error"[^>]*>(.*?)<', refused.text, re.S)
         assert form_value(refused.text) and said, refused.text  # the form again, with why
     [invoice] = await invoices_of(world)
     assert said.group(1).strip() in (  # refused up front, or by the claim after a race
-        f"{load['reference']} is already on {invoice['number']}",
-        "One of these shipments was just invoiced by someone else",
+        f"{load['reference']} is already on {invoice['number']}.",
+        "One of these shipments was just invoiced by someone else.",
     )
     assert invoice["status"] == "draft"
     # The refused one rolled back its whole unit of work, the number it may have drawn too.

@@ -189,7 +189,10 @@ async def test_bad_payment_input_shows_the_field_error_and_records_nothing(
     await amount.fill(f"{inv['total_cents'] / 100 + 1:.2f}")
     await page.get_by_label("Reference").fill("CHQ 7")
     await page.get_by_role("button", name="Record payment").click()
-    await expect(page.locator("#offline_amount-error")).to_contain_text("open balance")
+    balance = f"${inv['total_cents'] / 100:,.2f}"
+    await expect(page.locator("#offline_amount-error")).to_have_text(
+        f"That is more than the open balance of {balance}."
+    )
     await expect(page.get_by_label("Reference")).to_have_value("CHQ 7")
     await expect(amount).to_have_attribute("aria-invalid", "true")
     await amount.fill("12.345")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.async_api import Page, expect
 
-from tests.fleet_helpers import assign
+from tests.fleet_helpers import assign, due_now
 from tests.web.conftest import OpenPage, World, loaded_width, sign_in
 from tests.web.test_driver import draw_signature, png_file
 
@@ -78,6 +78,7 @@ async def test_a_driver_delivers_with_a_drawn_signature_and_photo_and_the_custom
     open_page: OpenPage, world: World, tmp_path: Path
 ) -> None:
     load_id = world.load["id"]
+    await due_now(world.site.http, world.dispatcher, world.load)  # on time: no warnings
     await assign(world.site.http, world.dispatcher, load_id, world.driver)
 
     customer = await open_page()

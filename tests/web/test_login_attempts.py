@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
+
+import httpx
 
 from tests.helpers import PASSWORD, register
 from tests.web.clients import BrowserLike, csrf, form_value
@@ -15,17 +18,21 @@ async def test_twenty_parallel_wrong_passwords_on_the_form_evaluate_at_most_five
     async with BrowserLike(world.url) as http:
         token = form_value((await http.get("/app/login")).text)
 
-        async def attempt(password: str) -> int:
-            resp = await http.post(
+        async def attempt(password: str) -> httpx.Response:
+            return await http.post(
                 "/app/login",
                 data={"email": "dan@acme.example", "password": password, "csrf_token": token},
             )
-            return resp.status_code
 
-        codes = await asyncio.gather(*(attempt("nope-nope-nope") for _ in range(20)))
+        replies = await asyncio.gather(*(attempt("nope-nope-nope") for _ in range(20)))
+        codes = [r.status_code for r in replies]
         assert codes.count(401) <= 5, codes
         assert codes.count(401) + codes.count(429) == 20, codes
-        assert await attempt(PASSWORD) == 429
+        blocked = await attempt(PASSWORD)
+        assert blocked.status_code == 429
+        # said as a person reads it: how long to wait, in minutes, never "retry in 900 s"
+        said = re.search(r'id="login-error">([^<]*)<', blocked.text)
+        assert said and re.fullmatch(r"Too many attempts: try again in \d+ minutes?\.", said[1])
 
 
 async def test_an_email_in_two_organisations_signs_in_after_choosing_one(world: World) -> None:

@@ -95,7 +95,15 @@ async def test_bad_booking_input_shows_each_fields_error_and_books_nothing(
     await page.get_by_role("button", name="Book shipment").click()
 
     await expect(page.get_by_role("alert")).to_contain_text("The booking was not made")
-    await expect(page.locator("#weight-error")).to_have_text("Enter a number.")
+    weight_said = "Enter a weight between 0 and 220,462 lb."  # the limit, in the org's unit
+    await expect(page.locator("#weight-error")).to_have_text(weight_said)
+    # the summary names each field and links to it
+    summary = page.locator("#form-errors")
+    await expect(summary.get_by_role("link", name=f"Weight: {weight_said}")).to_have_attribute(
+        "href", "#weight"
+    )
+    await summary.get_by_role("link", name="Stop 1 latitude").click()
+    await expect(page.locator("#stops-0-lat")).to_be_focused()
     await expect(page.locator("#weight")).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#stops-0-lat-error")).to_contain_text("Pick a city from the list")
     assert await page.locator("#stops-0-city").input_value() == "Nowhere Special"  # kept

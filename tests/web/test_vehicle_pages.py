@@ -17,7 +17,7 @@ async def test_add_a_vehicle_and_take_it_out_of_dispatch_with_a_reason(
     await sign_in(page, world.url, "dan@acme.example")
     await page.goto(f"{world.url}/app/vehicles")
     await page.get_by_label("Truck number").fill("T-300")
-    await page.get_by_label("Capacity (kg)").fill("18,000")
+    await page.get_by_label("Capacity (lb)").fill("40,000")
     await page.get_by_role("button", name="Add vehicle").click()
     await expect(page.locator(".notice")).to_contain_text("Vehicle added.")
     truck_id = page.url.split("/")[-1].split("?")[0]
@@ -26,6 +26,10 @@ async def test_add_a_vehicle_and_take_it_out_of_dispatch_with_a_reason(
         f"/api/drivers/{world.driver.id}", headers=world.admin.auth, json={"vehicle_id": truck_id}
     )
     assert linked.status_code == 200, linked.text
+    # typed in the organisation's pounds, kept in kg (the API's unit), shown back in pounds
+    stored = await http.get(f"/api/vehicles/{truck_id}", headers=world.admin.auth)
+    assert round(stored.json()["capacity_kg"]) == 18144, stored.text
+    await expect(page.get_by_label("Capacity (lb)")).to_have_value("40000")
     await check_page(page, "vehicle-edit-desktop")
 
     await page.get_by_label("Reason").fill("Brake inspection")
@@ -86,13 +90,13 @@ async def test_bad_vehicle_input_shows_each_field_and_writes_nothing(world: Worl
                 "number": "",
                 "kind": "tractor",
                 "equipment_type": "dry_van",
-                "capacity_kg": "-5",
+                "capacity": "-5",
                 "vin": "nope",
             },
         )
         assert bad.status_code == 422
         assert "Enter the truck&#39;s number" in bad.text
-        assert "Enter the capacity in kg" in bad.text
+        assert "Enter the capacity in lb, more than 0 and at most 220,462" in bad.text
         assert "Enter the 17-character VIN" in bad.text
         taken = await staff.post(
             f"/app/vehicles/{truck['id']}",
@@ -101,7 +105,7 @@ async def test_bad_vehicle_input_shows_each_field_and_writes_nothing(world: Worl
                 "number": "T-100",
                 "kind": "tractor",
                 "equipment_type": "dry_van",
-                "capacity_kg": "20000",
+                "capacity": "44000",
             },
         )
         assert taken.status_code == 409

@@ -20,6 +20,7 @@ from freight.billing.basis import PricedStop
 from freight.billing.models import RateCard
 from freight.errors import Forbidden, invalid
 from freight.shipments import service as shipments
+from freight.shipments.heed import Heed
 from freight.shipments.models import Shipment
 from freight.shipments.schemas import ShipmentCreate
 
@@ -61,10 +62,14 @@ class RateCardPricing:
 
 
 async def book(
-    session: AsyncSession, actor: Actor, body: ShipmentCreate, road_factor: float
+    session: AsyncSession,
+    actor: Actor,
+    body: ShipmentCreate,
+    road_factor: float,
+    heed: Heed | None = None,
 ) -> Shipment:
     """Book a shipment priced from the organisation's rates (never commits)."""
-    return await shipments.create(session, actor, body, road_factor, RateCardPricing())
+    return await shipments.create(session, actor, body, road_factor, RateCardPricing(), heed)
 
 
 async def edit(
@@ -74,10 +79,11 @@ async def edit(
     changes: dict[str, Any],
     road_factor: float,
     if_match: int | None = None,
+    heed: Heed | None = None,
 ) -> Shipment:
     """Edit a shipment, re-quoting its price when the edit changes its basis (never commits)."""
     return await shipments.update(
-        session, actor, shipment_id, changes, road_factor, RateCardPricing(), if_match
+        session, actor, shipment_id, changes, road_factor, RateCardPricing(), if_match, heed=heed
     )
 
 

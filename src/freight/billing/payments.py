@@ -78,7 +78,11 @@ async def reserve(
     balance = await open_balance(session, invoice)
     if body.amount_cents > balance:
         raise invalid(
-            "body", "amount_cents", msg=f"more than the open balance of {max(balance, 0)}"
+            "body",
+            "amount_cents",
+            msg=f"more than the open balance of {max(balance, 0)} cents",
+            kind="over_balance",
+            ctx={"limit_cents": max(balance, 0), "currency": invoice.currency},
         )
     payment = Payment(
         id=uuid.uuid4(),
@@ -209,7 +213,13 @@ async def reserve_refund(
     refundable = payment.amount_cents - payment.refunded_cents - int(pending or 0)
     amount = refundable if amount is None else amount
     if amount <= 0 or amount > refundable:
-        raise invalid("body", "amount_cents", msg=f"at most {max(refundable, 0)} can be refunded")
+        raise invalid(
+            "body",
+            "amount_cents",
+            msg=f"at most {max(refundable, 0)} cents can be refunded",
+            kind="over_refundable",
+            ctx={"limit_cents": max(refundable, 0), "currency": payment.currency},
+        )
     refund = Refund(
         id=uuid.uuid4(),
         organization_id=payment.organization_id,

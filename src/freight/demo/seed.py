@@ -96,7 +96,7 @@ class Seeder:
     ) -> None:
         self.session, self.settings, self.store, self.rng = session, settings, store, rng
         self.now = utcnow()
-        self.planning = assignment.Planning(settings.road_factor, settings.average_speed_kmh)
+        self.planning = assignment.Planning.of(settings)
 
     async def people(self, hasher: PasswordHasher, org: Organization) -> list[DemoLogin]:
         logins, made = await users(self.session, hasher, org)

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import AwareDatetime, BaseModel, Field, ValidationError
+from pydantic import AwareDatetime, Field, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from freight.answers import committed
+from freight.answers import Strict, committed, warnings_of
 from freight.context import AppContext
 from freight.deps import Context, CurrentUser, SessionDep, Staff
 from freight.dispatch import assignment, board, plans, pod
@@ -25,10 +25,13 @@ from freight.dispatch.schemas import (
     PlanRequest,
     PodFile,
     PodRead,
+    PodWritten,
+    UnassignRequest,
 )
 from freight.dispatch.uploads import read_pod_form
 from freight.openapi import problems
-from freight.shipments.schemas import ShipmentRead
+from freight.shipments.heed import Heed
+from freight.shipments.schemas import Acknowledgement, ShipmentRead, ShipmentWritten
 
 if TYPE_CHECKING:
     from freight.dispatch.models import ProofOfDelivery
@@ -37,7 +40,7 @@ router = APIRouter(tags=["dispatch"])
 
 
 def planning(ctx: AppContext) -> Planning:
-    return Planning(ctx.settings.road_factor, ctx.settings.average_speed_kmh)
+    return Planning.of(ctx.settings)
 
 
 @router.post("/api/shipments/{shipment_id}/assign", responses=problems(409))
@@ -48,20 +51,32 @@ async def assign(
     session: SessionDep,
     ctx: Context,
     response: Response,
-) -> ShipmentRead:
-    """Give a PENDING load to a driver; 409 says why when they cannot take it."""
+    strict: Strict,
+) -> ShipmentWritten:
+    """Give a PENDING load to a driver; 409 says why when they cannot take it.
+
+    A driver who cannot reach the pickup before its window closes is not refused: the
+    answer's ``warnings`` say so (``pickup_window_closed``).
+    """
+    heed = body.heed(strict)
     shipment = await assignment.assign(
-        session, actor, shipment_id, body.driver_id, body.vehicle_id, planning(ctx)
+        session, actor, shipment_id, body.driver_id, body.vehicle_id, planning(ctx), heed=heed
     )
-    return await committed(ctx, session, shipment, response)
+    return await committed(ctx, session, shipment, response, heed)
 
 
 @router.post("/api/shipments/{shipment_id}/unassign", responses=problems(409))
 async def unassign(
-    shipment_id: uuid.UUID, actor: Staff, session: SessionDep, ctx: Context, response: Response
+    shipment_id: uuid.UUID,
+    actor: Staff,
+    session: SessionDep,
+    ctx: Context,
+    response: Response,
+    body: UnassignRequest | None = None,
 ) -> ShipmentRead:
-    """Take an ASSIGNED load back to PENDING."""
-    shipment = await assignment.unassign(session, actor, shipment_id)
+    """Take an ASSIGNED load back to PENDING (an optional ``reason`` for the timeline)."""
+    reason = body.reason if body is not None else None
+    shipment = await assignment.unassign(session, actor, shipment_id, reason)
     return await committed(ctx, session, shipment, response)
 
 
@@ -116,9 +131,9 @@ async def apply_plan(
     return result
 
 
-def _pod_read(proof: ProofOfDelivery) -> PodRead:
+def _pod_read(proof: ProofOfDelivery, heed: Heed | None = None) -> PodWritten:
     base = f"/api/shipments/{proof.shipment_id}/pod/files"
-    return PodRead(
+    return PodWritten(
         shipment_id=proof.shipment_id,
         recipient_name=proof.recipient_name,
         lat=proof.lat,
@@ -135,11 +150,12 @@ def _pod_read(proof: ProofOfDelivery) -> PodRead:
             )
             for f in proof.files
         ],
+        warnings=warnings_of(heed),
     )
 
 
-class PodFields(BaseModel):
-    """The text fields of a proof-of-delivery form."""
+class PodFields(Acknowledgement):
+    """The text fields of a proof-of-delivery form (``acknowledge_warnings`` repeated)."""
 
     recipient_name: str = Field(max_length=200)
     lat: float | None = Field(default=None, ge=-90, le=90)
@@ -171,7 +187,10 @@ POD_FORM = {
 
 
 def _pod_fields(form: FormData) -> PodFields:
-    values = {k: v for k in PodFields.model_fields if isinstance(v := form.get(k), str) and v}
+    values: dict[str, object] = {
+        k: v for k in PodFields.model_fields if isinstance(v := form.get(k), str) and v
+    }
+    values["acknowledge_warnings"] = form.getlist("acknowledge_warnings")
     try:
         return PodFields.model_validate(values)
     except ValidationError as exc:
@@ -190,11 +209,19 @@ async def _read_capped(upload: UploadFile, cap: int) -> bytes:
     responses=problems(409, 413),
 )
 async def post_pod(
-    shipment_id: uuid.UUID, request: Request, actor: CurrentUser, session: SessionDep, ctx: Context
-) -> PodRead:
+    shipment_id: uuid.UUID,
+    request: Request,
+    actor: CurrentUser,
+    session: SessionDep,
+    ctx: Context,
+    response: Response,
+    strict: Strict,
+) -> PodWritten:
     """Deliver with a proof: recipient, signature image, photos, position and device time.
 
     The caller and their right to deliver this load are checked before the upload is read.
+    A delivery far from its stop or far outside its window answers ``warnings``
+    (``acknowledge_warnings`` may be repeated, with one ``override_reason``).
     """
     limits = pod.PodLimits.of(ctx.settings)
     await pod.deliverable(session, actor, shipment_id)
@@ -213,15 +240,17 @@ async def post_pod(
     body = pod.PodInput(
         fields.recipient_name, sig, shots, fields.lat, fields.lng, fields.delivered_at
     )
-    files = ctx.files
-    _, proof, saved = await pod.deliver(session, actor, files, shipment_id, body, limits)
+    files, heed = ctx.files, fields.heed(strict)
+    _, proof, saved = await pod.deliver(session, actor, files, shipment_id, body, limits, heed)
     try:
         await ctx.commit(session)
     except BaseException:
         for f in saved:  # the transaction failed: leave no orphan files behind
             await files.delete(f.name)
         raise
-    return _pod_read(proof)
+    if strict:
+        response.headers["Preference-Applied"] = "handling=strict"
+    return _pod_read(proof, heed)
 
 
 @router.get("/api/shipments/{shipment_id}/pod")

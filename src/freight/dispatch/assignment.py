@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,10 @@ from freight.errors import Conflict, NotFound, invalid
 from freight.fleet import service as fleet
 from freight.fleet.models import Driver, Vehicle
 from freight.fleet.statuses import DriverStatus, VehicleStatus
+from freight.settings import Settings
 from freight.shipments import service as shipments
+from freight.shipments.checks import assign_warnings
+from freight.shipments.heed import Heed, settle
 from freight.shipments.lifecycle import Status, check_move
 from freight.shipments.models import Shipment
 from freight.shipments.queries import visible
@@ -32,11 +36,22 @@ from freight.shipments.queries import visible
 class Planning:
     road_factor: float
     average_speed_kmh: float
+    horizon_hours: float = 36.0  # plans cover the pickups opening within this
+
+    @classmethod
+    def of(cls, settings: Settings) -> Planning:
+        """The operator's planning assumptions."""
+        return cls(
+            settings.road_factor, settings.average_speed_kmh, settings.dispatch_horizon_hours
+        )
 
     def params(self) -> PlanParams:
         """Planning parameters as of now."""
         return PlanParams(
-            now=utcnow(), road_factor=self.road_factor, average_speed_kmh=self.average_speed_kmh
+            now=utcnow(),
+            road_factor=self.road_factor,
+            average_speed_kmh=self.average_speed_kmh,
+            horizon_hours=self.horizon_hours,
         )
 
 
@@ -162,11 +177,13 @@ async def assign(
     plan_id: uuid.UUID | None = None,
     loaded: Loaded | None = None,
     reason: str | None = None,
+    heed: Heed | None = None,
 ) -> Shipment:
     """Give a PENDING load to a driver who can take it now, or 409 saying why not.
 
     ``loaded`` (a batch's rows, see ``load_for_batch``) replaces the reads; a load or
-    driver missing from it was busy in another transaction.
+    driver missing from it was busy in another transaction. With ``heed``, a driver who
+    cannot reach the pickup before its window closes is a warning (``pickup_window_closed``).
     """
     if loaded is not None:
         found_shipment = loaded.shipments.get(shipment_id)
@@ -210,6 +227,10 @@ async def assign(
     if reason is not None:
         extra["reason"] = reason
     await shipments.move(session, actor, shipment, Status.ASSIGNED, via="assign", extra=extra)
+    if heed is not None:
+        arrival = params.now + timedelta(minutes=check.minutes_to_pickup) if check else None
+        found = await assign_warnings(session, shipment, heed, params.now, arrival)
+        await settle(session, actor, shipment, heed, found, "assign")
     return shipment
 
 
@@ -236,6 +257,7 @@ async def reassign(
     reason: str,
     planning: Planning,
     if_match: int | None = None,
+    heed: Heed | None = None,
 ) -> Shipment:
     """Give an ASSIGNED load to another driver in one transaction, the old one freed.
 
@@ -246,4 +268,6 @@ async def reassign(
     if driver_id == shipment.driver_id:
         raise invalid("body", "driver_id", msg="the load is already with this driver")
     await unassign(session, actor, shipment_id, reason, if_match)
-    return await assign(session, actor, shipment_id, driver_id, None, planning, reason=reason)
+    return await assign(
+        session, actor, shipment_id, driver_id, None, planning, reason=reason, heed=heed
+    )

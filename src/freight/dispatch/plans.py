@@ -114,6 +114,7 @@ def _result(plan: Plan, inputs: _Inputs, params: PlanParams) -> PlanResult:
             road_factor=params.road_factor,
             average_speed_kmh=params.average_speed_kmh,
             now=params.now,
+            horizon_hours=params.horizon_hours,
         ),
     )
 

@@ -19,6 +19,8 @@ from freight.dispatch.models import ProofOfDelivery
 from freight.errors import Conflict, Forbidden, NotFound, ValidationFailed, invalid
 from freight.settings import Settings
 from freight.shipments import service as shipments
+from freight.shipments.checks import site_warnings
+from freight.shipments.heed import Heed, record_override, screen
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment
 from freight.storage import FileStore, StoredFile, served_file_headers
@@ -134,21 +136,31 @@ async def deliver(
     shipment_id: uuid.UUID,
     body: PodInput,
     limits: PodLimits,
+    heed: Heed | None = None,
 ) -> tuple[Shipment, ProofOfDelivery, list[StoredFile]]:
     """Check, store the files, record the proof and move IN_TRANSIT -> DELIVERED.
 
-    The caller commits; if that fails it must delete the returned files.
+    With ``heed``, a delivery far from its stop or far outside its window is a warning;
+    a strict one is refused before any image is decoded or stored. The caller commits;
+    if that fails it must delete the returned files.
     """
     shipment = await deliverable(session, actor, shipment_id)
     if not body.recipient_name.strip():
         raise invalid("body", "recipient_name", msg="the recipient's name is required")
     checked = check_files(body, limits.max_file_bytes, limits.max_photos)
+    found = []
+    if heed is not None:
+        at = body.delivered_at or utcnow()
+        found = await site_warnings(session, shipment, heed, "delivery", at, body.lat, body.lng)
+        screen(heed, found)
     cleaned = await clean_files(checked, limits.max_pixels)
     stored: list[StoredFile] = []
     try:
         for _, kind, data in cleaned:
             stored.append(await store.save(data, kind, IMAGE_KINDS[kind]))
         proof = await _record(session, actor, shipment, body, cleaned, stored)
+        if heed is not None:
+            await record_override(session, actor, shipment, heed, found, "deliver")
     except BaseException:
         for f in stored:
             await store.delete(f.name)

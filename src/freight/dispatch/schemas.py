@@ -6,15 +6,23 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from freight.dispatch.optimizer import Reason, UnassignedReason
 from freight.schema import Input
+from freight.shipments.schemas import Acknowledgement, WarningRead
 
 
-class AssignRequest(Input):
+class AssignRequest(Acknowledgement):
     driver_id: uuid.UUID
     vehicle_id: uuid.UUID | None = None
+
+
+class UnassignRequest(Input):
+    reason: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = Field(default=None, description="why, for the staff timeline (customers do not see it)")
 
 
 class PlanRequest(Input):
@@ -37,7 +45,12 @@ class PlanAssignment(BaseModel):
     reference: str
     driver_id: uuid.UUID
     deadhead_km: float
-    minutes_to_pickup: float
+    minutes_to_pickup: float = Field(description="driving time to the pickup")
+    arrive_minutes: float = Field(
+        default=0.0,
+        description="from the plan's time until the driver is at the pickup, "
+        "hours-of-service rests on the way included",
+    )
     wait_minutes: float = Field(description="arriving before the window opens: the driver waits")
     slack_minutes: float = Field(description="window end minus arrival, >= 0")
     equipment_ok: bool
@@ -53,6 +66,7 @@ class PlanUnassigned(BaseModel):
 
     ``no_feasible_driver``: ``ruled_out`` counts, per rule, the drivers that fail it.
     ``outcompeted``: drivers could take it, but each is used on another load.
+    ``beyond_horizon``: its pickup opens after the planning horizon: a later plan takes it.
     """
 
     shipment_id: ShipmentRef
@@ -67,6 +81,9 @@ class PlanParamsRead(BaseModel):
     road_factor: float
     average_speed_kmh: float
     now: AwareDatetime
+    horizon_hours: float = Field(
+        default=36.0, description="loads whose pickup opens later are left for a later plan"
+    )
 
 
 class PlanTotals(BaseModel):
@@ -131,6 +148,14 @@ class PodRead(BaseModel):
     delivered_at: datetime | None
     received_at: datetime
     files: list[PodFile]
+
+
+class PodWritten(PodRead):
+    """The proof as the delivery recorded it, with the warnings the delivery raised."""
+
+    warnings: list[WarningRead] = Field(
+        default_factory=list, description="far_from_stop, outside_window; empty when all is well"
+    )
 
 
 class CandidateRead(BaseModel):

@@ -79,7 +79,7 @@ async def require_in_org(
 ) -> uuid.UUID:
     """A customer id of the caller's organisation, or a 422 naming the field."""
     if customer_id is None:
-        raise invalid("body", loc, msg="field required")
+        raise invalid("body", loc, msg="field required", kind="missing")
     try:
         await get(session, actor, customer_id)
     except NotFound:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import object_session
 
 from freight.events import Event
 from freight.redis_guard import RedisGuard, RedisUnavailable
+from freight.shipments.staff_notes import for_viewer
 
 log = structlog.get_logger("freight.realtime")
 CHANNEL = "freight:realtime"
@@ -109,7 +110,9 @@ def envelope(event: Event) -> dict[str, Any] | None:
         "type": event.type,
         "status": shipment.status if shipment is not None else event.data.get("to"),
         "version": shipment.version if shipment is not None else None,
-        "changes": event.data,
+        # One emit reaches every role in the room: staff notes stay out (staff pages
+        # re-read their timeline, which has them).
+        "changes": for_viewer(event.type, event.data, staff=False),
         "at": at,
     }
     return base | {"event": "shipment:updated", "payload": payload}

@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from freight import idempotency as idem
 from freight.access import Actor, Role
-from freight.answers import committed, with_etag
+from freight.answers import Strict, committed, with_etag, written
 from freight.billing import booking
 from freight.context import AppContext
 from freight.deps import (
@@ -29,6 +29,7 @@ from freight.errors import PreconditionFailed, PreconditionRequired, invalid
 from freight.events import timeline
 from freight.openapi import problems
 from freight.shipments import export, queries, reads, service
+from freight.shipments.heed import Heed
 from freight.shipments.lifecycle import Status
 from freight.shipments.schemas import (
     CancelRequest,
@@ -39,9 +40,11 @@ from freight.shipments.schemas import (
     ShipmentRead,
     ShipmentReplace,
     ShipmentUpdate,
+    ShipmentWritten,
     TrackingRead,
     TransitionRequest,
 )
+from freight.shipments.staff_notes import for_viewer
 
 router = APIRouter(prefix="/api/shipments", tags=["shipments"])
 tracking_router = APIRouter(prefix="/api/track", tags=["tracking"])
@@ -111,18 +114,21 @@ async def list_filters(
 Filters = Annotated[queries.ShipmentFilters, Depends(list_filters)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problems(409))
 async def create_shipment(
     body: ShipmentCreate,
     actor: Booker,
     session: SessionDep,
     ctx: Context,
     response: Response,
+    strict: Strict,
     idempotency_key: idem.KeyHeader = None,
-) -> ShipmentRead:
+) -> ShipmentWritten:
     """Book a shipment (customers for their own account).
 
     With ``Idempotency-Key`` a retry with the same body returns the first booking.
+    The answer's ``warnings`` say what a person should check (a pickup window already
+    past, an implausible weight, a weight over what the equipment carries).
     """
     once = await idem.once(
         session,
@@ -134,11 +140,12 @@ async def create_shipment(
     )
     if once.replay is not None:
         idem.mark_replayed(response, once.replay)
-        read = ShipmentRead.model_validate(once.replay.body)
+        read = ShipmentWritten.model_validate(once.replay.body)
     else:
-        shipment = await booking.book(session, actor, body, ctx.settings.road_factor)
+        heed = body.heed(strict)
+        shipment = await booking.book(session, actor, body, ctx.settings.road_factor, heed)
         await session.flush()
-        read = ShipmentRead.model_validate(shipment)
+        read = written(shipment, heed, response)
         await once.done(session, 201, read.model_dump(mode="json"), shipment.id)
         await ctx.commit(session)
     response.headers["Location"] = f"/api/shipments/{read.id}"
@@ -196,11 +203,12 @@ async def _edit(
     ctx: AppContext,
     if_match: int | None,
     response: Response,
-) -> ShipmentRead:
+    heed: Heed,
+) -> ShipmentWritten:
     shipment = await booking.edit(
-        session, actor, shipment_id, changes, ctx.settings.road_factor, if_match
+        session, actor, shipment_id, changes, ctx.settings.road_factor, if_match, heed
     )
-    return await committed(ctx, session, shipment, response)
+    return await committed(ctx, session, shipment, response, heed)
 
 
 @router.put("/{shipment_id}", responses=problems(409, 428))
@@ -212,7 +220,8 @@ async def replace_shipment(
     ctx: Context,
     if_match: EditVersion,
     response: Response,
-) -> ShipmentRead:
+    strict: Strict,
+) -> ShipmentWritten:
     """Replace the load's description; a ``status`` is a transition.
 
     For staff and customers alike, every optional field the body omits takes its default
@@ -221,10 +230,11 @@ async def replace_shipment(
     the rates when the stops or equipment change, kept and flagged when set by hand),
     `currency` (always the organisation's) and `status` (no move). Only staff may set or
     clear the price (null); a customer omits it or repeats the current one. PATCH changes
-    only the fields it sends.
+    only the fields it sends. ``warnings`` cover what the edit changed (the weight or
+    equipment, the stops).
     """
-    changes = body.changes()
-    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response)
+    changes, heed = body.changes(), body.heed(strict)
+    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response, heed)
 
 
 @router.patch("/{shipment_id}", responses=problems(409, 428))
@@ -236,10 +246,11 @@ async def update_shipment(
     ctx: Context,
     if_match: EditVersion,
     response: Response,
-) -> ShipmentRead:
+    strict: Strict,
+) -> ShipmentWritten:
     """Change some fields; a ``status`` is a transition."""
-    changes = body.model_dump(exclude_unset=True)
-    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response)
+    changes, heed = body.changes(), body.heed(strict)
+    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response, heed)
 
 
 @router.post("/{shipment_id}/transitions", responses=problems(409))
@@ -251,8 +262,14 @@ async def transition_shipment(
     ctx: Context,
     if_match: IfMatch,
     response: Response,
-) -> ShipmentRead:
-    """Move a load along: PICKED_UP, IN_TRANSIT (drivers for their own loads)."""
+    strict: Strict,
+) -> ShipmentWritten:
+    """Move a load along: PICKED_UP, IN_TRANSIT (drivers for their own loads).
+
+    A pickup recorded far from its stop (the ``lat``/``lng`` sent, else the load's last
+    reported position) or far outside its window answers ``warnings``.
+    """
+    heed = body.heed(strict)
     shipment = await service.transition(
         session,
         actor,
@@ -263,8 +280,9 @@ async def transition_shipment(
         lat=body.lat,
         lng=body.lng,
         if_match=if_match,
+        heed=heed,
     )
-    return await committed(ctx, session, shipment, response)
+    return await committed(ctx, session, shipment, response, heed)
 
 
 @router.post("/{shipment_id}/cancel", responses=problems(409))
@@ -310,7 +328,12 @@ async def shipment_events(
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = str(rows[-1].seq) if more and rows else None
-    return EventPage(items=[EventRead.model_validate(e) for e in rows], next_cursor=next_cursor)
+    items = []
+    for row in rows:
+        item = EventRead.model_validate(row)
+        item.data = for_viewer(row.type, row.data, actor.is_staff)
+        items.append(item)
+    return EventPage(items=items, next_cursor=next_cursor)
 
 
 @tracking_router.get("/{reference}", response_model=TrackingRead, responses=problems(429))

@@ -20,7 +20,7 @@ from freight.cache import Cache
 from freight.errors import NotFound
 from freight.events import Event
 from freight.shipments.lifecycle import LOADED, Status
-from freight.shipments.models import Shipment
+from freight.shipments.models import Shipment, Stop
 from freight.shipments.queries import can_see
 from freight.shipments.schemas import Position, ShipmentRead, TrackingRead, TrackingStop
 
@@ -76,6 +76,19 @@ async def page_json(
     return f'{{"items":[{items}],"next_cursor":{json.dumps(next_cursor)}}}'
 
 
+PUBLIC_DECIMALS = 1  # 0.1 degree, about 10 km: the town of a stop, not its door
+
+
+def public_stop(stop: Stop) -> TrackingStop:
+    """A stop as anyone with the reference sees it: the town and the window."""
+    fields = {name: getattr(stop, name) for name in TrackingStop.model_fields}
+    fields["lat"], fields["lng"] = (
+        round(stop.lat, PUBLIC_DECIMALS),
+        round(stop.lng, PUBLIC_DECIMALS),
+    )
+    return TrackingStop.model_validate(fields)
+
+
 def tracking_view(shipment: Shipment) -> TrackingRead:
     """The public view: status, cities, ETA and (on the road) the last position."""
     position = None
@@ -89,7 +102,7 @@ def tracking_view(shipment: Shipment) -> TrackingRead:
     return TrackingRead(
         reference=shipment.reference,
         status=Status(shipment.status),
-        stops=[TrackingStop.model_validate(s, from_attributes=True) for s in shipment.stops],
+        stops=[public_stop(s) for s in shipment.stops],
         eta=shipment.eta,
         last_position=position,
         delivered_at=shipment.delivered_at,

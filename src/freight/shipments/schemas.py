@@ -12,16 +12,61 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 
 from freight.schema import EquipmentType, Input, Lat, Lng, Text200
+from freight.shipments.heed import Heed
 from freight.shipments.lifecycle import Status
+from freight.shipments.warnings import CODES, Code
 
 Cents = Annotated[int, Field(ge=0, le=10**12)]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Notes = Annotated[str, StringConstraints(max_length=2000)]
 CURRENCY_HELP = "the organisation's, from its rates: omit it (any other currency is refused)"
+
+
+OverrideReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+]
+ACKNOWLEDGEMENT = frozenset({"acknowledge_warnings", "override_reason"})
+
+
+class Acknowledgement(Input):
+    """What a write says about its warnings: the codes it goes ahead despite, and why.
+
+    Without them the write still lands and answers its ``warnings`` (they inform, they do
+    not block), unless the client sent ``Prefer: handling=strict``: then a warning not
+    acknowledged refuses the write (409 ``warnings_not_acknowledged``, the warnings in
+    the problem), so a person can see them first. An acknowledged warning that the write
+    raises lands on the timeline as ``shipment.warning_overridden`` with the reason.
+    """
+
+    acknowledge_warnings: Annotated[list[Code], Field(max_length=len(CODES))] = Field(
+        default_factory=list, description="the warning codes this write goes ahead despite"
+    )
+    override_reason: OverrideReason | None = Field(
+        default=None,
+        validate_default=True,
+        description="why: required with acknowledge_warnings, kept on the timeline",
+    )
+
+    @field_validator("override_reason")
+    @classmethod
+    def _reason_goes_with_codes(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if "acknowledge_warnings" not in info.data:
+            return value  # the codes were refused already
+        codes = info.data["acknowledge_warnings"]
+        if codes and not value:
+            raise ValueError("say why you go ahead despite the warnings you acknowledge")
+        if value and not codes:
+            raise ValueError("list the warnings it overrides in acknowledge_warnings")
+        return value
+
+    def heed(self, strict: bool = False) -> Heed:
+        """How the write treats its warnings."""
+        return Heed(frozenset(self.acknowledge_warnings), self.override_reason, strict)
 
 
 class StopIn(Input):
@@ -64,13 +109,13 @@ class ShipmentFields(Input):
     stops: Annotated[list[StopIn], Field(min_length=2, max_length=25)]
 
 
-class ShipmentCreate(ShipmentFields):
+class ShipmentCreate(ShipmentFields, Acknowledgement):
     customer_id: uuid.UUID | None = Field(
         default=None, description="required for staff; customers book for their own account"
     )
 
 
-class ShipmentReplace(ShipmentFields):
+class ShipmentReplace(ShipmentFields, Acknowledgement):
     """PUT: the whole description of the load; ``status`` is a transition.
 
     An omitted optional field takes its default (``notes``, ``pieces``, ... become null,
@@ -92,10 +137,10 @@ class ShipmentReplace(ShipmentFields):
     def changes(self) -> dict[str, Any]:
         """The edit this PUT asks for, with the fields it leaves alone when omitted left out."""
         kept_when_omitted = {"price_cents", "currency", "status"} - self.model_fields_set
-        return self.model_dump(exclude=kept_when_omitted)
+        return self.model_dump(exclude=kept_when_omitted | ACKNOWLEDGEMENT)
 
 
-class ShipmentUpdate(Input):
+class ShipmentUpdate(Acknowledgement):
     """PATCH: only the fields sent change (null clears an optional one); ``status`` moves."""
 
     equipment_type: EquipmentType | None = None
@@ -117,6 +162,10 @@ class ShipmentUpdate(Input):
         if value is None:
             raise ValueError("cannot be null; omit the field to leave it unchanged")
         return value
+
+    def changes(self) -> dict[str, Any]:
+        """The fields this PATCH sends, to change."""
+        return self.model_dump(exclude_unset=True, exclude=set(ACKNOWLEDGEMENT))
 
 
 class ShipmentRead(BaseModel):
@@ -147,12 +196,34 @@ class ShipmentRead(BaseModel):
     updated_at: datetime
 
 
+class WarningRead(BaseModel):
+    """Something a person should know about a write (it did not block it)."""
+
+    code: Code
+    message: str = Field(description="a sentence for people, in the organisation's units")
+    overridden: bool = Field(
+        default=False, description="acknowledged by the write: on the timeline with its reason"
+    )
+
+
+class ShipmentWritten(ShipmentRead):
+    """A shipment as a write left it, with the warnings that write raised."""
+
+    warnings: list[WarningRead] = Field(
+        default_factory=list,
+        description=(
+            "pickup_window_past, weight_implausible, weight_over_capacity, "
+            "pickup_window_closed, far_from_stop, outside_window; empty when all is well"
+        ),
+    )
+
+
 class ShipmentPage(BaseModel):
     items: list[ShipmentRead]
     next_cursor: str | None
 
 
-class TransitionRequest(Input):
+class TransitionRequest(Acknowledgement):
     status: Status
     at: AwareDatetime | None = Field(default=None, description="device time of the move")
     note: Annotated[str, StringConstraints(max_length=500)] | None = None
@@ -186,6 +257,8 @@ class TrackingStop(BaseModel):
     sequence: int
     kind: str
     city: str
+    lat: float = Field(description="rounded to 0.1 degree: the area of the stop, never its address")
+    lng: float = Field(description="rounded to 0.1 degree, as lat")
     region: str | None
     country: str
     timezone: str

@@ -30,6 +30,8 @@ from freight.errors import (
 from freight.fleet import service as fleet
 from freight.geo import route_km
 from freight.identity import accounts
+from freight.shipments.checks import detail_warnings, site_warnings
+from freight.shipments.heed import Heed, settle
 from freight.shipments.lifecycle import FINAL, Status, check_move
 from freight.shipments.models import Shipment, Stop
 from freight.shipments.queries import visible
@@ -99,13 +101,16 @@ def new_reference() -> str:
     return "FRT-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
-def _stop_error(i: int | None, field: str | None, msg: str) -> dict[str, Any]:
+def _stop_error(
+    i: int | None, field: str | None, msg: str, kind: str | None = None
+) -> dict[str, Any]:
+    """One stop's error (``kind`` lets a page word it for people)."""
     loc: list[str | int] = ["body", "stops"]
     if i is not None:
         loc.append(i)
     if field is not None:
         loc.append(field)
-    return {"loc": loc, "msg": msg}
+    return {"loc": loc, "msg": msg} | ({"type": kind} if kind else {})
 
 
 def validate_stops(stops: list[StopIn]) -> None:
@@ -122,13 +127,15 @@ def validate_stops(stops: list[StopIn]) -> None:
     earliest_pickup: datetime | None = None
     for i, stop in enumerate(stops):
         if stop.window_end <= stop.window_start:
-            errors.append(_stop_error(i, "window_end", "must be after window_start"))
+            errors.append(
+                _stop_error(i, "window_end", "must be after window_start", "window_order")
+            )
         if stop.kind == "pickup":
             if earliest_pickup is None or stop.window_start < earliest_pickup:
                 earliest_pickup = stop.window_start
         elif earliest_pickup is not None and stop.window_end <= earliest_pickup:
             msg = "delivery must end after the pickup window starts"
-            errors.append(_stop_error(i, "window_end", msg))
+            errors.append(_stop_error(i, "window_end", msg, "delivery_before_pickup"))
     if errors:
         raise ValidationFailed("the stops are not valid", errors=errors)
 
@@ -171,9 +178,10 @@ async def create(
     body: ShipmentCreate,
     road_factor: float,
     pricing: Pricing,
+    heed: Heed | None = None,
 ) -> Shipment:
     """Book a shipment: PENDING, with a fresh reference, its route distance and, when the
-    rates can quote it, its frozen price."""
+    rates can quote it, its frozen price. With ``heed``, its warnings are checked."""
     if actor.role == Role.CUSTOMER:
         if actor.customer_id is None:
             raise Forbidden("your user is not linked to a shipper account")
@@ -212,6 +220,9 @@ async def create(
         {"reference": reference, "customer_id": str(customer_id), "status": Status.PENDING},
         shipment_id=shipment.id,
     )
+    if heed is not None:
+        found = await detail_warnings(session, actor, shipment, heed, weight=True, windows=True)
+        await settle(session, actor, shipment, heed, found, "book")
     return shipment
 
 
@@ -254,12 +265,14 @@ async def update(
     pricing: Pricing,
     if_match: int | None = None,
     reason: str | None = None,
+    heed: Heed | None = None,
 ) -> Shipment:
     """Edit details; a ``status`` among the changes is a transition through the state machine.
 
     An edit to what the price was computed from re-quotes it, keeps a hand-set price
     (flagged as ``pricing: override_kept``), or is refused (``pricing.requote``). A
-    ``reason`` (a price set by hand) is kept on the event.
+    ``reason`` (a price set by hand) is kept on the event. With ``heed``, the warnings
+    about what the edit changed (the weight or equipment, the stops) are checked.
     """
     shipment = await get_visible(session, actor, shipment_id)
     check_version(shipment, if_match)
@@ -316,6 +329,12 @@ async def update(
             data,
             shipment_id=shipment.id,
         )
+        if heed is not None:
+            weighed = bool({"weight_kg", "equipment_type"} & fields.keys())
+            found = await detail_warnings(
+                session, actor, shipment, heed, weight=weighed, windows=stop_models is not None
+            )
+            await settle(session, actor, shipment, heed, found, "edit")
     if target is not None and target != shipment.status:
         await _apply_move(session, actor, shipment, Status(target), via=None)
     return shipment
@@ -354,13 +373,22 @@ async def transition(
     lng: float | None = None,
     reason: str | None = None,
     if_match: int | None = None,
+    heed: Heed | None = None,
 ) -> Shipment:
-    """Move a shipment to ``target`` if the state machine allows it for this caller."""
+    """Move a shipment to ``target`` if the state machine allows it for this caller.
+
+    With ``heed``, a pickup is checked against its stop: where (the position sent, else
+    the load's last reported one) and when (``at``, else now).
+    """
     shipment = await get_visible(session, actor, shipment_id)
     check_version(shipment, if_match)
     await _apply_move(
         session, actor, shipment, target, via=via, at=at, note=note, lat=lat, lng=lng, reason=reason
     )
+    if heed is not None and target == Status.PICKED_UP:
+        when = at or utcnow()
+        found = await site_warnings(session, shipment, heed, "pickup", when, lat, lng)
+        await settle(session, actor, shipment, heed, found, "pickup")
     return shipment
 
 

@@ -14,6 +14,7 @@ from freight.errors import invalid
 from freight.shipments import reads
 from freight.tracking import service, track
 from freight.tracking.schemas import (
+    AssumedRest,
     Dropped,
     EtaRead,
     IngestResult,
@@ -78,4 +79,6 @@ async def shipment_eta(
         speed_kmh_used=estimate.speed_kmh_used,
         next_stop_sequence=estimate.next_stop_sequence,
         computed_at=estimate.computed_at,
+        late_risk=estimate.late_risk,
+        assumed_rests=[AssumedRest(kind=r.kind, minutes=r.minutes) for r in estimate.assumed_rests],
     )

@@ -4,7 +4,11 @@ Distance: great-circle from the last fix to the next stop (the first not yet arr
 times the road factor. Speed: the mean speed the device reported over the fixes of the
 last 15 minutes (or, when most fixes carry no speed, the path length over the elapsed
 time), never below the floor. Stopped (under 5 km/h) or unknown: the configured average
-speed instead. ETA = time of the last fix + distance / speed.
+speed instead. Driving time = distance / speed; when the driver's hours are known
+(``clocks``), the rests the hours-of-service rules call for are added on the way
+(``freight.hours_of_service``), and the stops after the next are driven in turn, an hour
+at each dock, to say whether any of them would be reached after its window closes
+(``late_risk``).
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol, TypeVar
 
 from freight.geo import haversine_km
+from freight.hours_of_service import Clocks, Leg, Rest, arrivals
 from freight.tracking.filters import Fix
 
 RECENT_WINDOW = timedelta(minutes=15)
 STATIONARY_KMH = 5.0
+DWELL = timedelta(hours=1)  # assumed time at each dock on the way
 Basis = Literal["recent_speed", "average_speed", "no_position"]
 
 
@@ -32,6 +38,8 @@ class StopLike(Protocol):
     def lng(self) -> float: ...
     @property
     def arrived_at(self) -> datetime | None: ...
+    @property
+    def window_end(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,8 @@ class Estimate:
     speed_kmh_used: float | None
     next_stop_sequence: int | None
     computed_at: datetime
+    assumed_rests: tuple[Rest, ...] = ()  # on the way to the next stop
+    late_risk: bool = False  # a remaining stop reached after its window closes
 
 
 S = TypeVar("S", bound=StopLike)
@@ -83,8 +93,9 @@ def estimate(
     floor_kmh: float,
     average_kmh: float,
     now: datetime,
+    clocks: Clocks | None = None,
 ) -> Estimate:
-    """The ETA at the next stop and how it was reached."""
+    """The ETA at the next stop and how it was reached (``clocks``: the driver's hours)."""
     target = next_stop(stops, loaded)
     sequence = target.sequence if target is not None else None
     if last is None:
@@ -98,5 +109,40 @@ def estimate(
         basis, speed = "average_speed", average_kmh
     else:
         basis, speed = "recent_speed", max(recent_kmh, floor_kmh)
-    eta = last.recorded_at + timedelta(hours=km / speed)
-    return Estimate(eta, round(km, 1), basis, round(speed, 1), sequence, now)
+    if clocks is None:
+        eta = last.recorded_at + timedelta(hours=km / speed)
+        late = _after(eta, target.window_end)
+        return Estimate(eta, round(km, 1), basis, round(speed, 1), sequence, now, (), late)
+    ahead = _remaining(stops, target, last, km, speed, road_factor)
+    reached = arrivals(last.recorded_at, ahead, clocks)
+    by_sequence = {s.sequence: s for s in stops}
+    late = any(_after(a.at, by_sequence[a.sequence].window_end) for a in reached)
+    first = reached[0]
+    rests = tuple(first.rests)
+    return Estimate(first.at, round(km, 1), basis, round(speed, 1), sequence, now, rests, late)
+
+
+def _remaining(
+    stops: Sequence[StopLike],
+    target: StopLike,
+    last: Fix,
+    km: float,
+    speed: float,
+    road_factor: float,
+) -> list[Leg]:
+    """The legs still to drive: to the next stop, then from stop to stop."""
+    ordered = [s for s in sorted(stops, key=lambda s: s.sequence) if s.sequence >= target.sequence]
+    legs = [Leg(target.sequence, timedelta(hours=km / speed), DWELL)]
+    for before, after in itertools.pairwise(ordered):
+        leg_km = haversine_km(before.lat, before.lng, after.lat, after.lng) * road_factor
+        legs.append(Leg(after.sequence, timedelta(hours=leg_km / speed), DWELL))
+    return legs
+
+
+def _after(moment: datetime, window_end: datetime | None) -> bool:
+    """Whether ``moment`` is after the window closed (a naive stored window is UTC)."""
+    if window_end is None:
+        return False
+    if window_end.tzinfo is None and moment.tzinfo is not None:
+        window_end = window_end.replace(tzinfo=moment.tzinfo)
+    return moment > window_end

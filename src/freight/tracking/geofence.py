@@ -30,6 +30,7 @@ class StopState:
     lng: float
     arrived_at: datetime | None
     departed_at: datetime | None
+    window_end: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,11 @@ class PositionPage(BaseModel):
     next_cursor: str | None
 
 
+class AssumedRest(BaseModel):
+    kind: Literal["break", "off_duty"]
+    minutes: int
+
+
 class EtaRead(BaseModel):
     eta: datetime | None
     distance_remaining_km: float | None
@@ -71,3 +76,10 @@ class EtaRead(BaseModel):
     speed_kmh_used: float | None
     next_stop_sequence: int | None
     computed_at: datetime
+    late_risk: bool = Field(
+        default=False, description="a remaining stop would be reached after its window closes"
+    )
+    assumed_rests: list[AssumedRest] = Field(
+        default_factory=list,
+        description="the hours-of-service rests the ETA includes on the way to the next stop",
+    )

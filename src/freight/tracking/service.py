@@ -21,6 +21,7 @@ from freight import events
 from freight.access import Actor, Role
 from freight.errors import Forbidden, invalid
 from freight.fleet.models import Driver
+from freight.hours_of_service import Clocks, driver_clocks
 from freight.observability.metrics import GPS_ACCEPTED, GPS_DROPPED
 from freight.settings import Settings
 from freight.shipments.lifecycle import ACTIVE, LOADED, Status
@@ -95,6 +96,7 @@ class Holder:
     shipment_id: uuid.UUID | None
     status: Status | None
     stops: list[StopState]
+    clocks: Clocks
 
 
 async def lock_driver(session: AsyncSession, org_id: uuid.UUID, driver_id: uuid.UUID) -> Holder:
@@ -105,6 +107,7 @@ async def lock_driver(session: AsyncSession, org_id: uuid.UUID, driver_id: uuid.
             Driver.lat.label("d_lat"),
             Driver.lng.label("d_lng"),
             Driver.position_at,
+            Driver.hos_minutes_remaining,
             Shipment.id.label("shipment_id"),
             Shipment.status,
             Stop.id.label("stop_id"),
@@ -113,6 +116,7 @@ async def lock_driver(session: AsyncSession, org_id: uuid.UUID, driver_id: uuid.
             Stop.lng,
             Stop.arrived_at,
             Stop.departed_at,
+            Stop.window_end,
         )
         .select_from(Driver)
         .outerjoin(
@@ -132,12 +136,13 @@ async def lock_driver(session: AsyncSession, org_id: uuid.UUID, driver_id: uuid.
     if top.d_lat is not None and top.d_lng is not None and top.position_at is not None:
         last = Fix(top.d_lat, top.d_lng, top.position_at)
     stops = [
-        StopState(r.stop_id, r.sequence, r.lat, r.lng, r.arrived_at, r.departed_at)
+        StopState(r.stop_id, r.sequence, r.lat, r.lng, r.arrived_at, r.departed_at, r.window_end)
         for r in rows
         if r.stop_id is not None
     ]
     status = Status(top.status) if top.status is not None else None
-    return Holder(last, top.shipment_id, status, stops)
+    clocks = driver_clocks(top.hos_minutes_remaining)
+    return Holder(last, top.shipment_id, status, stops, clocks)
 
 
 async def recent_fixes(
@@ -238,7 +243,15 @@ async def ingest(
     if shipment_id is None:
         return result
     estimate = await _follow_load(
-        session, actor, shipment_id, holder.stops, outcome.accepted, settings, now, loaded=loaded
+        session,
+        actor,
+        shipment_id,
+        holder.stops,
+        outcome.accepted,
+        settings,
+        now,
+        loaded=loaded,
+        clocks=holder.clocks,
     )
     result.shipment_id = shipment_id
     if loaded:
@@ -249,6 +262,7 @@ async def ingest(
             "speed_kmh": newest.speed_kmh,
             "heading": newest.heading,
             "eta": estimate.eta.isoformat() if estimate.eta else None,
+            "late_risk": estimate.late_risk,
             "at": newest.recorded_at.isoformat(),
         }
     return result
@@ -285,6 +299,7 @@ async def _follow_load(
     now: datetime,
     *,
     loaded: bool,
+    clocks: Clocks,
 ) -> eta_rules.Estimate:
     """Geofence arrivals and departures, the new ETA and the load's last position."""
     org = actor.organization_id
@@ -300,6 +315,7 @@ async def _follow_load(
         floor_kmh=settings.eta_speed_floor_kmh,
         average_kmh=settings.average_speed_kmh,
         now=now,
+        clocks=clocks,
     )
     await session.execute(
         update(Shipment)

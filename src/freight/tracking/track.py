@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from freight.access import Actor, Role
 from freight.errors import invalid
+from freight.fleet.models import Driver
+from freight.hours_of_service import driver_clocks
 from freight.pagination import MAX_ROW_ID
 from freight.settings import Settings
 from freight.shipments import service as shipments
@@ -95,6 +97,13 @@ async def eta_for(
     ):
         last = Fix(shipment.last_lat, shipment.last_lng, shipment.last_position_at)
     recent = await recent_fixes(session, shipment_id, last.recorded_at) if last else []
+    cycle = None
+    if shipment.driver_id is not None:
+        cycle = await session.scalar(
+            select(Driver.hos_minutes_remaining).where(
+                Driver.id == shipment.driver_id, Driver.organization_id == actor.organization_id
+            )
+        )
     return eta_rules.estimate(
         last,
         shipment.stops,
@@ -104,6 +113,7 @@ async def eta_for(
         floor_kmh=settings.eta_speed_floor_kmh,
         average_kmh=settings.average_speed_kmh,
         now=now,
+        clocks=driver_clocks(cycle),
     )
 
 

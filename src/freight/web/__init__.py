@@ -44,7 +44,15 @@ from freight.web.templating import TEMPLATES_DIR, Renderer, renderer
 log = structlog.get_logger("freight.web")
 STATIC_DIR = TEMPLATES_DIR.with_name("static")
 # npm package -> the directory of it the browser may load (swagger-ui-dist: /docs)
-VENDOR = {"socket.io-client": "dist", "leaflet": "dist", "swagger-ui-dist": "."}
+VENDOR = {
+    "socket.io-client": "dist",
+    "leaflet": "dist",
+    "swagger-ui-dist": ".",
+    # Outlines for the map without a tile server: countries and US states.
+    "topojson-client": "src",
+    "world-atlas": ".",
+    "us-atlas": ".",
+}
 
 
 def _is_page(request: Request) -> bool:

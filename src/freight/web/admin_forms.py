@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from pydantic import ValidationError
 
 from freight.errors import DomainError
+from freight.web.wording import plain, sentence
 
 Errors = dict[str, str]
 _NUMBER = re.compile(r"^\d{1,12}(\.\d+)?$")
@@ -118,11 +120,6 @@ def _field(loc: object, aliases: Mapping[str, str]) -> str:
     return parts[0] if parts else "form"
 
 
-def _message(msg: str) -> str:
-    msg = msg.removeprefix("Value error, ")
-    return msg[:1].upper() + msg[1:]
-
-
 def errors_of(
     exc: ValidationError | DomainError, aliases: Mapping[str, str] | None = None
 ) -> Errors:
@@ -134,11 +131,11 @@ def errors_of(
     aliases = aliases or {}
     found: Errors = {}
     if isinstance(exc, ValidationError):
-        items = [(e["loc"], e["msg"]) for e in exc.errors()]
+        items: Sequence[Mapping[str, Any]] = list(exc.errors())
     else:
-        items = [(e.get("loc", ()), str(e.get("msg", ""))) for e in exc.errors]
+        items = exc.errors
         if not items:
-            return {"form": _message(exc.detail or exc.code.replace("_", " "))}
-    for loc, msg in items:
-        found.setdefault(_field(loc, aliases), _message(msg))
+            return {"form": sentence(exc.detail or exc.code.replace("_", " "))}
+    for item in items:
+        found.setdefault(_field(item.get("loc", ()), aliases), plain(item))
     return found

@@ -24,6 +24,7 @@ from freight.web.admin_forms import Errors, notice, parse_uuid
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, submit
 from freight.web.templating import renderer
+from freight.web.wording import KIND_WORDS
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,7 +37,7 @@ NO_ACCOUNT = "Choose the shipper account this customer books for"
 
 
 def _errors(errors: Errors) -> Errors:
-    if errors.get("customer_id") == "Field required":
+    if errors.get("customer_id") == KIND_WORDS["missing"]:
         errors["customer_id"] = NO_ACCOUNT
     return errors
 

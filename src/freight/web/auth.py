@@ -18,11 +18,12 @@ from starlette.datastructures import FormData
 
 from freight.access import Actor, Role
 from freight.deps import Context, SessionDep, client_address, count_api_call, principal
-from freight.errors import DomainError, Forbidden, Unauthorized
+from freight.errors import DomainError, Forbidden, RateLimited, Unauthorized
 from freight.events import SessionsEnded
 from freight.identity import organization, sessions
 from freight.identity import service as identity
 from freight.security.web_sessions import CSRF_FIELD, CSRF_HEADER, check_csrf
+from freight.web import wording
 from freight.web.templating import HOME, renderer
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +49,9 @@ async def web_actor(request: Request, ctx: Context, session: SessionDep) -> Acto
     await count_api_call(request, ctx, actor)
     request.state.actor = actor
     request.state.user_name = claims.name
-    request.state.presentation = await organization.presentation(session, actor.organization_id)
+    shown = await organization.presentation(session, actor.organization_id)
+    request.state.presentation = shown
+    wording.reader.set(shown)  # the page's refusals speak in the organisation's numbers
     return actor
 
 
@@ -162,7 +165,12 @@ async def login(request: Request, form: CsrfForm, ctx: Context, session: Session
         )
     except DomainError as exc:
         status = 401 if isinstance(exc, Unauthorized) else exc.status
-        message = "Wrong email or password." if status == 401 else exc.detail
+        if isinstance(exc, RateLimited):
+            message = wording.wait(exc.retry_after_s)
+        elif status == 401:
+            message = "Wrong email or password."
+        else:
+            message = wording.sentence(exc.detail or "")
         return render(
             request, "login.html", status_code=status, next=next_path, email=email, error=message
         )

@@ -20,14 +20,15 @@ from freight.dispatch.assignment import Planning
 from freight.dispatch.board import load_board
 from freight.dispatch.schemas import ApplyRequest, AssignRequest
 from freight.errors import DomainError, NotFound
-from freight.identity.organization import Presentation
+from freight.fleet import service as fleet
 from freight.messaging import service as messaging
 from freight.shipments import service as shipments
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.board_plan import PlanView, plan_view
 from freight.web.board_rows import BoardFilters, table
 from freight.web.forms import Failure, Invalid, submit
-from freight.web.templating import DEFAULT_PRESENTATION, renderer
+from freight.web.overrides import WarningBlock, override_of, warning_block
+from freight.web.templating import presentation_of, renderer
 
 router = APIRouter(include_in_schema=False)
 Dispatcher = Annotated[Actor, Depends(web_role(Role.DISPATCHER, Role.ADMIN))]
@@ -76,8 +77,7 @@ async def _lists(
     ids = [c.shipment.id for c in board.loads] + [c.shipment.id for c in board.active]
     unread = await messaging.unread_counts(session, actor, ids)
     filters = BoardFilters.parse(dict(request.query_params))
-    shown: Presentation = getattr(request.state, "presentation", DEFAULT_PRESENTATION)
-    rows = table(board, filters, unread, shown.timezone, utcnow())
+    rows = table(board, filters, unread, presentation_of(request).timezone, utcnow())
     return {"board": board, "rows": rows, "filters": filters, "unread_total": sum(unread.values())}
 
 
@@ -91,7 +91,12 @@ async def _page(
     plan_id: uuid.UUID | None = None,
     **extra: Any,
 ) -> Response:
-    context: dict[str, Any] = {"assign_errors": {}, "chosen": {}, "plan_error": None}
+    context: dict[str, Any] = {
+        "assign_errors": {},
+        "chosen": {},
+        "plan_error": None,
+        "assign_warning": None,
+    }
     context.update(extra)
     lists = await _lists(request, session, ctx, actor, context["chosen"])
     render = renderer(request)
@@ -143,20 +148,27 @@ async def assign(
     """The picker: give a pending load to the chosen driver, or say why not next to it."""
     shipment_field, driver_field = text(form, "shipment_id"), text(form, "driver_id")
     key = shipment_field or "_"
+    override = override_of(form, presentation_of(request))
 
     async def give() -> uuid.UUID:
         shipment_id, driver_id = _picked(key, shipment_field, driver_field)
-        await assignment.assign(session, actor, shipment_id, driver_id, None, _planning(ctx))
+        await assignment.assign(
+            session, actor, shipment_id, driver_id, None, _planning(ctx), heed=override.heed
+        )
         return shipment_id
 
     async def again(failure: Failure) -> Response:
-        errors, chosen = failure.errors, {}
-        if isinstance(failure.error, DomainError):  # the load stays picked, with the reason
+        errors, chosen, warned = failure.errors, {}, None
+        if block := warning_block(
+            failure.error, override
+        ):  # asked before it lands: see board_warning
+            warned = await _assign_warning(session, actor, shipment_field, driver_field, block)
+        elif isinstance(failure.error, DomainError):  # the load stays picked, with the reason
             errors, chosen = {key: _sentence(failure.message)}, {key: driver_field}
-        status = failure.status
         return await _page(
-            request, session, ctx, actor, status_code=status, assign_errors=errors, chosen=chosen
-        )
+            request, session, ctx, actor, status_code=failure.status,
+            assign_errors=errors, chosen=chosen, assign_warning=warned,
+        )  # fmt: skip
 
     return await submit(
         ctx,
@@ -165,6 +177,21 @@ async def assign(
         done=lambda shipment_id: f"/app/dispatch?assigned={shipment_id}",
         failed=again,
     )
+
+
+async def _assign_warning(
+    session: SessionDep, actor: Actor, shipment_field: str, driver_field: str, block: WarningBlock
+) -> dict[str, Any]:
+    """What the board's warning panel shows: the load, the driver, the warnings."""
+    shipment = await shipments.get_visible(session, actor, uuid.UUID(shipment_field))
+    driver = await fleet.get_driver(session, actor, uuid.UUID(driver_field))
+    return {
+        "shipment_id": shipment.id,
+        "reference": shipment.reference,
+        "driver_id": driver.id,
+        "driver_name": driver.full_name,
+        "block": block,
+    }
 
 
 def _picked(key: str, shipment_field: str, driver_field: str) -> tuple[uuid.UUID, uuid.UUID]:

@@ -74,6 +74,9 @@ def reasons_of(pair: PlanAssignment, units: str = "imperial", locale: str = "en-
             f"{fmt.distance(pair.deadhead_km, units, locale)} empty to the pickup, about "
             f"{_hours(pair.minutes_to_pickup)} away"
         ]
+    rests = pair.arrive_minutes - pair.minutes_to_pickup
+    if rests >= 1:
+        out.append(f"can be there in {_hours(pair.arrive_minutes)}, with {_hours(rests)} of rests")
     if pair.wait_minutes > 0:
         out.append(f"arrives {_hours(pair.wait_minutes)} before the pickup window opens")
     out.append(f"{_hours(pair.slack_minutes)} to spare before the window closes")
@@ -89,6 +92,8 @@ def why_left_over(entry: PlanUnassigned) -> str:
     """Why no driver takes this load, in words."""
     if entry.reason == "outcompeted":
         return "Drivers who could take it are needed for other loads in this plan."
+    if entry.reason == "beyond_horizon":
+        return "Its pickup is after this plan's horizon: a later plan will cover it."
     parts = [f"{n} {RULES[rule][0]}" for rule, n in entry.ruled_out.items() if n and rule in RULES]
     if not parts:
         return "No available driver can take it."

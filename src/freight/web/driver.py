@@ -29,7 +29,8 @@ from freight.web.auth import CsrfForm, see_other, text, web_role
 from freight.web.driver_pod import pod_context, pod_input
 from freight.web.forms import Failure, submit
 from freight.web.messages import load_thread
-from freight.web.templating import renderer
+from freight.web.overrides import Override, override_of, warning_block
+from freight.web.templating import presentation_of, renderer
 
 if TYPE_CHECKING:
     from freight.shipments.models import Shipment
@@ -99,7 +100,14 @@ async def _load_page(
     shipment = await shipments.get_visible(session, actor, shipment_id)
     pickup, delivery = ends(shipment)
     stops = sorted(shipment.stops, key=lambda s: s.sequence)
-    context: dict[str, Any] = {"step_error": None, "pod_errors": {}, "pod_values": {}}
+    context: dict[str, Any] = {
+        "step_error": None,
+        "pod_errors": {},
+        "pod_values": {},
+        "step_warnings": None,
+        "step_fields": {},
+        "pod_warnings": None,
+    }
     context.update(extra)
     render = renderer(request)
     return render(
@@ -143,14 +151,21 @@ async def move_load(
         if text(form, name):
             fields[name] = text(form, name)
 
+    override = override_of(form, presentation_of(request))
+
     async def move() -> None:
         body = TransitionRequest.model_validate(fields)
         await shipments.transition(
-            session, actor, shipment_id, body.status, lat=body.lat, lng=body.lng
+            session, actor, shipment_id, body.status, lat=body.lat, lng=body.lng, heed=override.heed
         )
 
     async def again(failure: Failure) -> Response:
         error = failure.error
+        if block := warning_block(error, override):  # asked before the step lands
+            return await _load_page(
+                request, session, ctx, actor, shipment_id, failure.status,
+                step_warnings=block, step_fields=fields,
+            )  # fmt: skip
         message = error.detail if isinstance(error, DomainError) else "That is not a next step."
         return await _load_page(
             request, session, ctx, actor, shipment_id, failure.status, step_error=message
@@ -170,20 +185,25 @@ async def deliver(
     """
     limits = pod.PodLimits.of(ctx.settings)
     form: FormData | None = None
+    override: Override = override_of(None, presentation_of(request))
     try:
         await pod.deliverable(session, actor, shipment_id)
         form = await read_pod_form(request, limits.max_photos)
         presented = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
         check_csrf(request, presented if isinstance(presented, str) else None)
+        override = override_of(form, presentation_of(request))
         signature = form.get("signature")
         photos = [p for p in form.getlist("photos") if isinstance(p, UploadFile) and p.filename]
         body = await pod_input(form, signature, photos, limits.max_file_bytes)
         files = ctx.files
-        _, _, saved = await pod.deliver(session, actor, files, shipment_id, body, limits)
+        _, _, saved = await pod.deliver(
+            session, actor, files, shipment_id, body, limits, override.heed
+        )
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
         await session.rollback()
+        block = warning_block(exc, override)
         errors = {str(e["loc"][1]): e["msg"] for e in exc.errors if len(e["loc"]) > 1}
         return await _load_page(
             request,
@@ -192,8 +212,9 @@ async def deliver(
             actor,
             shipment_id,
             exc.status,
-            pod_errors=errors or {"_": exc.detail},
+            pod_errors={} if block else (errors or {"_": exc.detail}),
             pod_values={"recipient_name": text(form, "recipient_name") if form else ""},
+            pod_warnings=block,
         )
     finally:
         if form is not None:

@@ -6,12 +6,15 @@ words for a bad phone or licence are replaced by ones a dispatcher can act on.
 
 from __future__ import annotations
 
+import math
 from typing import Any, get_args
 
 from starlette.datastructures import FormData
 
+from freight import formatting as fmt
 from freight.demo import HUBS
 from freight.fleet.console import Login
+from freight.identity.organization import Presentation
 from freight.schema import EquipmentType
 from freight.web.admin_forms import parse_uuid
 from freight.web.auth import text
@@ -39,13 +42,13 @@ DRIVER_MESSAGES = {
     "equipment_types": "Choose the equipment the driver is qualified for",
     "email": "Enter an email address such as drew@example.com",
 }
-VEHICLE_TEXT = ("number", "kind", "equipment_type", "capacity_kg", "vin")
-VEHICLE_FIELDS = {f: f for f in VEHICLE_TEXT} | {"reason": "reason"}
+VEHICLE_TEXT = ("number", "kind", "equipment_type", "capacity", "vin")
+VEHICLE_FIELDS = {f: f for f in VEHICLE_TEXT} | {"capacity_kg": "capacity", "reason": "reason"}
+MAX_CAPACITY_KG = 100_000  # the schema's limit
 VEHICLE_MESSAGES = {
     "number": "Enter the truck's number (at most 40 characters)",
     "kind": "Enter the kind of vehicle, such as tractor (at most 40 characters)",
     "equipment_type": "Choose the equipment type",
-    "capacity_kg": "Enter the capacity in kg, more than 0 and at most 100,000",
     "vin": "Enter the 17-character VIN, or leave it empty",
 }
 
@@ -93,10 +96,27 @@ def vehicle_values(form: FormData) -> dict[str, str]:
     return {name: text(form, name) for name in VEHICLE_TEXT}
 
 
-def vehicle_body(values: dict[str, str]) -> dict[str, Any]:
-    """The ``VehicleCreate`` / ``VehicleUpdate`` body (capacity as typed: the schema checks)."""
+def vehicle_messages(shown: Presentation) -> dict[str, str]:
+    """The vehicle form's words for a refused field, the capacity in the organisation's unit."""
+    unit = fmt.weight_unit(shown.units)
+    most = fmt.number(math.floor(fmt.from_kg(MAX_CAPACITY_KG, shown.units)), shown.locale)
+    capacity = f"Enter the capacity in {unit}, more than 0 and at most {most}"
+    return VEHICLE_MESSAGES | {"capacity": capacity}
+
+
+def capacity_text(kg: float, shown: Presentation) -> str:
+    """A vehicle's capacity as the form shows it: a plain number in the organisation's unit."""
+    return f"{round(fmt.from_kg(kg, shown.units)):d}"
+
+
+def vehicle_body(values: dict[str, str], shown: Presentation) -> dict[str, Any]:
+    """The ``VehicleCreate`` / ``VehicleUpdate`` body, the capacity typed in ``shown`` units
+    turned into kg (left as typed when it is not a number: the schema refuses it)."""
     body: dict[str, Any] = {name: values[name] or None for name in VEHICLE_TEXT}
-    body["capacity_kg"] = values["capacity_kg"].replace(",", "") or None
+    del body["capacity"]
+    amount = fmt.parse_number(values["capacity"], shown.locale)
+    typed = values["capacity"] or None
+    body["capacity_kg"] = typed if amount is None else round(fmt.to_kg(amount, shown.units), 3)
     body["vin"] = values["vin"].upper() or None
     return body
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -23,14 +24,14 @@ from freight.errors import DomainError, NotFound
 from freight.events import timeline
 from freight.identity import accounts as shipper_accounts
 from freight.shipments import queries, service
-from freight.shipments.lifecycle import Status, moves_for
+from freight.shipments.lifecycle import LOADED, Status, moves_for
 from freight.shipments.schemas import CancelRequest
 from freight.tracking import track
 from freight.web import portal_book
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, submit
 from freight.web.messages import load_thread
-from freight.web.portal_timeline import describe
+from freight.web.portal_timeline import describe, on_timeline
 from freight.web.shipment_staff import staff_panel
 from freight.web.templating import renderer
 
@@ -130,6 +131,31 @@ def proof_images(proof: ProofOfDelivery | None) -> list[dict[str, str]]:
     return images
 
 
+def truck_view(shipment: Shipment, heading: float | None, actor: Actor) -> dict[str, Any] | None:
+    """Where the map puts the truck: its last fix while the load is on board (staff see it
+    from assignment on), and the delivery stop once delivered."""
+    if shipment.status == Status.DELIVERED:
+        last = max(shipment.stops, key=lambda s: s.sequence)
+        return {"lat": last.lat, "lng": last.lng, "at": fmt_iso(shipment.delivered_at)}
+    if shipment.last_lat is None or shipment.last_lng is None:
+        return None
+    if shipment.status not in LOADED and not actor.is_staff:
+        return None
+    return {
+        "lat": shipment.last_lat,
+        "lng": shipment.last_lng,
+        "at": fmt_iso(shipment.last_position_at),
+        "heading": heading,
+    }
+
+
+def fmt_iso(moment: datetime | None) -> str | None:
+    """A stored time as ISO 8601 with its UTC offset (SQLite keeps it naive)."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
 async def page_context(
     ctx: AppContext, session: SessionDep, actor: Actor, shipment_id: uuid.UUID
 ) -> dict[str, Any]:
@@ -152,9 +178,8 @@ async def page_context(
         "last_position": (shipment.last_lat, shipment.last_lng)
         if shipment.last_lat is not None and shipment.last_lng is not None
         else None,
-        "timeline": [
-            describe(e, actor.is_staff) for e in events if not e.type.startswith("message.")
-        ],
+        "truck": truck_view(shipment, positions[-1].heading if positions else None, actor),
+        "timeline": [describe(e, actor.is_staff) for e in events if on_timeline(e, actor.is_staff)],
         "last_event_id": max((e.id for e in events), default=0),
         "proof": proof,
         "proof_images": proof_images(proof),
@@ -201,7 +226,7 @@ async def timeline_fragment(
     """Just the timeline list (the page refreshes it when an event arrives live)."""
     await service.get_visible(session, actor, shipment_id)
     events = await timeline(session, shipment_id, 0, 500)
-    entries = [describe(e, actor.is_staff) for e in events if not e.type.startswith("message.")]
+    entries = [describe(e, actor.is_staff) for e in events if on_timeline(e, actor.is_staff)]
     return renderer(request)(request, "shipment_timeline.html", actor=actor, timeline=entries)
 
 

@@ -9,7 +9,7 @@ a wall-clock time at its stop; both are converted to the API's kg and UTC here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Annotated, Any, get_args
@@ -30,9 +30,11 @@ from freight.identity.organization import Presentation
 from freight.schema import EquipmentType
 from freight.shipments.schemas import ShipmentCreate
 from freight.timezones import zone_at
+from freight.web import wording
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, Invalid, submit
-from freight.web.templating import renderer
+from freight.web.overrides import WarningBlock, override_of, warning_block
+from freight.web.templating import presentation_of, renderer
 
 if TYPE_CHECKING:
     from freight.identity.models import Customer
@@ -56,16 +58,9 @@ STOP_FIELDS = (
     "window_end",
 )
 MAX_STOPS = 10
+MAX_WEIGHT_KG = 100_000  # the schema's limit, said in the organisation's unit
 # city name (lower case) -> (region, lat, lng); known places need no coordinates typed in
 PLACES = {city.lower(): (region, lat, lng, zone_at(lat, lng)) for city, region, lat, lng in HUBS}
-FRIENDLY = {
-    "Field required": "Required.",
-    "field required": "Required.",
-    "Input should be a valid number, unable to parse string as a number": "Enter a number.",
-    "Input should be a valid integer, unable to parse string as an integer": (
-        "Enter a whole number."
-    ),
-}
 
 
 def _stamp(day: datetime, hour: int) -> str:
@@ -97,6 +92,19 @@ def read_form(form: FormData) -> tuple[dict[str, str], list[dict[str, str]]]:
         count = 2
     stops = [{f: text(form, f"stops-{i}-{f}") for f in STOP_FIELDS} for i in range(count)]
     return values, stops
+
+
+def restopped(form: FormData, stops: list[dict[str, str]]) -> bool:
+    """Add a stop before the last, or remove one (keeping two), when the form's buttons
+    asked for it (without the script: with it the page does this itself)."""
+    if text(form, "add_stop") and len(stops) < MAX_STOPS:
+        stops.insert(len(stops) - 1, blank_stop("delivery", datetime.now(UTC) + timedelta(1)))
+        return True
+    which = text(form, "remove_stop")
+    if which.isdigit() and int(which) < len(stops) and len(stops) > 2:
+        del stops[int(which)]
+        return True
+    return False
 
 
 def stop_zone(stop: dict[str, str]) -> str | None:
@@ -169,16 +177,20 @@ def field_name(loc: Iterable[str | int]) -> str:
     return "-".join(parts) or "form"
 
 
-def errors_of(problems: Iterable[dict[str, Any]]) -> dict[str, str]:
-    """Field name -> the first message about it, in plain words."""
+def errors_of(problems: Iterable[Mapping[str, Any]], shown: Presentation) -> dict[str, str]:
+    """Field name -> the first message about it, in plain words (weights in ``shown`` units)."""
     found: dict[str, str] = {}
     for problem in problems:
         name = field_name(problem.get("loc", ()))
-        message = str(problem.get("msg", "Not valid."))
-        message = message.removeprefix("Value error, ")
-        if name.endswith(("-lat", "-lng")) and message == "Field required":
+        if name in found:
+            continue
+        if name.endswith(("-lat", "-lng")) and problem.get("type") == "missing":
             message = "Pick a city from the list, or enter its latitude and longitude."
-        found.setdefault(name, FRIENDLY.get(message, message))
+        elif name == "weight" and problem.get("type") != "value_error":
+            message = wording.weight_range(MAX_WEIGHT_KG, shown)
+        else:
+            message = wording.plain(problem)
+        found[name] = message
     return found
 
 
@@ -190,6 +202,8 @@ async def _render(
     stops: list[dict[str, str]],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    fresh: bool = False,
+    warnings: WarningBlock | None = None,
 ) -> Response:
     accounts: Sequence[Customer] = []
     if actor.is_staff:
@@ -207,20 +221,17 @@ async def _render(
         places=sorted(PLACES.items()),
         max_stops=MAX_STOPS,
         stop_zones=[stop_zone(s) for s in stops],
-        weight_unit=fmt.weight_unit(shown(request).units),
+        weight_unit=fmt.weight_unit(presentation_of(request).units),
+        fresh=fresh,  # a new, untouched form: the script may bring back a saved draft
+        warnings=warnings,
     )
-
-
-def shown(request: Request) -> Presentation:
-    shown = getattr(request.state, "presentation", None)
-    return shown if isinstance(shown, Presentation) else Presentation()
 
 
 @router.get("/app/shipments/new")
 async def booking_form(request: Request, actor: Booker, session: SessionDep) -> Response:
     """The booking form."""
     values, stops = blank_form()
-    return await _render(request, actor, session, values, stops)
+    return await _render(request, actor, session, values, stops, fresh=True)
 
 
 @router.post("/app/shipments/new")
@@ -229,20 +240,24 @@ async def book(
 ) -> Response:
     """Book: on success to the new shipment's page, else the form again with its errors."""
     values, stops = read_form(form)
-    if text(form, "add_stop") and len(stops) < MAX_STOPS:
-        day = datetime.now(UTC) + timedelta(days=1)
-        stops.insert(len(stops) - 1, blank_stop("delivery", day))
+    if restopped(form, stops):
         return await _render(request, actor, session, values, stops)
 
+    override = override_of(form, presentation_of(request))
+
     async def place() -> Shipment:
-        body = ShipmentCreate.model_validate(checked_body(values, stops, shown(request)))
+        body = ShipmentCreate.model_validate(checked_body(values, stops, presentation_of(request)))
         if actor.role == Role.CUSTOMER:
             body.customer_id = None
-        return await booking.book(session, actor, body, ctx.settings.road_factor)
+        return await booking.book(session, actor, body, ctx.settings.road_factor, override.heed)
 
     async def again(failure: Failure) -> Response:
-        errors = booking_errors(failure, actor.is_staff and not values["customer_id"])
-        return await _render(request, actor, session, values, stops, errors, failure.status)
+        block = warning_block(failure.error, override)
+        no_account = actor.is_staff and not values["customer_id"]
+        errors = {} if block else booking_errors(failure, no_account, presentation_of(request))
+        return await _render(
+            request, actor, session, values, stops, errors, failure.status, warnings=block
+        )
 
     return await submit(
         ctx,
@@ -263,16 +278,18 @@ def checked_body(
         raise Invalid({"declared_value": "Enter an amount such as 4500.00."}) from None
 
 
-def booking_errors(failure: Failure, no_account: bool) -> dict[str, str]:
+def booking_errors(failure: Failure, no_account: bool, shown: Presentation) -> dict[str, str]:
     """The booking form's messages by field (``stops-0-city``) for a refused booking.
 
     Staff who chose no account hear so with the form's other mistakes, not after them.
     """
     error = failure.error
     if isinstance(error, DomainError):
-        return errors_of(error.errors) if error.errors else {"form": error.detail or "Not valid."}
+        if not error.errors:
+            return {"form": wording.sentence(error.detail or "Not valid")}
+        return errors_of(error.errors, shown)
     if isinstance(error, ValidationError):
-        errors = errors_of({"loc": e["loc"], "msg": e["msg"]} for e in error.errors())
+        errors = errors_of(error.errors(), shown)
     else:
         errors = dict(failure.errors)
     if no_account:

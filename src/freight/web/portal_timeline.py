@@ -3,7 +3,8 @@
 Only what the event's type says and a few safe fields (a reason, the recipient, a stop
 number, the names of the fields an edit changed) are shown; ids and internal details
 stay out of the page. Staff also read the reasons given for unassigning, reassigning
-and setting a price by hand; customers do not.
+and setting a price by hand; customers do not. Warnings overridden are the staff's
+(and their reasons): customers do not see those lines at all.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from freight.events import Event
+from freight.shipments.heed import OVERRIDDEN
+from freight.shipments.warnings import LABELS
 
 ACTIONS = {
     "pickup": "Picked up",
@@ -88,6 +91,9 @@ def _sentence(kind: str, data: dict[str, Any], staff: bool = False) -> str:
             return _with_reason("Price set by hand", data, staff)
         words = changed_words(data)
         return f"Changed {', '.join(words)}" if words else "Details changed"
+    if kind == OVERRIDDEN:
+        codes = [LABELS.get(str(c), str(c).replace("_", " ")) for c in data.get("codes", [])]
+        return _with_reason(f"Warning overridden ({', '.join(codes)})", data, staff)
     if kind in ("stop.arrived", "stop.departed"):
         verb = "Arrived at" if kind == "stop.arrived" else "Left"
         return f"{verb} stop {data.get('sequence', '')}".strip()
@@ -97,6 +103,13 @@ def _sentence(kind: str, data: dict[str, Any], staff: bool = False) -> str:
     if kind.startswith("payment."):
         return f"Payment {kind.split('.', 1)[1]}"
     return kind.replace(".", " ").replace("_", " ").capitalize()
+
+
+def on_timeline(event: Event, staff: bool = False) -> bool:
+    """Whether the timeline shows this event to staff (``staff``) or a customer."""
+    if event.type.startswith("message."):
+        return False  # the thread has its own place on the page
+    return staff or event.type != OVERRIDDEN
 
 
 def describe(event: Event, staff: bool = False) -> Entry:

@@ -66,4 +66,15 @@ async def track_page(
     except NotFound:
         return _not_found(request, reference)
     tracking = TrackingRead.model_validate(view)
-    return renderer(request)(request, "track.html", tracking=tracking)
+    stops = [
+        {"lat": s.lat, "lng": s.lng, "kind": s.kind, "label": f"{s.sequence}. {s.city}"}
+        for s in tracking.stops
+    ]
+    truck = None
+    if tracking.last_position is not None:
+        truck = {"lat": tracking.last_position.lat, "lng": tracking.last_position.lng}
+    elif tracking.delivered_at is not None and tracking.stops:
+        truck = {"lat": tracking.stops[-1].lat, "lng": tracking.stops[-1].lng}
+    return renderer(request)(
+        request, "track.html", tracking=tracking, map_stops=stops, map_truck=truck
+    )

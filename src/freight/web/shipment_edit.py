@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -29,21 +29,21 @@ from freight.shipments.lifecycle import BEFORE_PICKUP
 from freight.shipments.schemas import ShipmentReplace
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, submit
+from freight.web.overrides import WarningBlock, override_of, warning_block
 from freight.web.portal import customer_names
 from freight.web.portal_book import (
     EQUIPMENT,
     MAX_STOPS,
     PLACES,
-    blank_stop,
     booking_errors,
     checked_body,
     read_form,
-    shown,
+    restopped,
     stop_zone,
 )
 from freight.web.portal_timeline import describe
 from freight.web.shipment_staff import form_values
-from freight.web.templating import renderer
+from freight.web.templating import presentation_of, renderer
 
 if TYPE_CHECKING:
     from freight.shipments.models import Shipment
@@ -103,6 +103,7 @@ async def _render(
     seen: int,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    warnings: WarningBlock | None = None,
 ) -> Response:
     names = await customer_names(session, actor, [shipment.customer_id])
     return renderer(request)(
@@ -121,7 +122,8 @@ async def _render(
         customer_name=names.get(shipment.customer_id),
         hidden={"version": str(version), "seen": str(seen)},
         stop_zones=[stop_zone(s) for s in stops],
-        weight_unit=fmt.weight_unit(shown(request).units),
+        weight_unit=fmt.weight_unit(presentation_of(request).units),
+        warnings=warnings,
     )
 
 
@@ -131,7 +133,7 @@ async def edit_form(
 ) -> Response:
     """The load's details, stops and windows in the booking form, ready to change."""
     shipment = await _editable(session, actor, shipment_id)
-    values, stops = form_values(shipment, shown(request))
+    values, stops = form_values(shipment, presentation_of(request))
     return await _render(
         request, session, actor, shipment, values, stops,
         version=shipment.version, seen=shipment.event_seq,
@@ -157,29 +159,31 @@ async def save(
     """Save the edit if nobody changed the load meanwhile; else show whose change stands."""
     values, stops = read_form(form)
     version, seen = _number(form, "version"), _number(form, "seen")
-    if text(form, "add_stop") and len(stops) < MAX_STOPS:
+    if restopped(form, stops):
         shipment = await _editable(session, actor, shipment_id)
-        stops.insert(len(stops) - 1, blank_stop("delivery", datetime.now(UTC) + timedelta(1)))
         return await _render(
             request, session, actor, shipment, values, stops, version=version, seen=seen
         )
 
+    override = override_of(form, presentation_of(request))
+
     async def change() -> Shipment:
         await _editable(session, actor, shipment_id)
-        body = ShipmentReplace.model_validate(checked_body(values, stops, shown(request)))
-        changes = body.changes()
+        body = ShipmentReplace.model_validate(checked_body(values, stops, presentation_of(request)))
+        road = ctx.settings.road_factor
         return await booking.edit(
-            session, actor, shipment_id, changes, ctx.settings.road_factor, if_match=version
+            session, actor, shipment_id, body.changes(), road, version, override.heed
         )
 
     async def again(failure: Failure) -> Response:
         shipment = await _editable(session, actor, shipment_id)
         if failure.status == 412:
             return await conflict(request, session, actor, shipment, values, stops, seen)
-        errors = booking_errors(failure, no_account=False)
+        block = warning_block(failure.error, override)
+        errors = {} if block else booking_errors(failure, False, presentation_of(request))
         return await _render(
-            request, session, actor, shipment, values, stops,
-            version=version, seen=seen, errors=errors, status_code=failure.status,
+            request, session, actor, shipment, values, stops, version=version, seen=seen,
+            errors=errors, status_code=failure.status, warnings=block,
         )  # fmt: skip
 
     done = f"/app/shipments/{shipment_id}?done=saved"
@@ -240,5 +244,5 @@ async def conflict(
         status_code=412,
         shipment=shipment,
         changes=changes,
-        rows=differences(form_values(shipment, shown(request)), (values, stops)),
+        rows=differences(form_values(shipment, presentation_of(request)), (values, stops)),
     )

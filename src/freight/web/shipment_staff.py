@@ -16,6 +16,7 @@ from freight.errors import NotFound
 from freight.fleet import service as fleet
 from freight.identity.organization import Presentation
 from freight.shipments.lifecycle import BEFORE_PICKUP, FINAL, Status, moves_for
+from freight.web.overrides import WarningBlock
 
 if TYPE_CHECKING:
     from freight.deps import SessionDep
@@ -45,10 +46,11 @@ class StaffPanel:
     free_drivers: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
     errors: dict[str, str] = field(default_factory=dict)
     typed: dict[str, str] = field(default_factory=dict)
+    warned: dict[str, WarningBlock] = field(default_factory=dict)  # form -> its warnings
 
     def has_errors(self, which: str) -> bool:
-        """Whether the ``which`` form was just refused (its section opens)."""
-        return any(name.startswith(f"{which}-") for name in self.errors)
+        """Whether the ``which`` form was just refused or warned about (its section opens)."""
+        return which in self.warned or any(n.startswith(f"{which}-") for n in self.errors)
 
 
 async def crew_of(session: SessionDep, actor: Actor, shipment: Shipment) -> Crew | None:

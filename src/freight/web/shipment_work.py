@@ -28,8 +28,9 @@ from freight.shipments import service
 from freight.shipments.lifecycle import Status
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, Invalid, submit
+from freight.web.overrides import Override, override_of, warning_block
 from freight.web.portal import page_context
-from freight.web.templating import renderer
+from freight.web.templating import presentation_of, renderer
 
 router = APIRouter(include_in_schema=False)
 Dispatcher = Annotated[Actor, Depends(web_role(Role.DISPATCHER, Role.ADMIN))]
@@ -61,7 +62,7 @@ def both(first: Callable[[], A], second: Callable[[], B]) -> tuple[A, B]:
 
 
 def _planning(ctx: Context) -> Planning:
-    return Planning(ctx.settings.road_factor, ctx.settings.average_speed_kmh)
+    return Planning.of(ctx.settings)
 
 
 def version_of(form: FormData) -> int | None:
@@ -116,20 +117,26 @@ def _again(
     shipment_id: uuid.UUID,
     which: str,
     form: FormData,
+    override: Override | None = None,
 ) -> Callable[[Failure], Awaitable[Response]]:
-    """The shipment page again with the refused form's messages and what was typed."""
+    """The shipment page again with the refused form's messages and what was typed, or
+    with the warnings to confirm before the change lands."""
 
     async def again(failure: Failure) -> Response:
         context = await page_context(ctx, session, actor, shipment_id)
         panel = context["staff"]
         panel.errors = dict(failure.errors)
-        if isinstance(failure.error, DomainError):
+        if override and (block := warning_block(failure.error, override)):
+            panel.errors, panel.warned = {}, {which: block}
+        elif isinstance(failure.error, DomainError):
             loc = failure.error.errors[0].get("loc", []) if failure.error.errors else []
             field = FIELDS.get(str(loc[-1]) if loc else "", "form")
             said = STALE if failure.status == 412 else _sentence(failure.message)
             panel.errors = {f"{which}-{field}": said}
         panel.typed = {
-            f"{which}-{k}": v for k in ("reason", "price", "driver_id") if (v := text(form, k))
+            f"{which}-{k}": v
+            for k in ("reason", "price", "driver_id", "status")
+            if (v := text(form, k))
         }
         render = renderer(request)
         return render(
@@ -153,14 +160,17 @@ async def assign(
     ctx: Context,
 ) -> Response:
     """Give the pending load to the chosen driver from its own page."""
+    override = override_of(form, presentation_of(request))
 
     async def give() -> None:
         driver_id = driver_of(form, "assign")
         shipment = await service.get_visible(session, actor, shipment_id)
         service.check_version(shipment, version_of(form))
-        await assignment.assign(session, actor, shipment_id, driver_id, None, _planning(ctx))
+        await assignment.assign(
+            session, actor, shipment_id, driver_id, None, _planning(ctx), heed=override.heed
+        )
 
-    again = _again(request, session, ctx, actor, shipment_id, "assign", form)
+    again = _again(request, session, ctx, actor, shipment_id, "assign", form, override)
     done = _done(shipment_id, "assigned")
     return await submit(ctx, session, give, done=done, failed=again, error_page=(404,))
 
@@ -195,6 +205,7 @@ async def reassign(
     ctx: Context,
 ) -> Response:
     """Give the load to another driver in one step, with a reason (the old one is freed)."""
+    override = override_of(form, presentation_of(request))
 
     async def hand_over() -> None:
         driver_id, reason = both(
@@ -209,9 +220,10 @@ async def reassign(
             reason,
             _planning(ctx),
             version_of(form),
+            heed=override.heed,
         )
 
-    again = _again(request, session, ctx, actor, shipment_id, "reassign", form)
+    again = _again(request, session, ctx, actor, shipment_id, "reassign", form, override)
     done = _done(shipment_id, "reassigned")
     return await submit(ctx, session, hand_over, done=done, failed=again, error_page=(404,))
 
@@ -248,14 +260,17 @@ async def move(
     ctx: Context,
 ) -> Response:
     """A plain move the state machine allows staff (picked up, in transit)."""
+    override = override_of(form, presentation_of(request))
 
     async def step() -> None:
         try:
             target = Status(text(form, "status"))
         except ValueError:
             raise Invalid({"move-form": "Choose what happened to the load."}) from None
-        await service.transition(session, actor, shipment_id, target, if_match=version_of(form))
+        await service.transition(
+            session, actor, shipment_id, target, if_match=version_of(form), heed=override.heed
+        )
 
-    again = _again(request, session, ctx, actor, shipment_id, "move", form)
+    again = _again(request, session, ctx, actor, shipment_id, "move", form, override)
     done = _done(shipment_id, "moved")
     return await submit(ctx, session, step, done=done, failed=again, error_page=(404,))

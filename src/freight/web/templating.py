@@ -26,6 +26,7 @@ from freight.security.web_sessions import csrf_token_for
 from freight.settings import Settings
 from freight.shipments.lifecycle import ACTIVE, LOADED, Status
 from freight.timezones import zone
+from freight.web.wording import label_of
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 # Signed out (the sign-in form, public tracking): US conventions, times in Chicago's zone.
@@ -127,6 +128,19 @@ def _label(value: str | None) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _rests(rests: Any) -> str:
+    """The rests an ETA assumed: ``a 30-minute break and a 10-hour rest``."""
+    words = []
+    for rest in rests:
+        if rest.kind == "break":
+            words.append(f"a {rest.minutes}-minute break")
+        elif rest.minutes >= 34 * 60:
+            words.append(f"a {rest.minutes // 60}-hour restart")
+        else:
+            words.append(f"a {rest.minutes // 60}-hour rest")
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def build_templates() -> Jinja2Templates:
     """The template environment (autoescaping on, as for every ``.html``)."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -138,6 +152,9 @@ def build_templates() -> Jinja2Templates:
     env.filters["distance"] = _distance
     env.filters["zone_abbreviation"] = _zone_abbreviation
     env.filters["label"] = _label
+    env.filters["field_label"] = label_of
+    env.filters["weight_unit"] = fmt.weight_unit
+    env.filters["rests"] = _rests
     env.globals["navigation"] = NAVIGATION
     # The domains' vocabularies, so a page never spells a status or a set of them itself.
     env.globals.update(
@@ -149,6 +166,12 @@ def build_templates() -> Jinja2Templates:
         VOIDABLE_INVOICE=VOIDABLE_INVOICE,
     )
     return templates
+
+
+def presentation_of(request: Request) -> Presentation:
+    """How the signed-in reader's organisation shows numbers and times (else the default)."""
+    shown = getattr(request.state, "presentation", None)
+    return shown if isinstance(shown, Presentation) else DEFAULT_PRESENTATION
 
 
 class Renderer:

@@ -21,11 +21,12 @@ from freight.errors import Conflict
 from freight.fleet import console
 from freight.fleet import service as fleet
 from freight.fleet.schemas import VehicleCreate, VehicleUpdate
+from freight.identity.organization import Presentation
 from freight.web import fleet_forms as ff
 from freight.web.admin_forms import Errors, notice
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, Rerender, said, submit
-from freight.web.templating import renderer
+from freight.web.templating import presentation_of, renderer
 
 router = APIRouter(include_in_schema=False)
 
@@ -63,14 +64,14 @@ async def _list_page(
     )
 
 
-def _again(show: Show) -> Rerender:
+def _again(show: Show, shown: Presentation) -> Rerender:
     async def again(failure: Failure) -> Response:
         errors = dict(failure.errors)
         if isinstance(failure.error, Conflict):
             errors = {"number": NUMBER_TAKEN}
         return await show(failure.status, errors)
 
-    return said(ff.VEHICLE_MESSAGES, again)
+    return said(ff.vehicle_messages(shown), again)
 
 
 @router.get("/app/vehicles")
@@ -87,7 +88,7 @@ async def add_vehicle(
     values = ff.vehicle_values(form)
 
     async def add() -> Any:
-        body = VehicleCreate.model_validate(ff.vehicle_body(values))
+        body = VehicleCreate.model_validate(ff.vehicle_body(values, presentation_of(request)))
         return await fleet.create_vehicle(session, actor, body)
 
     async def show(status: int, errors: Errors) -> Response:
@@ -100,7 +101,7 @@ async def add_vehicle(
         session,
         add,
         done=lambda v: f"/app/vehicles/{v.id}?done=vehicle-created",
-        failed=_again(show),
+        failed=_again(show, presentation_of(request)),
         fields=ff.VEHICLE_FIELDS,
     )
 
@@ -121,7 +122,7 @@ async def _vehicle_page(
             "number": vehicle.number,
             "kind": vehicle.kind,
             "equipment_type": vehicle.equipment_type,
-            "capacity_kg": f"{vehicle.capacity_kg:g}",
+            "capacity": ff.capacity_text(vehicle.capacity_kg, presentation_of(request)),
             "vin": vehicle.vin or "",
         }
     return renderer(request)(
@@ -169,7 +170,7 @@ async def edit_vehicle(
     page = _rerender(request, actor, session, vehicle_id)
 
     async def edit() -> Any:
-        body = VehicleUpdate.model_validate(ff.vehicle_body(values))
+        body = VehicleUpdate.model_validate(ff.vehicle_body(values, presentation_of(request)))
         changes = body.model_dump(exclude_unset=True)
         return await fleet.update_vehicle(session, actor, vehicle_id, changes)
 
@@ -181,7 +182,7 @@ async def edit_vehicle(
         session,
         edit,
         done=f"/app/vehicles/{vehicle_id}?done=vehicle-updated",
-        failed=_again(show),
+        failed=_again(show, presentation_of(request)),
         fields=ff.VEHICLE_FIELDS,
         error_page=(404,),
     )

@@ -48,18 +48,36 @@ async function assign(item, driverId) {
   }
   item.setAttribute("aria-busy", "true");
   try {
-    await api(`/api/shipments/${shipmentId}/assign`, { method: "POST", json: { driver_id: driverId } });
+    await api(`/api/shipments/${shipmentId}/assign`, {
+      method: "POST",
+      json: { driver_id: driverId },
+      headers: { Prefer: "handling=strict" }, // warnings are asked before it lands
+    });
     showRefusal(item, "");
     announce(`${reference} is assigned.`);
     if (item.contains(document.activeElement)) document.getElementById("loads-heading")?.focus();
     item.remove();
     scheduleRefresh(0);
   } catch (err) {
+    if (err.problem?.code === "warnings_not_acknowledged") return askAboutWarnings(item, driverId);
     showRefusal(item, sentence(err.message));
     announce(`${reference} was not assigned: ${err.message}`);
   } finally {
     item.removeAttribute("aria-busy");
   }
+}
+
+// The server shows the warnings with a reason field (board_warning.html): post the
+// picker as a plain form, as it would be without this script.
+function askAboutWarnings(item, driverId) {
+  const form = item.querySelector("form.picker");
+  const picked = form.elements.driver_id;
+  picked.value = driverId;
+  if (picked.value !== driverId) {
+    picked.disabled = true; // dropped on a driver the picker does not list
+    form.append(Object.assign(document.createElement("input"), { type: "hidden", name: "driver_id", value: driverId }));
+  }
+  form.submit();
 }
 
 // --- the picker, plan apply: enhanced form submits ----------------------------------

@@ -1,6 +1,9 @@
 // The booking form, enhanced: a city picked from the list fills in its region and
-// coordinates, and a live quote from POST /api/quotes follows the stops and equipment.
+// coordinates, a live quote from POST /api/quotes follows the stops and equipment,
+// stops are added and removed in place, and what is typed is kept as a draft.
 import { api, announce } from "./api.js";
+import { addStop, removeStop, renumber, stopSets } from "./booking_stops.js";
+import { dropDraft, restoreDraft, saveDraft } from "./draft.js";
 import { distance, money, zoneAbbreviation } from "./format.js";
 
 const form = document.getElementById("booking");
@@ -60,6 +63,13 @@ function say(text, className = "muted") {
   quote.replaceChildren(p);
 }
 
+// A linehaul line by the kilometre is said in the organisation's distance unit.
+function lineText(line) {
+  if (line.kind !== "linehaul" || line.unit !== "km") return line.description;
+  const equipment = form.elements.equipment_type.selectedOptions[0]?.textContent.trim().toLowerCase();
+  return `Linehaul, ${distance(Number(line.quantity))}${equipment ? ` ${equipment}` : ""}`;
+}
+
 function showQuote(q) {
   const total = document.createElement("p");
   total.className = "total";
@@ -71,7 +81,7 @@ function showQuote(q) {
   const list = document.createElement("ul");
   for (const line of q.lines) {
     const item = document.createElement("li");
-    item.textContent = `${line.description}: ${money(line.amount_cents, q.currency)}`;
+    item.textContent = `${lineText(line)}: ${money(line.amount_cents, q.currency)}`;
     list.append(item);
   }
   quote.replaceChildren(total, detail, list);
@@ -104,7 +114,20 @@ async function requestQuote() {
 
 function later() {
   clearTimeout(timer);
-  timer = setTimeout(requestQuote, 300);
+  timer = setTimeout(() => {
+    requestQuote();
+    if (form.dataset.draftKey) saveDraft(form);
+  }, 300);
+}
+
+// Coordinates a draft brought back that are the city's own stay replaceable by a new city.
+function markFilled(fieldset) {
+  const place = places.get(input(fieldset, "city").value.trim().toLowerCase());
+  const lat = input(fieldset, "lat");
+  if (place && lat.value === place.lat && input(fieldset, "lng").value === place.lng) {
+    lat.dataset.auto = input(fieldset, "lng").dataset.auto = "1";
+    showZone(fieldset, place.timezone);
+  }
 }
 
 form.addEventListener("input", (event) => {
@@ -114,8 +137,36 @@ form.addEventListener("input", (event) => {
   if (fieldset && (role === "lat" || role === "lng" || role === "region")) {
     delete event.target.dataset.auto;
   }
-  if (fieldset || event.target.name === "equipment_type") later();
+  later();
 });
-form.addEventListener("change", later);
-for (const fieldset of form.querySelectorAll("fieldset[data-stop]")) fillFromCity(fieldset);
+form.addEventListener("change", (event) => {
+  if (event.target.name?.endsWith("-kind")) renumber(form);
+  later();
+});
+form.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-role]");
+  if (!button) return;
+  const role = button.dataset.role;
+  if (role !== "remove" && role !== "add-stop") return;
+  event.preventDefault();
+  if (role === "remove") {
+    const place = button.closest("fieldset").querySelector("legend").textContent;
+    removeStop(form, button.closest("fieldset"));
+    announce(`${place} removed.`);
+    stopSets(form)[0]?.querySelector("select")?.focus();
+  } else {
+    const added = addStop(form);
+    added?.querySelector('[data-role="city"]')?.focus();
+  }
+  later();
+});
+form.addEventListener("submit", () => {
+  if (form.dataset.draftKey) dropDraft(form);
+});
+
+restoreDraft(form, addStop);
+for (const fieldset of stopSets(form)) {
+  markFilled(fieldset);
+  fillFromCity(fieldset);
+}
 requestQuote();

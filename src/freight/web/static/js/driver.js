@@ -158,6 +158,10 @@ if (load) {
   mountThread(thread, { follow: true });
 }
 
+// A step or a delivery sent back with warnings to confirm: bring them into view (on a
+// phone they would sit below the stops).
+document.querySelector(".warning-panel, #pod-warnings:not([hidden])")?.scrollIntoView({ block: "center" });
+
 // --- proof of delivery ---------------------------------------------------------------------
 const podForm = document.getElementById("pod-form");
 if (podForm) enhanceProof(podForm);
@@ -169,6 +173,7 @@ function enhanceProof(form) {
   const pad = signaturePad(canvas);
   const error = document.getElementById("pod-error");
   const name = form.elements.recipient_name;
+  const warnings = podWarnings(form);
   document.getElementById("signature-clear").addEventListener("click", () => pad.clear());
   document.getElementById("signature-typed").addEventListener("click", () => {
     if (!name.value.trim()) {
@@ -192,6 +197,7 @@ function enhanceProof(form) {
     event.preventDefault();
     if (!name.value.trim()) return showError("Received by: the recipient's name is required.");
     if (pad.isEmpty()) return showError("Signature: ask the recipient to sign, or sign with the typed name.");
+    if (!warnings.ready()) return;
     const button = form.querySelector('button[type="submit"]');
     button.disabled = true;
     showError("");
@@ -209,14 +215,61 @@ function enhanceProof(form) {
         body.append("lng", String(share.last[1]));
       }
       body.append("delivered_at", new Date().toISOString());
-      await api(`/api/shipments/${load.dataset.shipmentId}/pod`, { method: "POST", body });
+      warnings.addTo(body);
+      // Strict: a warning is shown here before the delivery lands, not after.
+      const headers = { Prefer: "handling=strict" };
+      await api(`/api/shipments/${load.dataset.shipmentId}/pod`, { method: "POST", body, headers });
       announce("Delivered.");
       window.location.assign(window.location.pathname);
     } catch (err) {
-      showError(err.message);
+      if (err.problem?.code === "warnings_not_acknowledged") warnings.show(err.problem.warnings, button);
+      else showError(err.message);
       button.disabled = false;
     }
   });
+}
+
+// The warnings a delivery raises (far from the stop, far outside its window), asked
+// before it lands: the driver gives a reason and confirms anyway, or does not.
+function podWarnings(form) {
+  const box = document.getElementById("pod-warnings");
+  const reason = form.elements.override_reason;
+  const reasonError = document.getElementById("pod-override_reason-error");
+  let codes = [...form.querySelectorAll('input[name="acknowledge_warnings"]')].map((i) => i.value);
+  const sayReason = (text) => {
+    reasonError.textContent = text;
+    reasonError.hidden = !text;
+    if (text) reason.setAttribute("aria-invalid", "true");
+    else reason.removeAttribute("aria-invalid");
+  };
+  return {
+    show(warnings, button) {
+      const items = warnings.map((w) => {
+        const item = document.createElement("li");
+        item.dataset.code = w.code;
+        item.textContent = w.message;
+        return item;
+      });
+      document.getElementById("pod-warning-list").replaceChildren(...items);
+      codes = warnings.map((w) => w.code);
+      box.hidden = false;
+      button.textContent = "Confirm delivery anyway";
+      announce("Check the warnings before you confirm the delivery.");
+      reason.focus();
+    },
+    ready() {
+      if (!codes.length || reason.value.trim()) return true;
+      sayReason("Say why you are going ahead despite the warning.");
+      reason.focus();
+      return false;
+    },
+    addTo(body) {
+      if (!codes.length) return;
+      sayReason("");
+      for (const code of codes) body.append("acknowledge_warnings", code);
+      body.append("override_reason", reason.value.trim());
+    },
+  };
 }
 
 // A big camera photo becomes a JPEG of at most PHOTO_MAX_PX on its longer side.

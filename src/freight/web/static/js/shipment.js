@@ -3,7 +3,7 @@
 import { announce, api, label } from "./api.js";
 import { distance, when } from "./format.js";
 import { followShipment } from "./live.js";
-import { createMap, dot, fit, line } from "./map.js";
+import { createMap, dot, fit, line, truckMarker, turnTruck } from "./map.js";
 
 const page = document.getElementById("shipment");
 const shipmentId = page.dataset.shipmentId;
@@ -23,6 +23,20 @@ let map = null;
 let truck = null;
 let trackLine = null;
 
+// "12 min ago" for a fix, as a person says it.
+function ago(iso) {
+  if (!iso) return "";
+  const minutes = Math.max(0, Math.round((Date.now() - new Date(iso)) / 60000));
+  if (minutes < 1) return "just now";
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h ago` : when(iso);
+}
+
+function truckLabel(at) {
+  return at ? `Truck, seen ${ago(at)}` : "Truck";
+}
+
 function drawMap() {
   const element = document.getElementById("map");
   if (!element) return;
@@ -36,11 +50,13 @@ function drawMap() {
     dot(map, [s.lat, s.lng], {
       color: s.kind === "pickup" ? "#1a7f37" : "#b42318",
       label: s.label,
+      permanent: true,
     }),
   );
-  if (track.length > 1) trackLine = line(map, track, { color: "#0b5cad" });
-  if (last) truck = dot(map, last, { color: "#0b5cad", label: "Truck" });
-  fit(map, [...route, ...track, ...(last ? [last] : [])]);
+  if (track.length > 1) trackLine = line(map, track, { color: "#0b5cad", dashed: false });
+  const at = last ? [last.lat, last.lng] : null;
+  if (at) truck = truckMarker(map, at, { heading: last.heading, label: truckLabel(last.at) });
+  fit(map, [...route, ...track, ...(at ? [at] : [])]);
 }
 
 function moveTruck(event) {
@@ -48,8 +64,11 @@ function moveTruck(event) {
   if (!isStaff && !LOADED.includes(status)) return;
   const at = [event.lat, event.lng];
   if (map) {
-    if (truck) truck.setLatLng(at);
-    else truck = dot(map, at, { color: "#0b5cad", label: "Truck" });
+    if (truck) {
+      truck.setLatLng(at);
+      turnTruck(truck, event.heading);
+      truck.setTooltipContent(truckLabel(event.at));
+    } else truck = truckMarker(map, at, { heading: event.heading, label: truckLabel(event.at) });
     if (trackLine) trackLine.addLatLng(at);
   }
   const text = document.getElementById("position-text");
@@ -116,7 +135,30 @@ function showStatus(status) {
   badge.textContent = label(status);
   announce(`Status: ${label(status)}`);
   const cancellable = status === "PENDING" || (isStaff && status === "ASSIGNED");
-  if (!cancellable) document.getElementById("cancel")?.remove();
+  if (!cancellable) closeCancel(status);
+}
+
+// The load moved on while the cancel form was open. An untouched form just goes; one
+// being typed in stays, its reason kept to copy, with what happened and no button.
+function closeCancel(status) {
+  const section = document.getElementById("cancel");
+  if (!section) return;
+  const reason = section.querySelector("textarea");
+  if (!reason?.value.trim() && document.activeElement !== reason) {
+    section.remove();
+    return;
+  }
+  section.querySelector('button[type="submit"]')?.remove();
+  reason.readOnly = true;
+  let said = document.getElementById("cancel-gone");
+  if (!said) {
+    said = document.createElement("p");
+    said.id = "cancel-gone";
+    said.className = "error cancel-gone";
+    said.setAttribute("role", "alert");
+    section.querySelector("form").after(said);
+  }
+  said.textContent = `While you were typing, the shipment became ${label(status).toLowerCase()}: it can no longer be cancelled here. Your reason is kept above; send it as a message to the carrier.`;
 }
 
 async function onUpdated(event) {
