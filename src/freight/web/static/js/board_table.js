@@ -78,9 +78,11 @@ function sortBody(id, f) {
   body.replaceChildren(...rows.map(([, row]) => row), ...(empty ? [empty] : []));
 }
 
+// Other parameters (a shown plan's ?plan=) stay as they are.
 function writeAddress(f) {
-  const params = new URLSearchParams();
+  const params = new URLSearchParams(location.search);
   for (const [name, value] of Object.entries(f)) {
+    params.delete(name);
     if (value === true) params.set(name, "1");
     else if (value && value !== DEFAULTS[name]) params.set(name, value);
   }
