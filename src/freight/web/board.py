@@ -35,7 +35,7 @@ Dispatcher = Annotated[Actor, Depends(web_role(Role.DISPATCHER, Role.ADMIN))]
 
 
 def _planning(ctx: Context) -> Planning:
-    return Planning(ctx.settings.road_factor, ctx.settings.average_speed_kmh)
+    return Planning.of(ctx.settings)
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
