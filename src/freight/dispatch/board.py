@@ -60,6 +60,21 @@ class ActiveCard:
     position: tuple[float, float] | None  # the truck's last fix, else the driver's
     customer: str
 
+    @property
+    def late_risk(self) -> bool:
+        """The stored ETA (at the next stop) is after that stop's window closes: the
+        pickup's until the load is on board, then the delivery's."""
+        eta = self.shipment.eta
+        if eta is None:
+            return False
+        stop = self.pickup if self.shipment.status == Status.ASSIGNED else self.delivery
+        closes = stop.window_end
+        if closes.tzinfo is None and eta.tzinfo is not None:
+            closes = closes.replace(tzinfo=eta.tzinfo)
+        elif eta.tzinfo is None and closes.tzinfo is not None:
+            eta = eta.replace(tzinfo=closes.tzinfo)
+        return eta > closes
+
 
 @dataclass
 class Board:
@@ -224,6 +239,7 @@ def board_read(board: Board) -> BoardRead:
             pickup=_stop(a.pickup),
             delivery=_stop(a.delivery),
             eta=a.shipment.eta,
+            late_risk=a.late_risk,
             lat=a.position[0] if a.position else None,
             lng=a.position[1] if a.position else None,
         )
