@@ -13,6 +13,8 @@ from freight.cache import Cache, MemoryCache, RedisCache
 from freight.db import create_engine, create_probe_engine, create_session_factory
 from freight.events import EventBus, discard_pending
 from freight.migrations.runner import ensure_schema
+from freight.places.embedded import EmbeddedGeocoder
+from freight.places.geocoder import Geocoder
 from freight.realtime.live import LiveHub
 from freight.redis_guard import RedisGuard, redis_client
 from freight.security.passwords import PasswordHasher
@@ -42,6 +44,7 @@ class AppContext:
     live: LiveHub
     web: WebSessions
     redis: Redis | None = None
+    geocoder: Geocoder = field(default_factory=EmbeddedGeocoder)
     redis_guard: RedisGuard = field(default_factory=lambda: RedisGuard(5.0))
     started_at: float = field(default_factory=time.monotonic)
     # Wakes the outbox workers (set by the app's background work when it starts).

@@ -19,6 +19,7 @@ from freight.billing import rates, repricing
 from freight.billing.basis import PricedStop
 from freight.billing.models import RateCard
 from freight.errors import Forbidden, invalid
+from freight.places.geocoder import Geocoder
 from freight.shipments import service as shipments
 from freight.shipments.heed import Heed
 from freight.shipments.models import Shipment
@@ -67,9 +68,13 @@ async def book(
     body: ShipmentCreate,
     road_factor: float,
     heed: Heed | None = None,
+    geocoder: Geocoder | None = None,
 ) -> Shipment:
-    """Book a shipment priced from the organisation's rates (never commits)."""
-    return await shipments.create(session, actor, body, road_factor, RateCardPricing(), heed)
+    """Book a shipment priced from the organisation's rates (never commits); stops
+    without coordinates are placed by ``geocoder``."""
+    return await shipments.create(
+        session, actor, body, road_factor, RateCardPricing(), heed, geocoder
+    )
 
 
 async def edit(
@@ -80,10 +85,19 @@ async def edit(
     road_factor: float,
     if_match: int | None = None,
     heed: Heed | None = None,
+    geocoder: Geocoder | None = None,
 ) -> Shipment:
     """Edit a shipment, re-quoting its price when the edit changes its basis (never commits)."""
     return await shipments.update(
-        session, actor, shipment_id, changes, road_factor, RateCardPricing(), if_match, heed=heed
+        session,
+        actor,
+        shipment_id,
+        changes,
+        road_factor,
+        RateCardPricing(),
+        if_match,
+        heed=heed,
+        geocoder=geocoder,
     )
 
 

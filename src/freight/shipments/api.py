@@ -143,7 +143,9 @@ async def create_shipment(
         read = ShipmentWritten.model_validate(once.replay.body)
     else:
         heed = body.heed(strict)
-        shipment = await booking.book(session, actor, body, ctx.settings.road_factor, heed)
+        shipment = await booking.book(
+            session, actor, body, ctx.settings.road_factor, heed, ctx.geocoder
+        )
         await session.flush()
         read = written(shipment, heed, response)
         await once.done(session, 201, read.model_dump(mode="json"), shipment.id)
@@ -206,7 +208,7 @@ async def _edit(
     heed: Heed,
 ) -> ShipmentWritten:
     shipment = await booking.edit(
-        session, actor, shipment_id, changes, ctx.settings.road_factor, if_match, heed
+        session, actor, shipment_id, changes, ctx.settings.road_factor, if_match, heed, ctx.geocoder
     )
     return await committed(ctx, session, shipment, response, heed)
 
