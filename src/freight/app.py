@@ -33,6 +33,7 @@ from freight.observability.logging import configure_logging
 from freight.observability.middleware import RequestContextMiddleware
 from freight.openapi import install_openapi
 from freight.realtime.gateway import Gateway
+from freight.routing import api as routing_api
 from freight.schema import no_card_numbers_in_query
 from freight.security.encryption import configure_keyring, keyring_from_settings
 from freight.serving import install_drain
@@ -118,6 +119,7 @@ def _include_routers(app: FastAPI) -> None:
         billing_payments_api.router,
         tracking_api.router,
         tracking_api.shipment_router,
+        routing_api.router,
         messaging_api.router,
         messaging_api.unread_router,
     ):

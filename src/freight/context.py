@@ -14,6 +14,8 @@ from freight.events import EventBus, discard_pending
 from freight.migrations.runner import ensure_schema
 from freight.realtime.live import LiveHub
 from freight.redis_guard import RedisGuard, redis_client
+from freight.routing.configure import build_router
+from freight.routing.router import Router
 from freight.security.passwords import PasswordHasher
 from freight.security.ratelimit import RateLimits
 from freight.security.tokens import TokenService
@@ -40,6 +42,7 @@ class AppContext:
     bus: EventBus
     live: LiveHub
     web: WebSessions
+    router: Router
     redis: Redis | None = None
     redis_guard: RedisGuard = field(default_factory=lambda: RedisGuard(5.0))
     started_at: float = field(default_factory=time.monotonic)
@@ -75,6 +78,7 @@ class AppContext:
             bus=EventBus(),
             live=LiveHub(),
             web=WebSessions(settings),
+            router=build_router(settings, cache),
             redis=redis,
             redis_guard=guard,
         )
@@ -98,6 +102,7 @@ class AppContext:
     async def close(self) -> None:
         """Release connections and threads."""
         self.passwords.close()
+        await self.router.aclose()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()

@@ -19,6 +19,7 @@ from freight.billing import rates, repricing
 from freight.billing.basis import PricedStop
 from freight.billing.models import RateCard
 from freight.errors import Forbidden, invalid
+from freight.routing.router import Route
 from freight.shipments import service as shipments
 from freight.shipments.heed import Heed
 from freight.shipments.models import Shipment
@@ -53,8 +54,11 @@ class RateCardPricing:
         equipment_type: str,
         stops: Sequence[PricedStop],
         distance_km: float,
+        distance_source: str,
     ) -> repricing.Requote | None:
-        return await repricing.plan(session, shipment, equipment_type, stops, distance_km)
+        return await repricing.plan(
+            session, shipment, equipment_type, stops, distance_km, distance_source
+        )
 
     def apply(self, shipment: Shipment, change: shipments.PriceChange) -> None:
         assert isinstance(change, repricing.Requote)
@@ -65,11 +69,14 @@ async def book(
     session: AsyncSession,
     actor: Actor,
     body: ShipmentCreate,
-    road_factor: float,
+    route: Route,
     heed: Heed | None = None,
 ) -> Shipment:
-    """Book a shipment priced from the organisation's rates (never commits)."""
-    return await shipments.create(session, actor, body, road_factor, RateCardPricing(), heed)
+    """Book a shipment priced from the organisation's rates (never commits).
+
+    ``route`` is the stops' route from the configured router, asked before the unit of
+    work (``freight.routing.router.route_unlocked``): its distance is stored and priced."""
+    return await shipments.create(session, actor, body, route, RateCardPricing(), heed)
 
 
 async def edit(
@@ -77,13 +84,15 @@ async def edit(
     actor: Actor,
     shipment_id: uuid.UUID,
     changes: dict[str, Any],
-    road_factor: float,
+    route: Route | None,
     if_match: int | None = None,
     heed: Heed | None = None,
 ) -> Shipment:
-    """Edit a shipment, re-quoting its price when the edit changes its basis (never commits)."""
+    """Edit a shipment, re-quoting its price when the edit changes its basis (never commits).
+
+    ``route`` is the route of ``changes["stops"]`` (None when the edit sends no stops)."""
     return await shipments.update(
-        session, actor, shipment_id, changes, road_factor, RateCardPricing(), if_match, heed=heed
+        session, actor, shipment_id, changes, route, RateCardPricing(), if_match, heed=heed
     )
 
 
@@ -103,5 +112,5 @@ async def override_price(
         raise invalid("body", "price_cents", msg="that is already the price")
     changes: dict[str, Any] = {"price_cents": price_cents}
     return await shipments.update(
-        session, actor, shipment_id, changes, 0.0, RateCardPricing(), if_match, reason
+        session, actor, shipment_id, changes, None, RateCardPricing(), if_match, reason
     )

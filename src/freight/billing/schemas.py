@@ -66,6 +66,10 @@ class QuoteRead(BaseModel):
     currency: str
     equipment_type: str
     distance_km: float
+    distance_source: str = Field(
+        description="where distance_km came from: estimate, osrm, valhalla or graphhopper"
+    )
+    duration_s: int = Field(description="the drive along the stops, without rests or dwell")
     lines: list[LineRead]
     price_cents: int = Field(description="what a booking freezes: the lines before tax")
     subtotal_cents: int

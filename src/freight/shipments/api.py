@@ -28,6 +28,7 @@ from freight.deps import (
 from freight.errors import PreconditionFailed, PreconditionRequired, invalid
 from freight.events import timeline
 from freight.openapi import problems
+from freight.routing.router import route_unlocked
 from freight.shipments import export, queries, reads, service
 from freight.shipments.heed import Heed
 from freight.shipments.lifecycle import Status
@@ -41,6 +42,7 @@ from freight.shipments.schemas import (
     ShipmentReplace,
     ShipmentUpdate,
     ShipmentWritten,
+    StopIn,
     TrackingRead,
     TransitionRequest,
 )
@@ -129,7 +131,10 @@ async def create_shipment(
     With ``Idempotency-Key`` a retry with the same body returns the first booking.
     The answer's ``warnings`` say what a person should check (a pickup window already
     past, an implausible weight, a weight over what the equipment carries).
+    ``distance_km`` is the configured router's, and ``distance_source`` says which
+    (``estimate`` when no routing server is configured or it did not answer).
     """
+    route = await route_unlocked(session, ctx.router, body.stops)  # before any lock is taken
     once = await idem.once(
         session,
         actor,
@@ -143,7 +148,7 @@ async def create_shipment(
         read = ShipmentWritten.model_validate(once.replay.body)
     else:
         heed = body.heed(strict)
-        shipment = await booking.book(session, actor, body, ctx.settings.road_factor, heed)
+        shipment = await booking.book(session, actor, body, route, heed)
         await session.flush()
         read = written(shipment, heed, response)
         await once.done(session, 201, read.model_dump(mode="json"), shipment.id)
@@ -198,6 +203,7 @@ async def get_shipment(
 async def _edit(
     shipment_id: uuid.UUID,
     changes: dict[str, Any],
+    stops: list[StopIn] | None,
     actor: Actor,
     session: SessionDep,
     ctx: AppContext,
@@ -205,9 +211,8 @@ async def _edit(
     response: Response,
     heed: Heed,
 ) -> ShipmentWritten:
-    shipment = await booking.edit(
-        session, actor, shipment_id, changes, ctx.settings.road_factor, if_match, heed
-    )
+    route = await route_unlocked(session, ctx.router, stops) if stops is not None else None
+    shipment = await booking.edit(session, actor, shipment_id, changes, route, if_match, heed)
     return await committed(ctx, session, shipment, response, heed)
 
 
@@ -234,7 +239,9 @@ async def replace_shipment(
     equipment, the stops).
     """
     changes, heed = body.changes(), body.heed(strict)
-    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response, heed)
+    return await _edit(
+        shipment_id, changes, body.stops, actor, session, ctx, if_match, response, heed
+    )
 
 
 @router.patch("/{shipment_id}", responses=problems(409, 428))
@@ -250,7 +257,9 @@ async def update_shipment(
 ) -> ShipmentWritten:
     """Change some fields; a ``status`` is a transition."""
     changes, heed = body.changes(), body.heed(strict)
-    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response, heed)
+    return await _edit(
+        shipment_id, changes, body.stops, actor, session, ctx, if_match, response, heed
+    )
 
 
 @router.post("/{shipment_id}/transitions", responses=problems(409))

@@ -189,6 +189,10 @@ class ShipmentRead(BaseModel):
     driver_id: uuid.UUID | None
     vehicle_id: uuid.UUID | None
     distance_km: float
+    distance_source: str = Field(
+        default="estimate",
+        description="where distance_km came from: estimate, osrm, valhalla or graphhopper",
+    )
     eta: datetime | None
     delivered_at: datetime | None
     cancel_reason: str | None

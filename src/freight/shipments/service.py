@@ -28,8 +28,8 @@ from freight.errors import (
     invalid,
 )
 from freight.fleet import service as fleet
-from freight.geo import route_km
 from freight.identity import accounts
+from freight.routing.router import Route
 from freight.shipments.checks import detail_warnings, site_warnings
 from freight.shipments.heed import Heed, settle
 from freight.shipments.lifecycle import FINAL, Status, check_move
@@ -64,6 +64,7 @@ class Pricing(Protocol):
         equipment_type: str,
         stops: Sequence[StopIn] | Sequence[Stop],
         distance_km: float,
+        distance_source: str,
     ) -> PriceChange | None:
         """What an edit of the priced fields does to the price (it may refuse with 409)."""
         ...
@@ -145,12 +146,19 @@ def _search_text(reference: str, stops: Sequence[StopIn] | Sequence[Stop]) -> st
     return f"{reference} {places}".lower()
 
 
-def _set_stops(shipment: Shipment, stops: list[StopIn], road_factor: float) -> None:
+def _check_route(stops: Sequence[StopIn], route: Route | None) -> Route:
+    if route is None or len(route.legs) != len(stops) - 1:
+        raise ValueError("the route must be the one of these stops (freight.routing)")
+    return route
+
+
+def _set_stops(shipment: Shipment, stops: list[StopIn], route: Route) -> None:
     shipment.stops = [
         Stop(sequence=i + 1, timezone=zone_at(s.lat, s.lng), **s.model_dump())
         for i, s in enumerate(stops)
     ]
-    shipment.distance_km = route_km(stops, road_factor)
+    shipment.distance_km = route.distance_km
+    shipment.distance_source = route.source
     shipment.search_text = _search_text(shipment.reference, stops)
 
 
@@ -176,12 +184,14 @@ async def create(
     session: AsyncSession,
     actor: Actor,
     body: ShipmentCreate,
-    road_factor: float,
+    route: Route,
     pricing: Pricing,
     heed: Heed | None = None,
 ) -> Shipment:
     """Book a shipment: PENDING, with a fresh reference, its route distance and, when the
-    rates can quote it, its frozen price. With ``heed``, its warnings are checked."""
+    rates can quote it, its frozen price. With ``heed``, its warnings are checked.
+
+    ``route`` is the stops' route, asked before the unit of work (``route_unlocked``)."""
     if actor.role == Role.CUSTOMER:
         if actor.customer_id is None:
             raise Forbidden("your user is not linked to a shipper account")
@@ -193,6 +203,7 @@ async def create(
     else:
         customer_id = await accounts.require_in_org(session, actor, body.customer_id)
     validate_stops(body.stops)
+    route = _check_route(body.stops, route)
     currency = await pricing.currency(session, actor.organization_id)
     if body.currency not in (None, currency):
         raise invalid("body", "currency", msg=f"{CURRENCY_RULE}: {currency}")
@@ -207,7 +218,7 @@ async def create(
         currency=currency,
         **body.model_dump(include=set(EDITABLE)),
     )
-    _set_stops(shipment, body.stops, road_factor)
+    _set_stops(shipment, body.stops, route)
     if shipment.price_cents is None:
         await pricing.freeze(session, shipment)  # the quote becomes the booked price
     session.add(shipment)
@@ -261,7 +272,7 @@ async def update(
     actor: Actor,
     shipment_id: uuid.UUID,
     changes: dict[str, Any],
-    road_factor: float,
+    route: Route | None,
     pricing: Pricing,
     if_match: int | None = None,
     reason: str | None = None,
@@ -273,6 +284,8 @@ async def update(
     (flagged as ``pricing: override_kept``), or is refused (``pricing.requote``). A
     ``reason`` (a price set by hand) is kept on the event. With ``heed``, the warnings
     about what the edit changed (the weight or equipment, the stops) are checked.
+    ``route`` is the route of ``changes["stops"]`` (asked before the unit of work began),
+    None when the changes have no stops.
     """
     shipment = await get_visible(session, actor, shipment_id)
     check_version(shipment, if_match)
@@ -300,7 +313,8 @@ async def update(
                 raise Conflict("stops can change only before pickup")
             stop_models = [StopIn.model_validate(s) for s in stops]
             validate_stops(stop_models)
-        requote = await _requote(session, pricing, shipment, fields, stop_models, road_factor)
+            route = _check_route(stop_models, route)
+        requote = await _requote(session, pricing, shipment, fields, stop_models, route)
         before = {"price_cents": shipment.price_cents, "currency": shipment.currency}
         data: dict[str, Any] = {"changes": diff}
         if stop_models is not None:
@@ -310,8 +324,8 @@ async def update(
             diff["stops"] = [len(stop_models)]
         for key, value in fields.items():
             setattr(shipment, key, value)
-        if stop_models is not None:
-            _set_stops(shipment, stop_models, road_factor)
+        if stop_models is not None and route is not None:
+            _set_stops(shipment, stop_models, route)
         if reason is not None:
             data["reason"] = reason
         if requote is not None:
@@ -346,17 +360,23 @@ async def _requote(
     shipment: Shipment,
     fields: dict[str, Any],
     stops: list[StopIn] | None,
-    road_factor: float,
+    route: Route | None,
 ) -> PriceChange | None:
     """What the edit does to the price, decided before anything changes (it may refuse)."""
     if "price_cents" in fields:
         return None  # staff set (or cleared) the price in this very edit: their word stands
+    equipment_type = fields.get("equipment_type", shipment.equipment_type)
+    if stops is not None and route is not None:
+        return await pricing.requote(
+            session, shipment, equipment_type, stops, route.distance_km, route.source
+        )
     return await pricing.requote(
         session,
         shipment,
-        fields.get("equipment_type", shipment.equipment_type),
-        stops if stops is not None else shipment.stops,
-        route_km(stops, road_factor) if stops is not None else shipment.distance_km,
+        equipment_type,
+        shipment.stops,
+        shipment.distance_km,
+        shipment.distance_source,
     )
 
 

@@ -24,6 +24,7 @@ from freight.deps import Context, SessionDep
 from freight.errors import Conflict
 from freight.events import timeline
 from freight.identity import service as identity
+from freight.routing.router import route_unlocked
 from freight.shipments import service
 from freight.shipments.lifecycle import BEFORE_PICKUP
 from freight.shipments.schemas import ShipmentReplace
@@ -170,9 +171,9 @@ async def save(
     async def change() -> Shipment:
         await _editable(session, actor, shipment_id)
         body = ShipmentReplace.model_validate(checked_body(values, stops, presentation_of(request)))
-        road = ctx.settings.road_factor
+        route = await route_unlocked(session, ctx.router, body.stops)
         return await booking.edit(
-            session, actor, shipment_id, body.changes(), road, version, override.heed
+            session, actor, shipment_id, body.changes(), route, version, override.heed
         )
 
     async def again(failure: Failure) -> Response:

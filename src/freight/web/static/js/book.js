@@ -6,6 +6,9 @@ import { addStop, removeStop, renumber, stopSets } from "./booking_stops.js";
 import { dropDraft, restoreDraft, saveDraft } from "./draft.js";
 import { distance, money, zoneAbbreviation } from "./format.js";
 
+// Where the quote's distance came from (the API's distance_source).
+const SOURCES = { estimate: "estimated", osrm: "OSRM", valhalla: "Valhalla", graphhopper: "GraphHopper" };
+
 const form = document.getElementById("booking");
 const quote = document.getElementById("quote");
 const places = new Map(
@@ -77,7 +80,8 @@ function showQuote(q) {
   total.textContent = `Estimated price: ${money(q.total_cents, q.currency)}`;
   const detail = document.createElement("p");
   detail.className = "muted";
-  detail.textContent = `${distance(q.distance_km)} by road${q.tax_cents ? `, including ${money(q.tax_cents, q.currency)} tax` : ""}.`;
+  const source = SOURCES[q.distance_source] || SOURCES.estimate;
+  detail.textContent = `${distance(q.distance_km)} by road (${source})${q.tax_cents ? `, including ${money(q.tax_cents, q.currency)} tax` : ""}.`;
   const list = document.createElement("ul");
   for (const line of q.lines) {
     const item = document.createElement("li");
