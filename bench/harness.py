@@ -29,7 +29,10 @@ import httpx
 import redis
 
 ROOT = Path(__file__).resolve().parent.parent
+# The checkout's venv; in a git worktree without one, the interpreter running the bench.
 FREIGHT = ROOT / ".venv" / "bin" / "freight"
+if not FREIGHT.exists():
+    FREIGHT = Path(sys.executable).parent / "freight"
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 # The benchmarks' own db, flushed every run (FREIGHT_BENCH_REDIS_URL picks another).
 REDIS_URL = os.environ.get("FREIGHT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")

@@ -50,6 +50,8 @@ def _per_worker_redis(url: str | None) -> str | None:
     return f"{base}/{number}"
 
 
+# The embedded geocoder's city index, built once and kept between runs (derived data only).
+PLACES_CACHE = Path(__file__).resolve().parent.parent / ".pytest_cache" / "freight-places"
 PG_URL = _per_worker_pg(GIVEN_PG_URL)
 REDIS_URL = _per_worker_redis(os.environ.get("FREIGHT_TEST_REDIS_URL"))
 
@@ -92,6 +94,7 @@ def base_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         "rate_limit_api": "100000/minute",
         "log_file": tmp_path / "logs" / "freight.log",
         "file_store_dir": tmp_path / "files",
+        "places_cache_dir": PLACES_CACHE,
     }
     values.update(overrides)
     return Settings(**values)

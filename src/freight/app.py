@@ -32,6 +32,8 @@ from freight.observability.instrumentation import (
 from freight.observability.logging import configure_logging
 from freight.observability.middleware import RequestContextMiddleware
 from freight.openapi import install_openapi
+from freight.places import api as places_api
+from freight.places.embedded import configure as configure_places
 from freight.realtime.gateway import Gateway
 from freight.routing import api as routing_api
 from freight.schema import no_card_numbers_in_query
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
     configure_keyring(keyring_from_settings(settings))
+    configure_places(settings.places_cache_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -122,6 +125,7 @@ def _include_routers(app: FastAPI) -> None:
         routing_api.router,
         messaging_api.router,
         messaging_api.unread_router,
+        places_api.router,
     ):
         app.include_router(router)
 

@@ -12,6 +12,8 @@ from freight.cache import Cache, MemoryCache, RedisCache
 from freight.db import create_engine, create_probe_engine, create_session_factory
 from freight.events import EventBus, discard_pending
 from freight.migrations.runner import ensure_schema
+from freight.places.embedded import EmbeddedGeocoder
+from freight.places.geocoder import Geocoder
 from freight.realtime.live import LiveHub
 from freight.redis_guard import RedisGuard, redis_client
 from freight.routing.configure import build_router
@@ -44,6 +46,7 @@ class AppContext:
     web: WebSessions
     router: Router
     redis: Redis | None = None
+    geocoder: Geocoder = field(default_factory=EmbeddedGeocoder)
     redis_guard: RedisGuard = field(default_factory=lambda: RedisGuard(5.0))
     started_at: float = field(default_factory=time.monotonic)
 

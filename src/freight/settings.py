@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     # Rate limits (``limits`` notation)
     rate_limit_login: str = "5/15 minutes"
     rate_limit_api: str = "1200/minute"
+    # Place searches per caller (autocomplete asks once per pause in typing).
+    rate_limit_places: str = "120/minute"
+    # Where the embedded geocoder's city index is kept once built (56 MB, mapped by every
+    # process; built again, in a few seconds, when missing or after an upgrade).
+    places_cache_dir: Path | None = Path("data/places")
     rate_limit_enabled: bool = True
 
     # Field encryption: JSON object of key id -> base64 32-byte key, and the active id.

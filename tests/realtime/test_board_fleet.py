@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.fleet_helpers import add_driver, add_vehicle
-from tests.helpers import add_user, register
+from tests.fleet_helpers import add_driver, add_vehicle, book_load
+from tests.helpers import add_customer, add_user, register
 from tests.realtime.conftest import LiveServer, connect
 
 
@@ -79,3 +79,32 @@ async def test_a_refused_change_sends_nothing_to_the_board(live: LiveServer) -> 
         assert board.of("dispatch:board") == []
     finally:
         await board.client.disconnect()
+
+
+async def test_a_message_tells_this_board_which_load_without_its_words(live: LiveServer) -> None:
+    admin = await register(live.http, "Acme", "admin@acme.example")
+    rival = await register(live.http, "Rival", "admin@rival.example")
+    dispatcher = await add_user(live.http, admin, "dispatcher", "disp@acme.example")
+    account = await add_customer(live.http, admin, "Globex")
+    buyer = await add_user(live.http, admin, "customer", "buyer@globex.example", account)
+    load = await book_load(live.http, admin, account)
+    ours = await connect(live.url, dispatcher.access_token)
+    theirs = await connect(live.url, rival.access_token)
+    try:
+        for board in (ours, theirs):
+            assert await board.client.call("subscribe_dispatch", {}, timeout=5) == {"ok": True}
+        resp = await live.http.post(
+            f"/api/shipments/{load['id']}/messages",
+            headers=buyer.auth,
+            json={"body": "Gate code 4471"},
+        )
+        assert resp.status_code == 201, resp.text
+        [update] = await ours.wait_for("dispatch:board")
+        assert (update["type"], update["shipment_id"]) == ("message.posted", load["id"])
+        assert isinstance(update["event_id"], int) and update["status"] is None
+        assert "4471" not in str(update)  # the board re-reads its counts, never the text
+        await asyncio.sleep(0.3)
+        assert theirs.of("dispatch:board") == []
+    finally:
+        for listener in (ours, theirs):
+            await listener.client.disconnect()

@@ -103,11 +103,19 @@ async def test_a_draft_survives_a_reload_and_stays_with_its_user(
     await page.goto(f"{world.url}/app/shipments/new")
     await expect(page.locator("#draft-notice")).to_have_count(0)
     await expect(page.get_by_label("Commodity")).to_have_value("")
+    # The customer's draft is still there for them; signing out forgets it.
+    kept = await page.evaluate("Object.keys(localStorage).filter(k => k.includes('draft'))")
+    assert len(kept) == 1
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_url("**/app/login")
+    assert await page.evaluate("Object.keys(localStorage).length") == 0
 
     # Start over empties the form for good.
-    await page.context.clear_cookies()
     await sign_in(page, world.url, BUYER)
     await page.goto(f"{world.url}/app/shipments/new")
+    await page.get_by_label("Commodity").fill("Paper rolls")
+    await page.wait_for_timeout(600)
+    await page.reload()
     await page.get_by_role("button", name="Start over").click()
     await expect(page.locator("#draft-notice")).to_have_count(0)
     await expect(page.get_by_label("Commodity")).to_have_value("")

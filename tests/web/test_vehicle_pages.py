@@ -1,5 +1,5 @@
 """The vehicles pages: add and edit a truck, take it out of service with a reason (its
-driver leaves dispatch: the picker refuses them, plans skip them), and bad input."""
+driver leaves dispatch: the picker no longer offers them, plans skip them), and bad input."""
 
 from __future__ import annotations
 
@@ -35,24 +35,25 @@ async def test_add_a_vehicle_and_take_it_out_of_dispatch_with_a_reason(
     await page.get_by_label("Reason").fill("Brake inspection")
     await page.get_by_role("button", name="Take out of service").click()
     await expect(page.get_by_test_id("vehicle-service")).to_contain_text("Brake inspection")
-    # out of dispatch: the board's picker says why, and a plan leaves the driver out
+    # out of dispatch: the board's picker no longer offers the driver, a plan leaves
+    # them out, and a direct assignment says why
     board = await http.get(
         f"/api/shipments/{world.load['id']}/candidates", headers=world.dispatcher.auth
     )
     assert board.status_code == 200, board.text
-    mine = [c for c in board.json() if c["driver_id"] == world.driver.id]
-    assert mine and not mine[0]["fits"] and "maintenance" in mine[0]["problem"]
+    assert [c for c in board.json() if c["driver_id"] == world.driver.id] == []
     plan = await http.post("/api/dispatch/plans", headers=world.dispatcher.auth, json={})
     assert plan.status_code == 201, plan.text
     result = plan.json()["result"]
     assert [a for a in result["assignments"] if a["driver_id"] == world.driver.id] == []
-    assert world.driver.id in result["drivers_without_position"]  # left out: unusable truck
+    assert result["drivers_considered"] == 0  # the only driver: not free while off the road
     refused = await http.post(
         f"/api/shipments/{world.load['id']}/assign",
         headers=world.dispatcher.auth,
         json={"driver_id": world.driver.id},
     )
     assert refused.status_code == 409, refused.text
+    assert "in maintenance" in refused.json()["detail"]
 
     await page.goto(f"{world.url}/app/vehicles")
     row = page.locator(f'#vehicles [data-vehicle-id="{truck_id}"]')

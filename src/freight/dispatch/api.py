@@ -82,8 +82,9 @@ async def unassign(
 
 @router.get("/api/dispatch/board")
 async def get_board(actor: Staff, session: SessionDep, ctx: Context) -> BoardRead:
-    """Pending loads (next pickup first) with their ranked drivers, free drivers and the
-    loads on the road: the dispatch board's data, up to 200 of each."""
+    """Pending loads (next pickup first) with their five best drivers each, free drivers
+    and the loads on the road: the dispatch board's data (up to 1,000 pending loads and
+    free drivers, 200 on the road; ``more_*`` says when there are more)."""
     loaded = await board.load_board(session, actor, ctx.settings.road_factor)
     return board.board_read(loaded)
 

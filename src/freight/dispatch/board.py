@@ -1,10 +1,11 @@
-"""What the dispatch board shows: pending loads with a ranked driver picker, free drivers,
-loads on the road, and a stored auto-dispatch plan, all read through the caller's scope."""
+"""What the dispatch board shows: pending loads with the best few drivers for each
+(``picker``), free drivers and loads on the road, with their shipper accounts' names, all
+read through the caller's scope."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, scoped
-from freight.dispatch.assignment import refusal
+from freight.dispatch.picker import Choice, Seat, rank
 from freight.dispatch.schemas import (
     BoardActive,
     BoardDriver,
@@ -22,32 +23,16 @@ from freight.dispatch.schemas import (
     CandidateRead,
 )
 from freight.fleet.models import Driver, Vehicle, driver_is_free
-from freight.geo import haversine_km
+from freight.identity import accounts
 from freight.shipments.lifecycle import ACTIVE, Status
 from freight.shipments.models import Shipment, Stop
 from freight.shipments.queries import ends, visible
 from freight.shipments.service import get_visible
 
-BOARD_LIMIT = 200  # per column; the board says when there are more
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One driver in a load's picker: how far away, and why they cannot take it (if so)."""
-
-    driver_id: uuid.UUID
-    name: str
-    deadhead_km: float | None
-    problem: str | None
-
-    @property
-    def label(self) -> str:
-        """``Drew — 12 km`` or ``Drew — 12 km, not qualified for flatbed``."""
-        parts = [f"{self.deadhead_km:,.0f} km away" if self.deadhead_km is not None else ""]
-        if self.problem:
-            parts.append(self.problem)
-        detail = ", ".join(p for p in parts if p)
-        return f"{self.name} — {detail}" if detail else self.name
+# Per list: every pending load of a busy carrier's day fits (the page says when not).
+PENDING_LIMIT = 1000
+DRIVER_LIMIT = 1000
+ACTIVE_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -56,6 +41,7 @@ class LoadCard:
     pickup: Stop
     delivery: Stop
     choices: list[Choice]
+    customer: str
 
 
 @dataclass(frozen=True)
@@ -72,6 +58,22 @@ class ActiveCard:
     delivery: Stop
     driver: Driver | None
     position: tuple[float, float] | None  # the truck's last fix, else the driver's
+    customer: str
+
+    @property
+    def late_risk(self) -> bool:
+        """The stored ETA (at the next stop) is after that stop's window closes: the
+        pickup's until the load is on board, then the delivery's."""
+        eta = self.shipment.eta
+        if eta is None:
+            return False
+        stop = self.pickup if self.shipment.status == Status.ASSIGNED else self.delivery
+        closes = stop.window_end
+        if closes.tzinfo is None and eta.tzinfo is not None:
+            closes = closes.replace(tzinfo=eta.tzinfo)
+        elif eta.tzinfo is None and closes.tzinfo is not None:
+            eta = eta.replace(tzinfo=closes.tzinfo)
+        return eta > closes
 
 
 @dataclass
@@ -84,24 +86,8 @@ class Board:
     more_active: bool = False
 
 
-def _first_window(shipment: Shipment) -> Any:
-    return ends(shipment)[0].window_start
-
-
-def choices_for(
-    shipment: Shipment, drivers: Sequence[DriverCard], road_factor: float
-) -> list[Choice]:
-    """Free drivers for a load, those who fit first, nearest first."""
-    pickup, _ = ends(shipment)
-    out = []
-    for card in drivers:
-        km = None
-        if card.position is not None:
-            km = haversine_km(card.position[0], card.position[1], pickup.lat, pickup.lng)
-            km *= road_factor
-        problem = refusal(card.driver, card.vehicle, shipment, None)
-        out.append(Choice(card.driver.id, card.driver.full_name, km, problem))
-    return sorted(out, key=lambda c: (c.problem is not None, c.deadhead_km or 0.0, c.name))
+def _first_window(shipment: Shipment) -> tuple[Any, str]:
+    return ends(shipment)[0].window_start, shipment.reference
 
 
 async def _vehicles(session: AsyncSession, actor: Actor, ids: set[uuid.UUID]) -> dict[Any, Vehicle]:
@@ -112,46 +98,58 @@ async def _vehicles(session: AsyncSession, actor: Actor, ids: set[uuid.UUID]) ->
 
 
 async def free_drivers(session: AsyncSession, actor: Actor) -> tuple[list[DriverCard], bool]:
-    """Available drivers without a load, by name."""
+    """Drivers a load can be given now (trucks in service), by name."""
     stmt = (
         scoped(Driver, actor)
         .where(driver_is_free())
         .order_by(Driver.full_name, Driver.id)
-        .limit(BOARD_LIMIT + 1)
+        .limit(DRIVER_LIMIT + 1)
     )
     rows = list((await session.execute(stmt)).scalars())
     vehicles = await _vehicles(session, actor, {d.vehicle_id for d in rows if d.vehicle_id})
     cards = [
         DriverCard(d, vehicles.get(d.vehicle_id) if d.vehicle_id else None, d.position)
-        for d in rows[:BOARD_LIMIT]
+        for d in rows[:DRIVER_LIMIT]
     ]
-    return cards, len(rows) > BOARD_LIMIT
+    return cards, len(rows) > DRIVER_LIMIT
+
+
+def _seats(cards: Sequence[DriverCard]) -> list[Seat]:
+    return [Seat(c.driver, c.vehicle) for c in cards]
 
 
 async def _shipments(
-    session: AsyncSession, actor: Actor, statuses: Sequence[Status]
+    session: AsyncSession, actor: Actor, statuses: Sequence[Status], limit: int
 ) -> tuple[list[Shipment], bool]:
     stmt = (
         visible(select(Shipment), actor)
         .where(Shipment.status.in_([s.value for s in statuses]))
         .order_by(Shipment.created_at, Shipment.id)
-        .limit(BOARD_LIMIT + 1)
+        .limit(limit + 1)
     )
     rows = list((await session.execute(stmt)).scalars())
-    return rows[:BOARD_LIMIT], len(rows) > BOARD_LIMIT
+    return rows[:limit], len(rows) > limit
 
 
-async def load_board(session: AsyncSession, actor: Actor, road_factor: float) -> Board:
-    """Everything on the board, in the caller's organisation."""
+async def load_board(
+    session: AsyncSession,
+    actor: Actor,
+    road_factor: float,
+    keep: Mapping[uuid.UUID, uuid.UUID] | None = None,
+) -> Board:
+    """Everything on the board, in the caller's organisation; ``keep`` (load -> driver)
+    puts a driver just chosen in that load's picker even when not among the best."""
     board = Board()
     board.drivers, board.more_drivers = await free_drivers(session, actor)
-    pending, board.more_loads = await _shipments(session, actor, [Status.PENDING])
+    pending, board.more_loads = await _shipments(session, actor, [Status.PENDING], PENDING_LIMIT)
     pending.sort(key=_first_window)  # the next pickup first
-    for shipment in pending:
+    active, board.more_active = await _shipments(session, actor, sorted(ACTIVE), ACTIVE_LIMIT)
+    customers = await accounts.names(session, actor, {s.customer_id for s in pending + active})
+    pickers = rank(pending, _seats(board.drivers), road_factor, keep=keep)
+    for shipment, choices in zip(pending, pickers, strict=True):
         pickup, delivery = ends(shipment)
-        choices = choices_for(shipment, board.drivers, road_factor)
-        board.loads.append(LoadCard(shipment, pickup, delivery, choices))
-    active, board.more_active = await _shipments(session, actor, sorted(ACTIVE))
+        customer = customers.get(shipment.customer_id, "")
+        board.loads.append(LoadCard(shipment, pickup, delivery, choices, customer))
     holders = {s.driver_id for s in active if s.driver_id}
     drivers: dict[Any, Driver] = {}
     if holders:
@@ -165,17 +163,19 @@ async def load_board(session: AsyncSession, actor: Actor, road_factor: float) ->
             position = (shipment.last_lat, shipment.last_lng)
         elif driver is not None:
             position = driver.position
-        board.active.append(ActiveCard(shipment, pickup, delivery, driver, position))
+        customer = customers.get(shipment.customer_id, "")
+        board.active.append(ActiveCard(shipment, pickup, delivery, driver, position, customer))
     return board
 
 
 async def candidates(
     session: AsyncSession, actor: Actor, shipment_id: uuid.UUID, road_factor: float
 ) -> list[CandidateRead]:
-    """The free drivers for one load, ranked as the board's picker ranks them."""
+    """Every free driver for one load, ranked as the board's picker ranks them."""
     shipment = await get_visible(session, actor, shipment_id)
     drivers, _ = await free_drivers(session, actor)
-    return [_candidate(c) for c in choices_for(shipment, drivers, road_factor)]
+    (ranked,) = rank([shipment], _seats(drivers), road_factor, top=None)
+    return [_candidate(c) for c in ranked]
 
 
 def _candidate(choice: Choice) -> CandidateRead:
@@ -239,6 +239,7 @@ def board_read(board: Board) -> BoardRead:
             pickup=_stop(a.pickup),
             delivery=_stop(a.delivery),
             eta=a.shipment.eta,
+            late_risk=a.late_risk,
             lat=a.position[0] if a.position else None,
             lng=a.position[1] if a.position else None,
         )

@@ -215,6 +215,9 @@ class BoardActive(BaseModel):
     pickup: BoardStop
     delivery: BoardStop
     eta: datetime | None
+    late_risk: bool = Field(
+        default=False, description="the ETA at the next stop is after its window closes"
+    )
     lat: float | None
     lng: float | None
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ColumnElement, Float, ForeignKey, Index, String, and_
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    and_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from freight.db import Base, TenantMixin, in_check, utcnow
@@ -56,11 +67,14 @@ class Driver(TenantMixin, Base):
 
 
 def driver_is_free() -> ColumnElement[bool]:
-    """Active, available and holding no load: the drivers a load can be given to."""
+    """Active, available, holding no load and not tied to a truck out of service: the
+    drivers a load can be given to (``dispatch.assignment.refusal`` says why not)."""
+    in_service = select(Vehicle.id).where(Vehicle.status == VehicleStatus.ACTIVE)
     return and_(
         Driver.status == DriverStatus.AVAILABLE,
         Driver.current_shipment_id.is_(None),
         Driver.deactivated_at.is_(None),
+        or_(Driver.vehicle_id.is_(None), Driver.vehicle_id.in_(in_service)),
     )
 
 

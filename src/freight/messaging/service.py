@@ -9,7 +9,7 @@ people, so API keys have no part in threads. Functions never commit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, and_, func, or_, select
@@ -192,3 +192,29 @@ async def unread_summary(session: AsyncSession, actor: Actor) -> list[tuple[uuid
     )
     rows = (await session.execute(visible(cast(Select[Any], stmt), actor))).all()
     return [(row[0], int(row[1])) for row in rows]
+
+
+async def unread_counts(
+    session: AsyncSession, actor: Actor, shipment_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """For each of these shipments the caller may see, the messages from others they
+    have not read yet (shipments without any are left out): one query for a whole list."""
+    if actor.user_id is None or not shipment_ids:
+        return {}
+    user_id = actor.user_id
+    stmt = (
+        select(Message.shipment_id, func.count())
+        .join(Shipment, Shipment.id == Message.shipment_id)
+        .outerjoin(
+            ReadPointer,
+            and_(ReadPointer.shipment_id == Message.shipment_id, ReadPointer.user_id == user_id),
+        )
+        .where(
+            Message.shipment_id.in_(list(shipment_ids)),
+            Message.id > func.coalesce(ReadPointer.up_to_id, 0),
+            _from_others(user_id),
+        )
+        .group_by(Message.shipment_id)
+    )
+    rows = (await session.execute(visible(cast(Select[Any], stmt), actor))).all()
+    return {row[0]: int(row[1]) for row in rows}

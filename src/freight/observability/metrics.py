@@ -124,7 +124,7 @@ def status_class(status: int) -> str:
 
 
 # Known label values start at zero, so rates and dashboards have series before the first event.
-RATE_LIMIT_SCOPES = ("login", "api", "tracking")
+RATE_LIMIT_SCOPES = ("login", "api", "tracking", "places")
 PAYMENT_METHODS = ("card", "check", "ach", "wire")
 PAYMENT_OUTCOMES = ("succeeded", "pending", "failed", "provider_unavailable")
 WS_EVENTS_IN = ("subscribe", "unsubscribe", "subscribe_dispatch")

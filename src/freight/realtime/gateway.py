@@ -316,7 +316,7 @@ class Gateway:
             await self.sio.emit("dispatch:board", item["payload"], room=room, ignore_queue=True)
             return
         observe_delivery_lag(item)
-        if item.get("event") == "shipment:updated":
+        if item.get("event") in ("shipment:updated", "message:new"):
             await self._tell_board(item)
         shipment_id = uuid.UUID(item["shipment_id"])
         if shipment_id not in self.delivery.streams:
@@ -336,8 +336,14 @@ class Gateway:
             await self.close(sid, f"session ended: {reason}")
 
     async def _tell_board(self, env: Envelope) -> None:
-        keys = ("event_id", "seq", "shipment_id", "type", "status", "at")
-        board = {k: env["payload"][k] for k in keys}
+        payload = env["payload"]
+        if env["event"] == "message:new":  # the board counts unread messages: ids only
+            keys: tuple[str, ...] = ("event_id", "seq", "shipment_id")
+            board = {k: payload[k] for k in keys} | {"type": "message.posted", "status": None}
+            board["at"] = payload.get("created_at")
+        else:
+            keys = ("event_id", "seq", "shipment_id", "type", "status", "at")
+            board = {k: payload[k] for k in keys}
         room = f"dispatch:{env['org']}"
         await self.sio.emit("dispatch:board", board, room=room, ignore_queue=True)
 

@@ -48,6 +48,7 @@ class RateLimits:
         self.login: RateLimitItem = parse(settings.rate_limit_login)
         self.api: RateLimitItem = parse(settings.rate_limit_api)
         self.tracking: RateLimitItem = parse(settings.rate_limit_tracking)
+        self.places: RateLimitItem = parse(settings.rate_limit_places)
 
     async def _limiter_for(
         self, op: str, item: RateLimitItem, *identifiers: str
@@ -114,7 +115,12 @@ class RateLimits:
 
     def _scope(self, item: RateLimitItem) -> str:
         """The limit's name, the ``scope`` label of refusals."""
-        named = {"login": self.login, "api": self.api, "tracking": self.tracking}
+        named = {
+            "login": self.login,
+            "api": self.api,
+            "tracking": self.tracking,
+            "places": self.places,
+        }
         return next((name for name, limit in named.items() if limit is item), "other")
 
     async def _retry_after(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+import anyio
 from sqlalchemy import Table, and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +24,7 @@ from freight.errors import Forbidden, invalid
 from freight.fleet.models import Driver
 from freight.hours_of_service import Clocks, driver_clocks
 from freight.observability.metrics import GPS_ACCEPTED, GPS_DROPPED
+from freight.places.nearby import as_json, nearby
 from freight.settings import Settings
 from freight.shipments.lifecycle import ACTIVE, LOADED, Status
 from freight.shipments.models import Shipment, Stop
@@ -263,6 +265,8 @@ async def ingest(
             "heading": newest.heading,
             "eta": estimate.eta.isoformat() if estimate.eta else None,
             "late_risk": estimate.late_risk,
+            # in a worker thread: the first call loads the place index
+            "near": as_json(await anyio.to_thread.run_sync(nearby, newest.lat, newest.lng)),
             "at": newest.recorded_at.isoformat(),
         }
     return result

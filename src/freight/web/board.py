@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from freight.access import Actor, Role
+from freight.db import utcnow
 from freight.deps import Context, SessionDep
 from freight.dispatch import assignment, plans
 from freight.dispatch.assignment import Planning
@@ -20,9 +21,11 @@ from freight.dispatch.board import load_board
 from freight.dispatch.schemas import ApplyRequest, AssignRequest
 from freight.errors import DomainError, NotFound
 from freight.fleet import service as fleet
+from freight.messaging import service as messaging
 from freight.shipments import service as shipments
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.board_plan import PlanView, plan_view
+from freight.web.board_rows import BoardFilters, table
 from freight.web.forms import Failure, Invalid, submit
 from freight.web.overrides import WarningBlock, override_of, warning_block
 from freight.web.templating import presentation_of, renderer
@@ -32,7 +35,7 @@ Dispatcher = Annotated[Actor, Depends(web_role(Role.DISPATCHER, Role.ADMIN))]
 
 
 def _planning(ctx: Context) -> Planning:
-    return Planning(ctx.settings.road_factor, ctx.settings.average_speed_kmh)
+    return Planning.of(ctx.settings)
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -57,6 +60,27 @@ async def _assigned_notice(session: SessionDep, actor: Actor, shipment_id: uuid.
     return f"{shipment.reference} is assigned."
 
 
+async def _lists(
+    request: Request,
+    session: SessionDep,
+    ctx: Context,
+    actor: Actor,
+    chosen: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The board's lists as the query string filters and sorts them, for a template."""
+    keep = {}
+    for shipment, driver in (chosen or {}).items():
+        shipment_id, driver_id = _uuid(shipment), _uuid(driver)
+        if shipment_id and driver_id:
+            keep[shipment_id] = driver_id
+    board = await load_board(session, actor, ctx.settings.road_factor, keep)
+    ids = [c.shipment.id for c in board.loads] + [c.shipment.id for c in board.active]
+    unread = await messaging.unread_counts(session, actor, ids)
+    filters = BoardFilters.parse(dict(request.query_params))
+    rows = table(board, filters, unread, presentation_of(request).timezone, utcnow())
+    return {"board": board, "rows": rows, "filters": filters, "unread_total": sum(unread.values())}
+
+
 async def _page(
     request: Request,
     session: SessionDep,
@@ -67,8 +91,6 @@ async def _page(
     plan_id: uuid.UUID | None = None,
     **extra: Any,
 ) -> Response:
-    board = await load_board(session, actor, ctx.settings.road_factor)
-    render = renderer(request)
     context: dict[str, Any] = {
         "assign_errors": {},
         "chosen": {},
@@ -76,13 +98,15 @@ async def _page(
         "assign_warning": None,
     }
     context.update(extra)
+    lists = await _lists(request, session, ctx, actor, context["chosen"])
+    render = renderer(request)
     return render(
         request,
         "board.html",
         actor=actor,
         status_code=status_code,
-        board=board,
         plan=await _plan(session, actor, plan_id),
+        **lists,
         **context,
     )
 
@@ -112,9 +136,9 @@ async def board_fragment(
     request: Request, actor: Dispatcher, session: SessionDep, ctx: Context
 ) -> Response:
     """The board's lists alone, for the script to merge in after a live event."""
-    board = await load_board(session, actor, ctx.settings.road_factor)
+    lists = await _lists(request, session, ctx, actor)
     render = renderer(request)
-    return render(request, "board_live.html", actor=actor, board=board, assign_errors={}, chosen={})
+    return render(request, "board_live.html", actor=actor, assign_errors={}, chosen={}, **lists)
 
 
 @router.post("/app/dispatch/assign")

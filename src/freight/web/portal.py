@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
@@ -23,6 +24,7 @@ from freight.dispatch import pod
 from freight.errors import DomainError, NotFound
 from freight.events import timeline
 from freight.identity import accounts as shipper_accounts
+from freight.places.nearby import as_json, nearby
 from freight.shipments import queries, service
 from freight.shipments.lifecycle import LOADED, Status, moves_for
 from freight.shipments.schemas import CancelRequest
@@ -131,7 +133,9 @@ def proof_images(proof: ProofOfDelivery | None) -> list[dict[str, str]]:
     return images
 
 
-def truck_view(shipment: Shipment, heading: float | None, actor: Actor) -> dict[str, Any] | None:
+async def truck_view(
+    shipment: Shipment, heading: float | None, actor: Actor
+) -> dict[str, Any] | None:
     """Where the map puts the truck: its last fix while the load is on board (staff see it
     from assignment on), and the delivery stop once delivered."""
     if shipment.status == Status.DELIVERED:
@@ -141,11 +145,13 @@ def truck_view(shipment: Shipment, heading: float | None, actor: Actor) -> dict[
         return None
     if shipment.status not in LOADED and not actor.is_staff:
         return None
+    near = await anyio.to_thread.run_sync(nearby, shipment.last_lat, shipment.last_lng)
     return {
         "lat": shipment.last_lat,
         "lng": shipment.last_lng,
         "at": fmt_iso(shipment.last_position_at),
         "heading": heading,
+        "near": as_json(near),
     }
 
 
@@ -178,7 +184,7 @@ async def page_context(
         "last_position": (shipment.last_lat, shipment.last_lng)
         if shipment.last_lat is not None and shipment.last_lng is not None
         else None,
-        "truck": truck_view(shipment, positions[-1].heading if positions else None, actor),
+        "truck": await truck_view(shipment, positions[-1].heading if positions else None, actor),
         "timeline": [describe(e, actor.is_staff) for e in events if on_timeline(e, actor.is_staff)],
         "last_event_id": max((e.id for e in events), default=0),
         "proof": proof,

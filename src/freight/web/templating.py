@@ -134,6 +134,18 @@ def _label(value: str | None) -> str:
     return text[:1].upper() + text[1:]
 
 
+@pass_context
+def _near(context: Context, near: dict[str, Any] | None) -> str:
+    """A position as ``7 mi E of Joplin, MO`` (``{place, km, direction}``), or ''."""
+    if not near:
+        return ""
+    if near["km"] < 2:
+        return f"in {near['place']}"
+    shown = _presentation(context)
+    away = fmt.distance(near["km"], shown.units, shown.locale)
+    return f"{away} {near['direction']} of {near['place']}"
+
+
 def _rests(rests: Any) -> str:
     """The rests an ETA assumed: ``a 30-minute break and a 10-hour rest``."""
     words = []
@@ -162,6 +174,7 @@ def build_templates() -> Jinja2Templates:
     env.filters["field_label"] = label_of
     env.filters["weight_unit"] = fmt.weight_unit
     env.filters["rests"] = _rests
+    env.filters["near"] = _near
     env.globals["navigation"] = NAVIGATION
     # The domains' vocabularies, so a page never spells a status or a set of them itself.
     env.globals.update(

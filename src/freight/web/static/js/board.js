@@ -1,10 +1,13 @@
 // The dispatch board: assign with the picker or by dragging a load onto a driver (both
 // through the JSON API, refusals shown next to the load), merge the board's live
-// fragment in whenever a dispatch:board event arrives (a load or a driver or vehicle
-// changed) and after a reconnect, apply plans, and draw the map.
+// fragment in whenever a dispatch:board event arrives (a load, a message, a driver or a
+// vehicle changed) and after a reconnect, apply plans, and draw the map. The table's
+// filters, sorting and keys are in board_table.js.
 import { announce, api } from "./api.js";
+import { applyFilters, forgetPickers } from "./board_table.js";
 import { followBoard } from "./live.js";
 import { createMap, dot, fit, line } from "./map.js";
+import { refreshUnread } from "./nav.js";
 
 const mapElement = document.getElementById("board-map");
 const map = mapElement ? createMap(mapElement) : null;
@@ -12,17 +15,29 @@ let drawn = [];
 let refreshTimer = null;
 
 const loadItem = (id) =>
-  document.querySelector(`#pending-loads > li[data-shipment-id="${CSS.escape(id)}"]`);
+  document.querySelector(`#pending-loads > tr[data-shipment-id="${CSS.escape(id)}"]`);
 
 function sentence(text) {
   const trimmed = String(text).trim();
   return trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
 }
 
+// The refusal next to the load (the page renders the paragraph only when it has one).
 function showRefusal(item, text) {
-  const error = item.querySelector(".assign-error");
+  let error = item.querySelector(".assign-error");
+  if (!error && !text) return;
+  if (!error) {
+    error = document.createElement("p");
+    error.className = "field-error assign-error";
+    error.id = `assign-error-${item.dataset.shipmentId}`;
+    error.setAttribute("role", "alert");
+    item.querySelector("td.assign").append(error);
+  }
   error.textContent = text;
   error.hidden = !text;
+  const select = item.querySelector("select");
+  if (text) select?.setAttribute("aria-describedby", error.id);
+  else select?.removeAttribute("aria-describedby");
 }
 
 async function assign(item, driverId) {
@@ -70,7 +85,7 @@ document.addEventListener("submit", (event) => {
   const form = event.target;
   if (form.matches("#pending-loads .picker")) {
     event.preventDefault();
-    assign(form.closest("li"), form.elements.driver_id.value);
+    assign(form.closest("tr"), form.elements.driver_id.value);
   } else if (form.id === "apply-form") {
     event.preventDefault();
     applyPlan(form, event.submitter?.value === "all");
@@ -79,7 +94,7 @@ document.addEventListener("submit", (event) => {
 
 // --- drag and drop: a load onto a driver ---------------------------------------------
 document.addEventListener("dragstart", (event) => {
-  const item = event.target.closest?.("#pending-loads > li[data-shipment-id]");
+  const item = event.target.closest?.("#pending-loads > tr[data-shipment-id]");
   if (!item) return;
   event.dataTransfer.setData("application/x-freight-load", item.dataset.shipmentId);
   event.dataTransfer.setData("text/plain", item.dataset.reference);
@@ -89,13 +104,13 @@ document.addEventListener("dragstart", (event) => {
 });
 
 document.addEventListener("dragend", (event) => {
-  event.target.closest?.("li")?.classList.remove("dragging");
+  event.target.closest?.("tr")?.classList.remove("dragging");
   document.body.classList.remove("dragging-load");
   document.querySelectorAll(".drop-target").forEach((el) => el.classList.remove("drop-target"));
 });
 
 function driverUnder(event) {
-  return event.target.closest?.("#available-drivers > li[data-driver-id]");
+  return event.target.closest?.("#available-drivers > tr[data-driver-id]");
 }
 
 document.addEventListener("dragover", (event) => {
@@ -132,7 +147,7 @@ let refreshes = 0;
 async function refresh() {
   const mine = ++refreshes;
   clearTimeout(refreshTimer);
-  const response = await fetch("/app/dispatch/live", {
+  const response = await fetch(`/app/dispatch/live${location.search}`, {
     credentials: "same-origin",
     headers: { Accept: "text/html" },
   }).catch(() => null);
@@ -141,44 +156,62 @@ async function refresh() {
   if (mine !== refreshes) return;
   const fresh = new DOMParser().parseFromString(html, "text/html");
   mergeLoads(fresh.getElementById("pending-loads"));
+  replaceList(fresh.getElementById("moving-loads"));
   replaceList(fresh.getElementById("available-drivers"));
   replaceList(fresh.getElementById("active-loads"));
   for (const count of document.querySelectorAll("[data-count-for]")) {
     const list = document.getElementById(count.dataset.countFor);
-    if (list) count.textContent = `(${list.dataset.count})`;
+    if (!list) continue;
+    const pending = count.dataset.countFor === "pending-loads" ? " pending" : "";
+    count.textContent = `(${list.dataset.count}${pending})`;
   }
+  forgetPickers();
+  applyFilters({ sort: true, address: false });
+  refreshUnread();
   draw();
 }
 
+// Rows keep their place (and a half-made choice in their picker) unless they left; new
+// rows come in where the server put them; a row being worked on is left alone.
 function mergeLoads(fresh) {
   const list = document.getElementById("pending-loads");
   if (!fresh || !list) return;
   list.dataset.count = fresh.dataset.count;
-  const wanted = [...fresh.querySelectorAll(":scope > li[data-shipment-id]")];
-  const ids = new Set(wanted.map((li) => li.dataset.shipmentId));
-  for (const li of list.querySelectorAll(":scope > li")) {
-    if (!li.dataset.shipmentId || !ids.has(li.dataset.shipmentId)) {
-      if (li.dataset.shipmentId) announce(`${li.dataset.reference} left the pending loads.`);
-      li.remove();
+  const wanted = [...fresh.querySelectorAll(":scope > tr[data-shipment-id]")];
+  const ids = new Set(wanted.map((row) => row.dataset.shipmentId));
+  for (const row of list.querySelectorAll(":scope > tr[data-shipment-id]")) {
+    if (!ids.has(row.dataset.shipmentId)) {
+      announce(`${row.dataset.reference} left the pending loads.`);
+      if (row.contains(document.activeElement)) document.getElementById("loads-heading")?.focus();
+      row.remove();
     }
   }
   let previous = null;
-  for (const li of wanted) {
-    let current = loadItem(li.dataset.shipmentId);
+  for (const row of wanted) {
+    let current = loadItem(row.dataset.shipmentId);
     if (!current) {
-      current = document.adoptNode(li);
+      current = document.adoptNode(row);
       if (previous) previous.after(current);
       else list.prepend(current);
       announce(`New pending load ${current.dataset.reference}.`);
     } else if (!current.contains(document.activeElement)) {
-      const select = current.querySelector("select");
-      const chosen = select.value;
-      select.replaceChildren(...[...li.querySelector("select").options].map((o) => document.adoptNode(o)));
-      select.value = [...select.options].some((o) => o.value === chosen) ? chosen : "";
+      const chosen = current.querySelector("select")?.value ?? "";
+      const error = current.querySelector(".assign-error");
+      const keepError = error && !error.hidden ? error.textContent : "";
+      const selected = current.classList.contains("selected");
+      const fresher = document.adoptNode(row);
+      current.replaceWith(fresher);
+      const select = fresher.querySelector("select");
+      if (select && [...select.options].some((o) => o.value === chosen)) select.value = chosen;
+      if (keepError) showRefusal(fresher, keepError);
+      if (selected) fresher.classList.add("selected");
+      current = fresher;
     }
     previous = current;
   }
-  if (!wanted.length) list.replaceChildren(...[...fresh.children].map((n) => document.adoptNode(n)));
+  const empty = fresh.querySelector(":scope > tr.empty");
+  list.querySelector(":scope > tr.empty")?.remove();
+  if (empty) list.append(document.adoptNode(empty));
 }
 
 function replaceList(fresh) {
@@ -237,12 +270,13 @@ function draw() {
   drawn.forEach((layer) => layer.remove());
   drawn = [];
   const all = [];
-  for (const el of document.querySelectorAll("#pending-loads > li[data-shipment-id]")) {
+  // The map follows the table's filters: only the pickups of the loads shown.
+  for (const el of document.querySelectorAll("#pending-loads > tr[data-shipment-id]:not([hidden])")) {
     const at = point(el);
     if (at) drawn.push(dot(map, at, { color: "#b35900", label: `${el.dataset.reference} pickup` }));
     if (at) all.push(at);
   }
-  for (const el of document.querySelectorAll("#available-drivers > li[data-driver-id]")) {
+  for (const el of document.querySelectorAll("#available-drivers > tr[data-driver-id]")) {
     const at = point(el);
     if (at) drawn.push(dot(map, at, { color: "#0b5cad", label: `${el.dataset.name} (available)` }));
     if (at) all.push(at);
@@ -261,6 +295,15 @@ function draw() {
   else fit(map, all);
 }
 
+performance.mark("board:script");
+applyFilters({ address: false });
+performance.mark("board:filtered");
 draw();
+performance.mark("board:ready");
+let drawTimer = null;
+document.addEventListener("board:filtered", () => {
+  clearTimeout(drawTimer);
+  drawTimer = setTimeout(draw, 200);
+});
 // Every change arrives as an event; after a reconnect the fragment catches up on any missed.
 followBoard(() => scheduleRefresh());

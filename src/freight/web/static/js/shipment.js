@@ -33,6 +33,13 @@ function ago(iso) {
   return hours < 48 ? `${hours} h ago` : when(iso);
 }
 
+// "7 mi E of Joplin, MO" from the event's nearest place, else the coordinates.
+function nearText(event) {
+  const near = event.near;
+  if (!near) return `at ${event.lat.toFixed(3)}, ${event.lng.toFixed(3)}`;
+  return near.km < 2 ? `in ${near.place}` : `${distance(near.km)} ${near.direction} of ${near.place}`;
+}
+
 function truckLabel(at) {
   return at ? `Truck, seen ${ago(at)}` : "Truck";
 }
@@ -73,7 +80,7 @@ function moveTruck(event) {
   }
   const text = document.getElementById("position-text");
   if (text) {
-    text.textContent = `Truck last seen at ${event.lat.toFixed(3)}, ${event.lng.toFixed(3)} (${when(event.at)}).`;
+    text.textContent = `Truck last seen ${nearText(event)} (${when(event.at)}).`;
   }
   if (event.eta) showEta({ eta: event.eta });
 }
