@@ -277,8 +277,8 @@ async def seed(session: AsyncSession, plan: Plan, password: str) -> Seeded:
             price_cents=rng.randint(900, 4500) * 100,
             stops=stops(rng, rng.uniform(-20, -2) if past else rng.uniform(-1, 5), origin),
         )
-        route = estimate_for(settings).route_now(body.stops)  # seeding stays offline
-        shipment = await booking.book(session, staff, body, route)
+        offline = estimate_for(settings)  # seeding stays offline
+        shipment = await booking.book(session, staff, body, offline)
         if n < len(simulated):
             driver = simulated[n]
         elif final in (Status.PENDING, Status.CANCELLED):

@@ -93,6 +93,20 @@ async def test_a_booking_stores_and_freezes_osrms_distance(
     assert len(osrm.calls) == 1
 
 
+async def test_a_booking_asks_osrm_once_and_with_it_down_is_estimated(
+    client: AsyncClient, org: Org, osrm: Behaviour
+) -> None:
+    # Asked before the unit of work; the booking's own call inside it is a cache hit.
+    resp = await client.post("/api/shipments", headers=org.customer_a.auth, json=shipment_body())
+    assert resp.status_code == 201 and resp.json()["distance_source"] == "osrm"
+    assert len(osrm.calls) == 1
+    osrm.status = 503  # the cool-down means one failed call, then the estimate at once
+    body = shipment_body(destination="Atlanta")
+    resp = await client.post("/api/shipments", headers=org.customer_a.auth, json=body)
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["distance_source"] == "estimate" and len(osrm.calls) == 2
+
+
 async def test_new_stops_are_requoted_over_the_road(
     client: AsyncClient, org: Org, osrm: Behaviour
 ) -> None:

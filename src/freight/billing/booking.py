@@ -19,7 +19,7 @@ from freight.billing import rates, repricing
 from freight.billing.basis import PricedStop
 from freight.billing.models import RateCard
 from freight.errors import Forbidden, invalid
-from freight.routing.router import Route
+from freight.routing.router import Router
 from freight.shipments import service as shipments
 from freight.shipments.heed import Heed
 from freight.shipments.models import Shipment
@@ -69,14 +69,12 @@ async def book(
     session: AsyncSession,
     actor: Actor,
     body: ShipmentCreate,
-    route: Route,
+    router: Router,
     heed: Heed | None = None,
 ) -> Shipment:
-    """Book a shipment priced from the organisation's rates (never commits).
-
-    ``route`` is the stops' route from the configured router, asked before the unit of
-    work (``freight.routing.router.route_unlocked``): its distance is stored and priced."""
-    return await shipments.create(session, actor, body, route, RateCardPricing(), heed)
+    """Book a shipment priced from the organisation's rates (never commits): the distance
+    stored and priced is ``router``'s."""
+    return await shipments.create(session, actor, body, router, RateCardPricing(), heed)
 
 
 async def edit(
@@ -84,15 +82,14 @@ async def edit(
     actor: Actor,
     shipment_id: uuid.UUID,
     changes: dict[str, Any],
-    route: Route | None,
+    router: Router,
     if_match: int | None = None,
     heed: Heed | None = None,
 ) -> Shipment:
-    """Edit a shipment, re-quoting its price when the edit changes its basis (never commits).
-
-    ``route`` is the route of ``changes["stops"]`` (None when the edit sends no stops)."""
+    """Edit a shipment, re-quoting its price when the edit changes its basis (never commits);
+    new stops are routed by ``router``."""
     return await shipments.update(
-        session, actor, shipment_id, changes, route, RateCardPricing(), if_match, heed=heed
+        session, actor, shipment_id, changes, router, RateCardPricing(), if_match, heed=heed
     )
 
 

@@ -143,8 +143,8 @@ class Seeder:
         )
         tale = story_for(final, rng, self.now, crew, origin)
         body = body_for(rng, self.account, trailer, origin, tale)
-        route = estimate_for(self.settings).route_now(body.stops)  # demo data stays offline
-        shipment = await booking.book(self.session, self.staff, body, route)
+        offline = estimate_for(self.settings)  # demo data stays offline
+        shipment = await booking.book(self.session, self.staff, body, offline)
 
         async def given() -> Driver:
             assert crew is not None

@@ -28,7 +28,7 @@ from freight.deps import (
 from freight.errors import PreconditionFailed, PreconditionRequired, invalid
 from freight.events import timeline
 from freight.openapi import problems
-from freight.routing.router import route_unlocked
+from freight.routing.router import prefetch_route
 from freight.shipments import export, queries, reads, service
 from freight.shipments.heed import Heed
 from freight.shipments.lifecycle import Status
@@ -134,7 +134,7 @@ async def create_shipment(
     ``distance_km`` is the configured router's, and ``distance_source`` says which
     (``estimate`` when no routing server is configured or it did not answer).
     """
-    route = await route_unlocked(session, ctx.router, body.stops)  # before any lock is taken
+    await prefetch_route(session, ctx.router, body.stops)  # before any lock is taken
     once = await idem.once(
         session,
         actor,
@@ -148,7 +148,7 @@ async def create_shipment(
         read = ShipmentWritten.model_validate(once.replay.body)
     else:
         heed = body.heed(strict)
-        shipment = await booking.book(session, actor, body, route, heed)
+        shipment = await booking.book(session, actor, body, ctx.router, heed)
         await session.flush()
         read = written(shipment, heed, response)
         await once.done(session, 201, read.model_dump(mode="json"), shipment.id)
@@ -211,8 +211,9 @@ async def _edit(
     response: Response,
     heed: Heed,
 ) -> ShipmentWritten:
-    route = await route_unlocked(session, ctx.router, stops) if stops is not None else None
-    shipment = await booking.edit(session, actor, shipment_id, changes, route, if_match, heed)
+    if stops is not None:
+        await prefetch_route(session, ctx.router, stops)  # before any lock is taken
+    shipment = await booking.edit(session, actor, shipment_id, changes, ctx.router, if_match, heed)
     return await committed(ctx, session, shipment, response, heed)
 
 

@@ -29,7 +29,7 @@ from freight.errors import (
 )
 from freight.fleet import service as fleet
 from freight.identity import accounts
-from freight.routing.router import Route
+from freight.routing.router import Route, Router
 from freight.shipments.checks import detail_warnings, site_warnings
 from freight.shipments.heed import Heed, settle
 from freight.shipments.lifecycle import FINAL, Status, check_move
@@ -146,12 +146,6 @@ def _search_text(reference: str, stops: Sequence[StopIn] | Sequence[Stop]) -> st
     return f"{reference} {places}".lower()
 
 
-def _check_route(stops: Sequence[StopIn], route: Route | None) -> Route:
-    if route is None or len(route.legs) != len(stops) - 1:
-        raise ValueError("the route must be the one of these stops (freight.routing)")
-    return route
-
-
 def _set_stops(shipment: Shipment, stops: list[StopIn], route: Route) -> None:
     shipment.stops = [
         Stop(sequence=i + 1, timezone=zone_at(s.lat, s.lng), **s.model_dump())
@@ -184,14 +178,14 @@ async def create(
     session: AsyncSession,
     actor: Actor,
     body: ShipmentCreate,
-    route: Route,
+    router: Router,
     pricing: Pricing,
     heed: Heed | None = None,
 ) -> Shipment:
-    """Book a shipment: PENDING, with a fresh reference, its route distance and, when the
-    rates can quote it, its frozen price. With ``heed``, its warnings are checked.
-
-    ``route`` is the stops' route, asked before the unit of work (``route_unlocked``)."""
+    """Book a shipment: PENDING, with a fresh reference, its road distance from ``router``
+    and, when the rates can quote it, its frozen price. With ``heed``, its warnings are
+    checked. (Callers ask the router first, outside the unit of work, so the answer here
+    comes from its cache: ``freight.routing.router.prefetch_route``.)"""
     if actor.role == Role.CUSTOMER:
         if actor.customer_id is None:
             raise Forbidden("your user is not linked to a shipper account")
@@ -203,7 +197,7 @@ async def create(
     else:
         customer_id = await accounts.require_in_org(session, actor, body.customer_id)
     validate_stops(body.stops)
-    route = _check_route(body.stops, route)
+    route = await router.route(body.stops)
     currency = await pricing.currency(session, actor.organization_id)
     if body.currency not in (None, currency):
         raise invalid("body", "currency", msg=f"{CURRENCY_RULE}: {currency}")
@@ -272,7 +266,7 @@ async def update(
     actor: Actor,
     shipment_id: uuid.UUID,
     changes: dict[str, Any],
-    route: Route | None,
+    router: Router | None,
     pricing: Pricing,
     if_match: int | None = None,
     reason: str | None = None,
@@ -284,8 +278,7 @@ async def update(
     (flagged as ``pricing: override_kept``), or is refused (``pricing.requote``). A
     ``reason`` (a price set by hand) is kept on the event. With ``heed``, the warnings
     about what the edit changed (the weight or equipment, the stops) are checked.
-    ``route`` is the route of ``changes["stops"]`` (asked before the unit of work began),
-    None when the changes have no stops.
+    New stops are routed by ``router`` (None only for an edit that sends no stops).
     """
     shipment = await get_visible(session, actor, shipment_id)
     check_version(shipment, if_match)
@@ -308,12 +301,15 @@ async def update(
             raise invalid("body", "price_cents", msg="customers cannot set a price")
         diff = {k: [_jsonable(getattr(shipment, k)), _jsonable(v)] for k, v in fields.items()}
         stop_models: list[StopIn] | None = None
+        route: Route | None = None
         if stops is not None:
             if shipment.status not in (Status.PENDING, Status.ASSIGNED):
                 raise Conflict("stops can change only before pickup")
             stop_models = [StopIn.model_validate(s) for s in stops]
             validate_stops(stop_models)
-            route = _check_route(stop_models, route)
+            if router is None:
+                raise ValueError("an edit of the stops needs a router")
+            route = await router.route(stop_models)
         requote = await _requote(session, pricing, shipment, fields, stop_models, route)
         before = {"price_cents": shipment.price_cents, "currency": shipment.currency}
         data: dict[str, Any] = {"changes": diff}

@@ -27,7 +27,7 @@ from freight.deps import Context, SessionDep
 from freight.errors import DomainError
 from freight.identity import accounts as shipper_accounts
 from freight.identity.organization import Presentation
-from freight.routing.router import route_unlocked
+from freight.routing.router import prefetch_route
 from freight.schema import EquipmentType
 from freight.shipments.schemas import ShipmentCreate
 from freight.timezones import zone_at
@@ -250,8 +250,8 @@ async def book(
         body = ShipmentCreate.model_validate(checked_body(values, stops, presentation_of(request)))
         if actor.role == Role.CUSTOMER:
             body.customer_id = None
-        route = await route_unlocked(session, ctx.router, body.stops)
-        return await booking.book(session, actor, body, route, override.heed)
+        await prefetch_route(session, ctx.router, body.stops)  # before any lock is taken
+        return await booking.book(session, actor, body, ctx.router, override.heed)
 
     async def again(failure: Failure) -> Response:
         block = warning_block(failure.error, override)

@@ -24,7 +24,7 @@ from freight.deps import Context, SessionDep
 from freight.errors import Conflict
 from freight.events import timeline
 from freight.identity import service as identity
-from freight.routing.router import route_unlocked
+from freight.routing.router import prefetch_route
 from freight.shipments import service
 from freight.shipments.lifecycle import BEFORE_PICKUP
 from freight.shipments.schemas import ShipmentReplace
@@ -171,9 +171,9 @@ async def save(
     async def change() -> Shipment:
         await _editable(session, actor, shipment_id)
         body = ShipmentReplace.model_validate(checked_body(values, stops, presentation_of(request)))
-        route = await route_unlocked(session, ctx.router, body.stops)
+        await prefetch_route(session, ctx.router, body.stops)  # before any lock is taken
         return await booking.edit(
-            session, actor, shipment_id, body.changes(), route, version, override.heed
+            session, actor, shipment_id, body.changes(), ctx.router, version, override.heed
         )
 
     async def again(failure: Failure) -> Response:
