@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from freight.routing.router import Source
 from freight.schema import EquipmentType, Input, Lat, Lng, Text200
 from freight.shipments.heed import Heed
 from freight.shipments.lifecycle import Status
@@ -189,7 +190,7 @@ class ShipmentRead(BaseModel):
     driver_id: uuid.UUID | None
     vehicle_id: uuid.UUID | None
     distance_km: float
-    distance_source: str = Field(
+    distance_source: Source = Field(
         default="estimate",
         description="where distance_km came from: estimate, osrm, valhalla or graphhopper",
     )
