@@ -107,6 +107,23 @@ async def test_a_booking_asks_osrm_once_and_with_it_down_is_estimated(
     assert resp.json()["distance_source"] == "estimate" and len(osrm.calls) == 2
 
 
+async def test_a_booking_by_address_is_placed_then_routed_by_osrm_once(
+    client: AsyncClient, org: Org, osrm: Behaviour
+) -> None:
+    body = shipment_body()
+    for stop, postal in zip(body["stops"], ("60601", "75201"), strict=True):
+        del stop["lat"], stop["lng"]
+        stop["postal_code"] = postal
+    resp = await client.post("/api/shipments", headers=org.customer_a.auth, json=body)
+    assert resp.status_code == 201, resp.text
+    booked = resp.json()
+    assert {s["geocode"]["source"] for s in booked["stops"]} == {"embedded"}
+    placed = [(s["lat"], s["lng"]) for s in booked["stops"]]
+    assert booked["distance_km"] == round(road_km(placed[0], placed[1]) or 0, 1)
+    assert booked["distance_source"] == "osrm"
+    assert len(osrm.calls) == 1  # asked (on placed copies) before the unit of work only
+
+
 async def test_new_stops_are_requoted_over_the_road(
     client: AsyncClient, org: Org, osrm: Behaviour
 ) -> None:

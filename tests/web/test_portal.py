@@ -52,7 +52,7 @@ async def test_a_customer_books_with_a_live_quote_and_finds_it_in_the_list(
     await fill_stop(page, 0, "Chicago")
     await fill_stop(page, 1, "Dallas")
     # The city list filled in the coordinates; the quote follows without a reload.
-    await expect(page.locator("#stops-1-lat")).to_have_value("32.7767")
+    await expect(page.locator("#stops-1-lat")).to_have_value("32.78306")  # GeoNames: Dallas, TX
     quote = page.get_by_test_id("quote-total")
     await expect(quote).to_contain_text("Estimated price: $")
     await check_page(page, "portal-book-desktop")
@@ -102,19 +102,25 @@ async def test_bad_booking_input_shows_each_fields_error_and_books_nothing(
     await expect(summary.get_by_role("link", name=f"Weight: {weight_said}")).to_have_attribute(
         "href", "#weight"
     )
-    await summary.get_by_role("link", name="Stop 1 latitude").click()
-    await expect(page.locator("#stops-0-lat")).to_be_focused()
     await expect(page.locator("#weight")).to_have_attribute("aria-invalid", "true")
-    await expect(page.locator("#stops-0-lat-error")).to_contain_text("Pick a city from the list")
     assert await page.locator("#stops-0-city").input_value() == "Nowhere Special"  # kept
     assert await page.locator("#weight").input_value() == "heavy"
     await check_page(page, "portal-book-errors-desktop")
 
-    # Fix two of them: the stops' own rule (the window) is checked next, still nothing booked.
+    # Fix the weight: the stops are checked next, every problem of them at once.
     await page.get_by_label("Weight (lb)").fill("1000")
+    await page.get_by_role("button", name="Book shipment").click()
+    city_said = page.locator("#stops-0-city-error")
+    await expect(city_said).to_contain_text("We could not find this city")
+    await expect(page.locator("#stops-1-window_end-error")).to_contain_text("after")
+    await summary.get_by_role("link", name=re.compile("^Stop 1 city: We could not")).click()
+    await expect(page.locator("#stops-0-city")).to_be_focused()
+
+    # A real city: only the window is left, still nothing booked.
     await page.locator("#stops-0-city").fill("Chicago")
     await page.get_by_role("button", name="Book shipment").click()
     await expect(page.locator("#stops-1-window_end-error")).to_contain_text("after")
+    await expect(page.locator("#stops-0-city-error")).to_have_count(0)
     assert await shipments_of(world.site, world.customer) == before
 
 

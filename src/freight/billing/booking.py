@@ -19,6 +19,7 @@ from freight.billing import rates, repricing
 from freight.billing.basis import PricedStop
 from freight.billing.models import RateCard
 from freight.errors import Forbidden, invalid
+from freight.places.geocoder import Geocoder
 from freight.routing.router import Router
 from freight.shipments import service as shipments
 from freight.shipments.heed import Heed
@@ -71,10 +72,11 @@ async def book(
     body: ShipmentCreate,
     router: Router,
     heed: Heed | None = None,
+    geocoder: Geocoder | None = None,
 ) -> Shipment:
     """Book a shipment priced from the organisation's rates (never commits): the distance
-    stored and priced is ``router``'s."""
-    return await shipments.create(session, actor, body, router, RateCardPricing(), heed)
+    stored and priced is ``router``'s; stops without coordinates are placed by ``geocoder``."""
+    return await shipments.create(session, actor, body, router, RateCardPricing(), heed, geocoder)
 
 
 async def edit(
@@ -85,11 +87,20 @@ async def edit(
     router: Router,
     if_match: int | None = None,
     heed: Heed | None = None,
+    geocoder: Geocoder | None = None,
 ) -> Shipment:
     """Edit a shipment, re-quoting its price when the edit changes its basis (never commits);
     new stops are routed by ``router``."""
     return await shipments.update(
-        session, actor, shipment_id, changes, router, RateCardPricing(), if_match, heed=heed
+        session,
+        actor,
+        shipment_id,
+        changes,
+        router,
+        RateCardPricing(),
+        if_match,
+        heed=heed,
+        geocoder=geocoder,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -106,15 +106,6 @@ class Router(Protocol):
     async def aclose(self) -> None:
         """Release connections."""
         ...
-
-
-async def prefetch_route(session: AsyncSession, router: Router, stops: Sequence[Any]) -> None:
-    """Ask the router now, outside the unit of work, so the service's own call (made where
-    the stops are final, inside it) is answered from the cache, or at once by the estimate
-    when the provider just failed. Stops without coordinates yet (to be placed by the
-    geocoder) are left to the service."""
-    if router.remote and all(getattr(s, "lat", None) is not None for s in stops):
-        await route_unlocked(session, router, stops)
 
 
 async def route_unlocked(session: AsyncSession, router: Router, stops: Sequence[Point]) -> Route:

@@ -28,8 +28,7 @@ from freight.deps import (
 from freight.errors import PreconditionFailed, PreconditionRequired, invalid
 from freight.events import timeline
 from freight.openapi import problems
-from freight.routing.router import prefetch_route
-from freight.shipments import export, queries, reads, service
+from freight.shipments import export, queries, reads, road, service
 from freight.shipments.heed import Heed
 from freight.shipments.lifecycle import Status
 from freight.shipments.schemas import (
@@ -134,7 +133,7 @@ async def create_shipment(
     ``distance_km`` is the configured router's, and ``distance_source`` says which
     (``estimate`` when no routing server is configured or it did not answer).
     """
-    await prefetch_route(session, ctx.router, body.stops)  # before any lock is taken
+    await road.prefetch(session, ctx.router, body.stops, ctx.geocoder)  # before any lock
     once = await idem.once(
         session,
         actor,
@@ -148,7 +147,7 @@ async def create_shipment(
         read = ShipmentWritten.model_validate(once.replay.body)
     else:
         heed = body.heed(strict)
-        shipment = await booking.book(session, actor, body, ctx.router, heed)
+        shipment = await booking.book(session, actor, body, ctx.router, heed, ctx.geocoder)
         await session.flush()
         read = written(shipment, heed, response)
         await once.done(session, 201, read.model_dump(mode="json"), shipment.id)
@@ -212,8 +211,10 @@ async def _edit(
     heed: Heed,
 ) -> ShipmentWritten:
     if stops is not None:
-        await prefetch_route(session, ctx.router, stops)  # before any lock is taken
-    shipment = await booking.edit(session, actor, shipment_id, changes, ctx.router, if_match, heed)
+        await road.prefetch(session, ctx.router, stops, ctx.geocoder)  # before any lock
+    shipment = await booking.edit(
+        session, actor, shipment_id, changes, ctx.router, if_match, heed, ctx.geocoder
+    )
     return await committed(ctx, session, shipment, response, heed)
 
 

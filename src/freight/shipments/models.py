@@ -84,7 +84,18 @@ class Stop(IdMixin, Base):
     window_end: Mapped[datetime]
     # The IANA zone at lat/lng: pages enter and show the stop's window in it.
     timezone: Mapped[str] = mapped_column(String(64))
+    # How lat/lng were found: typed by the client, or placed by a geocoder from the address.
+    geocode_source: Mapped[str] = mapped_column(
+        String(32), default="client", server_default="client"
+    )
+    geocode_precision: Mapped[str] = mapped_column(
+        String(16), default="point", server_default="point"
+    )
     arrived_at: Mapped[datetime | None] = mapped_column(default=None)
     departed_at: Mapped[datetime | None] = mapped_column(default=None)
 
     shipment: Mapped[Shipment] = relationship(back_populates="stops")
+
+    @property
+    def geocode(self) -> dict[str, str]:
+        return {"source": self.geocode_source, "precision": self.geocode_precision}

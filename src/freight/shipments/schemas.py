@@ -14,7 +14,9 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from freight.routing.router import Source
 from freight.schema import EquipmentType, Input, Lat, Lng, Text200
@@ -78,17 +80,45 @@ class StopIn(Input):
     region: Annotated[str, StringConstraints(max_length=120)] | None = None
     postal_code: Annotated[str, StringConstraints(max_length=20)] | None = None
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "US"
-    lat: Lat
-    lng: Lng
+    lat: Lat | None = Field(
+        default=None,
+        description="optional with lng: without them the stop is placed from postal_code, "
+        "else city (+ region, country); one that cannot be placed is a 422 naming it",
+    )
+    lng: Lng | None = None
     window_start: AwareDatetime
     window_end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _both_coordinates_or_neither(self) -> StopIn:
+        if (self.lat is None) != (self.lng is None):
+            missing = "lng" if self.lng is None else "lat"
+            raise PydanticCustomError(
+                "coordinates_pair", "give lat and lng together, or neither", {"missing": missing}
+            )
+        return self
+
+
+class PlacedStop(StopIn):
+    """A stop with its coordinates, typed or found from its address."""
+
+    lat: Lat
+    lng: Lng
+
+
+class Geocoded(BaseModel):
+    source: str = Field(description='"client" (typed coordinates) or the geocoder\'s name')
+    precision: Literal["point", "street", "postal_code", "city"]
 
 
 class StopRead(StopIn):
     model_config = ConfigDict(from_attributes=True)
 
     sequence: int
+    lat: float
+    lng: float
     timezone: str = Field(description="the IANA zone at the stop: pages show its window in it")
+    geocode: Geocoded = Field(description="how the stop's coordinates were found")
     window_start: datetime
     window_end: datetime
     arrived_at: datetime | None

@@ -29,13 +29,15 @@ from freight.errors import (
 )
 from freight.fleet import service as fleet
 from freight.identity import accounts
+from freight.places.geocoder import Geocoder
+from freight.places.placing import TYPED, Geocode, place_stops
 from freight.routing.router import Route, Router
 from freight.shipments.checks import detail_warnings, site_warnings
 from freight.shipments.heed import Heed, settle
 from freight.shipments.lifecycle import FINAL, Status, check_move
 from freight.shipments.models import Shipment, Stop
 from freight.shipments.queries import visible
-from freight.shipments.schemas import ShipmentCreate, StopIn
+from freight.shipments.schemas import PlacedStop, ShipmentCreate, StopIn
 from freight.timezones import zone_at
 
 
@@ -62,7 +64,7 @@ class Pricing(Protocol):
         session: AsyncSession,
         shipment: Shipment,
         equipment_type: str,
-        stops: Sequence[StopIn] | Sequence[Stop],
+        stops: Sequence[PlacedStop] | Sequence[Stop],
         distance_km: float,
         distance_source: str,
     ) -> PriceChange | None:
@@ -146,11 +148,54 @@ def _search_text(reference: str, stops: Sequence[StopIn] | Sequence[Stop]) -> st
     return f"{reference} {places}".lower()
 
 
-def _set_stops(shipment: Shipment, stops: list[StopIn], route: Route) -> None:
-    shipment.stops = [
-        Stop(sequence=i + 1, timezone=zone_at(s.lat, s.lng), **s.model_dump())
-        for i, s in enumerate(stops)
-    ]
+async def placed(
+    stops: list[StopIn], geocoder: Geocoder | None
+) -> tuple[list[PlacedStop], list[Geocode]]:
+    """The stops with coordinates (those booked by address placed by ``geocoder``: see
+    ``freight.places.placing``), and how each was found."""
+    if geocoder is None:
+        missing = [i for i, s in enumerate(stops) if s.lat is None]
+        if missing:
+            errors = [_stop_error(i, "lat", "required (no geocoder here)") for i in missing]
+            raise ValidationFailed("the stops need coordinates", errors=errors)
+        geocodes = [TYPED] * len(stops)
+    else:
+        geocodes = await place_stops(stops, geocoder)
+    return [PlacedStop.model_validate(s.model_dump()) for s in stops], geocodes
+
+
+async def checked_and_placed(
+    stops: list[StopIn], geocoder: Geocoder | None
+) -> tuple[list[PlacedStop], list[Geocode]]:
+    """The stops' own rules and their places, every problem of both said at once."""
+    problems: list[dict[str, Any]] = []
+    try:
+        validate_stops(stops)
+    except ValidationFailed as exc:
+        problems += exc.errors
+    try:
+        return_value = await placed(stops, geocoder)
+    except ValidationFailed as exc:
+        problems += exc.errors
+    if problems:
+        raise ValidationFailed("the stops are not valid", errors=problems)
+    return return_value
+
+
+def _set_stops(
+    shipment: Shipment, stops: list[PlacedStop], route: Route, geocodes: list[Geocode]
+) -> None:
+    shipment.stops = []
+    for i, (stop, how) in enumerate(zip(stops, geocodes, strict=True)):
+        shipment.stops.append(
+            Stop(
+                sequence=i + 1,
+                timezone=zone_at(stop.lat, stop.lng),
+                geocode_source=how.source,
+                geocode_precision=how.precision,
+                **stop.model_dump(),
+            )
+        )
     shipment.distance_km = route.distance_km
     shipment.distance_source = route.source
     shipment.search_text = _search_text(shipment.reference, stops)
@@ -181,11 +226,13 @@ async def create(
     router: Router,
     pricing: Pricing,
     heed: Heed | None = None,
+    geocoder: Geocoder | None = None,
 ) -> Shipment:
     """Book a shipment: PENDING, with a fresh reference, its road distance from ``router``
     and, when the rates can quote it, its frozen price. With ``heed``, its warnings are
-    checked. (Callers ask the router first, outside the unit of work, so the answer here
-    comes from its cache: ``freight.routing.router.prefetch_route``.)"""
+    checked; stops without coordinates are placed from their address by ``geocoder``.
+    (Callers ask the router first, outside the unit of work, so the answer here comes from
+    its cache: ``freight.shipments.road.prefetch``.)"""
     if actor.role == Role.CUSTOMER:
         if actor.customer_id is None:
             raise Forbidden("your user is not linked to a shipper account")
@@ -196,8 +243,8 @@ async def create(
         customer_id = actor.customer_id
     else:
         customer_id = await accounts.require_in_org(session, actor, body.customer_id)
-    validate_stops(body.stops)
-    route = await router.route(body.stops)
+    stops, geocodes = await checked_and_placed(body.stops, geocoder)
+    route = await router.route(stops)
     currency = await pricing.currency(session, actor.organization_id)
     if body.currency not in (None, currency):
         raise invalid("body", "currency", msg=f"{CURRENCY_RULE}: {currency}")
@@ -212,7 +259,7 @@ async def create(
         currency=currency,
         **body.model_dump(include=set(EDITABLE)),
     )
-    _set_stops(shipment, body.stops, route)
+    _set_stops(shipment, stops, route, geocodes)
     if shipment.price_cents is None:
         await pricing.freeze(session, shipment)  # the quote becomes the booked price
     session.add(shipment)
@@ -271,6 +318,7 @@ async def update(
     if_match: int | None = None,
     reason: str | None = None,
     heed: Heed | None = None,
+    geocoder: Geocoder | None = None,
 ) -> Shipment:
     """Edit details; a ``status`` among the changes is a transition through the state machine.
 
@@ -300,13 +348,13 @@ async def update(
         if "price_cents" in fields and actor.role == Role.CUSTOMER:
             raise invalid("body", "price_cents", msg="customers cannot set a price")
         diff = {k: [_jsonable(getattr(shipment, k)), _jsonable(v)] for k, v in fields.items()}
-        stop_models: list[StopIn] | None = None
+        stop_models: list[PlacedStop] | None = None
         route: Route | None = None
         if stops is not None:
             if shipment.status not in (Status.PENDING, Status.ASSIGNED):
                 raise Conflict("stops can change only before pickup")
-            stop_models = [StopIn.model_validate(s) for s in stops]
-            validate_stops(stop_models)
+            typed = [StopIn.model_validate(s) for s in stops]
+            stop_models, geocodes = await checked_and_placed(typed, geocoder)
             if router is None:
                 raise ValueError("an edit of the stops needs a router")
             route = await router.route(stop_models)
@@ -321,7 +369,7 @@ async def update(
         for key, value in fields.items():
             setattr(shipment, key, value)
         if stop_models is not None and route is not None:
-            _set_stops(shipment, stop_models, route)
+            _set_stops(shipment, stop_models, route, geocodes)
         if reason is not None:
             data["reason"] = reason
         if requote is not None:
@@ -355,7 +403,7 @@ async def _requote(
     pricing: Pricing,
     shipment: Shipment,
     fields: dict[str, Any],
-    stops: list[StopIn] | None,
+    stops: list[PlacedStop] | None,
     route: Route | None,
 ) -> PriceChange | None:
     """What the edit does to the price, decided before anything changes (it may refuse)."""

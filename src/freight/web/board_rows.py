@@ -14,14 +14,16 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from freight.dispatch.board import ActiveCard, Board, LoadCard
 from freight.formatting import as_datetime
 from freight.shipments.lifecycle import Status
-from freight.shipments.models import Stop
 from freight.timezones import zone
+
+if TYPE_CHECKING:
+    from freight.shipments.models import Stop
 
 SORTS = ("pickup", "reference", "customer", "lane", "equipment", "weight")
 DAYS = ("today", "tomorrow", "later")  # "today" holds the overdue loads too

@@ -2,7 +2,9 @@
 
 The form's fields are named after the API's (``stops-0-city`` for ``stops[0].city``),
 so the API's own schema checks them and its errors land next to the right field.
-A city from the list of known places fills in its coordinates when none were given.
+Stops are booked by address: the server places each from its postal code or city
+(``freight.places``), and the script suggests places from ``/api/places`` as the city is
+typed (a pick fills in its region and coordinates).
 The weight is typed in the organisation's unit (``weight``, lb or kg) and each window as
 a wall-clock time at its stop; both are converted to the API's kg and UTC here.
 """
@@ -10,6 +12,7 @@ a wall-clock time at its stop; both are converted to the API's kg and UTC here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Annotated, Any, get_args
@@ -22,13 +25,14 @@ from starlette.datastructures import FormData
 from freight import formatting as fmt
 from freight.access import Actor, Role
 from freight.billing import booking
-from freight.demo import HUBS
 from freight.deps import Context, SessionDep
-from freight.errors import DomainError
+from freight.errors import DomainError, ValidationFailed
 from freight.identity import accounts as shipper_accounts
 from freight.identity.organization import Presentation
-from freight.routing.router import prefetch_route
+from freight.places.geocoder import Geocoder
+from freight.places.placing import place_stops
 from freight.schema import EquipmentType
+from freight.shipments import road
 from freight.shipments.schemas import ShipmentCreate
 from freight.timezones import zone_at
 from freight.web import wording
@@ -60,8 +64,6 @@ STOP_FIELDS = (
 )
 MAX_STOPS = 10
 MAX_WEIGHT_KG = 100_000  # the schema's limit, said in the organisation's unit
-# city name (lower case) -> (region, lat, lng); known places need no coordinates typed in
-PLACES = {city.lower(): (region, lat, lng, zone_at(lat, lng)) for city, region, lat, lng in HUBS}
 
 
 def _stamp(day: datetime, hour: int) -> str:
@@ -108,29 +110,45 @@ def restopped(form: FormData, stops: list[dict[str, str]]) -> bool:
     return False
 
 
-def stop_zone(stop: dict[str, str]) -> str | None:
-    """The IANA zone of a stop on the form: its coordinates', else its known city's."""
+@dataclass
+class _Address:
+    """A form stop's address, for placing it before its windows are read."""
+
+    city: str
+    region: str | None
+    postal_code: str | None
+    country: str
+    lat: float | None = None
+    lng: float | None = None
+
+
+async def stop_zone(stop: dict[str, str], geocoder: Geocoder) -> str | None:
+    """The IANA zone of a stop on the form: at its coordinates, else where its address
+    places it (None when it cannot be placed: the booking then says why)."""
     try:
         return zone_at(float(stop["lat"]), float(stop["lng"]))
     except ValueError:
-        known = PLACES.get(stop["city"].strip().lower())
-        return known[3] if known else None
+        pass
+    if not stop["city"].strip():
+        return None
+    address = _Address(
+        stop["city"], stop["region"] or None, stop["postal_code"] or None, stop["country"] or "US"
+    )
+    try:
+        await place_stops([address], geocoder)
+    except ValidationFailed:
+        return None
+    assert address.lat is not None and address.lng is not None
+    return zone_at(address.lat, address.lng)
 
 
-def stop_body(stop: dict[str, str], fallback_zone: str) -> dict[str, Any]:
-    """One stop as the API takes it; blanks are left out so the schema names them.
-
-    Windows are wall-clock times at the stop (in ``fallback_zone`` when it cannot be placed).
-    """
+def stop_body(stop: dict[str, str], zone: str) -> dict[str, Any]:
+    """One stop as the API takes it; blanks are left out so the schema names them, and the
+    windows, typed as wall-clock times at the stop, become UTC in ``zone``."""
     body: dict[str, Any] = {k: v for k, v in stop.items() if v}
-    known = PLACES.get(stop["city"].strip().lower())
-    if known and not (stop["lat"] or stop["lng"]):
-        body["lat"], body["lng"] = known[1], known[2]
-        body.setdefault("region", known[0])
-    tz = stop_zone(stop) or fallback_zone
     for key in ("window_start", "window_end"):
         if key in body:
-            body[key] = fmt.from_local_input(body[key], tz) or body[key]
+            body[key] = fmt.from_local_input(body[key], zone) or body[key]
     if "country" in body:
         body["country"] = body["country"].upper()
     return body
@@ -143,9 +161,14 @@ def _weight_kg(raw: str, shown: Presentation) -> float | str:
 
 
 def shipment_body(
-    values: dict[str, str], stops: list[dict[str, str]], shown: Presentation
+    values: dict[str, str],
+    stops: list[dict[str, str]],
+    shown: Presentation,
+    zones: Sequence[str | None],
 ) -> dict[str, Any]:
-    """The booking as the API takes it; raises ValueError for a bad declared value."""
+    """The booking as the API takes it, each stop's windows read in its zone (``zones``,
+    the organisation's when it cannot be placed); raises ValueError for a bad declared
+    value."""
     body: dict[str, Any] = {
         k: values[k]
         for k in ("customer_id", "equipment_type", "pieces", "commodity", "notes")
@@ -155,7 +178,9 @@ def shipment_body(
         body["weight_kg"] = _weight_kg(values["weight"], shown)
     body["hazmat"] = bool(values.get("hazmat"))
     body["stops"] = [
-        stop_body(s, shown.timezone) for s in stops if any(v for k, v in s.items() if k != "kind")
+        stop_body(s, zone or shown.timezone)
+        for s, zone in zip(stops, zones, strict=True)
+        if any(v for k, v in s.items() if k != "kind")
     ]
     if values.get("declared_value"):
         try:
@@ -185,8 +210,8 @@ def errors_of(problems: Iterable[Mapping[str, Any]], shown: Presentation) -> dic
         name = field_name(problem.get("loc", ()))
         if name in found:
             continue
-        if name.endswith(("-lat", "-lng")) and problem.get("type") == "missing":
-            message = "Pick a city from the list, or enter its latitude and longitude."
+        if problem.get("type") == "unplaceable":
+            message = unplaceable(problem)
         elif name == "weight" and problem.get("type") != "value_error":
             message = wording.weight_range(MAX_WEIGHT_KG, shown)
         else:
@@ -195,10 +220,27 @@ def errors_of(problems: Iterable[Mapping[str, Any]], shown: Presentation) -> dic
     return found
 
 
+def unplaceable(problem: Mapping[str, Any]) -> str:
+    """``We could not find "Sprngfeld" in US. Did you mean Springfield, IL?``"""
+    suggestions = (problem.get("ctx") or {}).get("suggestions") or []
+    said = "We could not find this city."
+    if suggestions:
+        said += f" Did you mean {' or '.join(suggestions)}?"
+    else:
+        said += " Check its spelling, or add the postal code."
+    return said
+
+
+async def zones_of(stops: list[dict[str, str]], geocoder: Geocoder) -> list[str | None]:
+    """Each form stop's zone (see ``stop_zone``)."""
+    return [await stop_zone(s, geocoder) for s in stops]
+
+
 async def _render(
     request: Request,
     actor: Actor,
     session: SessionDep,
+    zones: list[str | None],
     values: dict[str, str],
     stops: list[dict[str, str]],
     errors: dict[str, str] | None = None,
@@ -219,9 +261,8 @@ async def _render(
         errors=errors or {},
         equipment=EQUIPMENT,
         accounts=accounts,
-        places=sorted(PLACES.items()),
         max_stops=MAX_STOPS,
-        stop_zones=[stop_zone(s) for s in stops],
+        stop_zones=zones,
         weight_unit=fmt.weight_unit(presentation_of(request).units),
         fresh=fresh,  # a new, untouched form: the script may bring back a saved draft
         warnings=warnings,
@@ -229,10 +270,13 @@ async def _render(
 
 
 @router.get("/app/shipments/new")
-async def booking_form(request: Request, actor: Booker, session: SessionDep) -> Response:
+async def booking_form(
+    request: Request, actor: Booker, session: SessionDep, ctx: Context
+) -> Response:
     """The booking form."""
     values, stops = blank_form()
-    return await _render(request, actor, session, values, stops, fresh=True)
+    zones = await zones_of(stops, ctx.geocoder)
+    return await _render(request, actor, session, zones, values, stops, fresh=True)
 
 
 @router.post("/app/shipments/new")
@@ -241,24 +285,27 @@ async def book(
 ) -> Response:
     """Book: on success to the new shipment's page, else the form again with its errors."""
     values, stops = read_form(form)
-    if restopped(form, stops):
-        return await _render(request, actor, session, values, stops)
+    restop = restopped(form, stops)
+    zones = await zones_of(stops, ctx.geocoder)
+    if restop:
+        return await _render(request, actor, session, zones, values, stops)
 
     override = override_of(form, presentation_of(request))
 
     async def place() -> Shipment:
-        body = ShipmentCreate.model_validate(checked_body(values, stops, presentation_of(request)))
+        shown = presentation_of(request)
+        body = ShipmentCreate.model_validate(checked_body(values, stops, shown, zones))
         if actor.role == Role.CUSTOMER:
             body.customer_id = None
-        await prefetch_route(session, ctx.router, body.stops)  # before any lock is taken
-        return await booking.book(session, actor, body, ctx.router, override.heed)
+        await road.prefetch(session, ctx.router, body.stops, ctx.geocoder)  # before any lock
+        return await booking.book(session, actor, body, ctx.router, override.heed, ctx.geocoder)
 
     async def again(failure: Failure) -> Response:
         block = warning_block(failure.error, override)
         no_account = actor.is_staff and not values["customer_id"]
         errors = {} if block else booking_errors(failure, no_account, presentation_of(request))
         return await _render(
-            request, actor, session, values, stops, errors, failure.status, warnings=block
+            request, actor, session, zones, values, stops, errors, failure.status, warnings=block
         )
 
     return await submit(
@@ -271,11 +318,14 @@ async def book(
 
 
 def checked_body(
-    values: dict[str, str], stops: list[dict[str, str]], shown: Presentation
+    values: dict[str, str],
+    stops: list[dict[str, str]],
+    shown: Presentation,
+    zones: Sequence[str | None],
 ) -> dict[str, Any]:
     """``shipment_body``, with a bad declared value said next to its field."""
     try:
-        return shipment_body(values, stops, shown)
+        return shipment_body(values, stops, shown, zones)
     except ValueError:
         raise Invalid({"declared_value": "Enter an amount such as 4500.00."}) from None
 

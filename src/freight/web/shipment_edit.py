@@ -24,8 +24,7 @@ from freight.deps import Context, SessionDep
 from freight.errors import Conflict
 from freight.events import timeline
 from freight.identity import service as identity
-from freight.routing.router import prefetch_route
-from freight.shipments import service
+from freight.shipments import road, service
 from freight.shipments.lifecycle import BEFORE_PICKUP
 from freight.shipments.schemas import ShipmentReplace
 from freight.web.auth import CsrfForm, text, web_role
@@ -35,12 +34,11 @@ from freight.web.portal import customer_names
 from freight.web.portal_book import (
     EQUIPMENT,
     MAX_STOPS,
-    PLACES,
     booking_errors,
     checked_body,
     read_form,
     restopped,
-    stop_zone,
+    zones_of,
 )
 from freight.web.portal_timeline import describe
 from freight.web.shipment_staff import form_values
@@ -102,6 +100,7 @@ async def _render(
     *,
     version: int,
     seen: int,
+    zones: list[str | None],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
     warnings: WarningBlock | None = None,
@@ -117,12 +116,11 @@ async def _render(
         errors=errors or {},
         equipment=EQUIPMENT,
         accounts=None,
-        places=sorted(PLACES.items()),
         max_stops=MAX_STOPS,
         editing=shipment,
         customer_name=names.get(shipment.customer_id),
         hidden={"version": str(version), "seen": str(seen)},
-        stop_zones=[stop_zone(s) for s in stops],
+        stop_zones=zones,
         weight_unit=fmt.weight_unit(presentation_of(request).units),
         warnings=warnings,
     )
@@ -130,7 +128,7 @@ async def _render(
 
 @router.get("/app/shipments/{shipment_id}/edit")
 async def edit_form(
-    shipment_id: uuid.UUID, request: Request, actor: Dispatcher, session: SessionDep
+    shipment_id: uuid.UUID, request: Request, actor: Dispatcher, session: SessionDep, ctx: Context
 ) -> Response:
     """The load's details, stops and windows in the booking form, ready to change."""
     shipment = await _editable(session, actor, shipment_id)
@@ -138,7 +136,19 @@ async def edit_form(
     return await _render(
         request, session, actor, shipment, values, stops,
         version=shipment.version, seen=shipment.event_seq,
+        zones=await zones_of(stops, ctx.geocoder),
     )  # fmt: skip
+
+
+def moved(stops: list[dict[str, str]], shipment: Shipment) -> None:
+    """A stop whose address was changed but whose coordinates were left as they were is
+    placed again from its new address (its old coordinates are dropped)."""
+    address = ("city", "region", "postal_code", "country")
+    for stop, before in zip(stops, sorted(shipment.stops, key=lambda s: s.sequence), strict=False):
+        same_point = stop["lat"] == str(before.lat) and stop["lng"] == str(before.lng)
+        changed = any((stop[k] or "") != (getattr(before, k) or "") for k in address)
+        if same_point and changed:
+            stop["lat"] = stop["lng"] = ""
 
 
 def _number(form: FormData, name: str) -> int:
@@ -160,20 +170,32 @@ async def save(
     """Save the edit if nobody changed the load meanwhile; else show whose change stands."""
     values, stops = read_form(form)
     version, seen = _number(form, "version"), _number(form, "seen")
-    if restopped(form, stops):
-        shipment = await _editable(session, actor, shipment_id)
+    shipment = await _editable(session, actor, shipment_id)
+    moved(stops, shipment)
+    restop = restopped(form, stops)
+    zones = await zones_of(stops, ctx.geocoder)
+    if restop:
         return await _render(
-            request, session, actor, shipment, values, stops, version=version, seen=seen
-        )
+            request, session, actor, shipment, values, stops,
+            version=version, seen=seen, zones=zones,
+        )  # fmt: skip
 
     override = override_of(form, presentation_of(request))
 
     async def change() -> Shipment:
         await _editable(session, actor, shipment_id)
-        body = ShipmentReplace.model_validate(checked_body(values, stops, presentation_of(request)))
-        await prefetch_route(session, ctx.router, body.stops)  # before any lock is taken
+        shown = presentation_of(request)
+        body = ShipmentReplace.model_validate(checked_body(values, stops, shown, zones))
+        await road.prefetch(session, ctx.router, body.stops, ctx.geocoder)  # before any lock
         return await booking.edit(
-            session, actor, shipment_id, body.changes(), ctx.router, version, override.heed
+            session,
+            actor,
+            shipment_id,
+            body.changes(),
+            ctx.router,
+            version,
+            override.heed,
+            ctx.geocoder,
         )
 
     async def again(failure: Failure) -> Response:
@@ -184,7 +206,7 @@ async def save(
         errors = {} if block else booking_errors(failure, False, presentation_of(request))
         return await _render(
             request, session, actor, shipment, values, stops, version=version, seen=seen,
-            errors=errors, status_code=failure.status, warnings=block,
+            zones=zones, errors=errors, status_code=failure.status, warnings=block,
         )  # fmt: skip
 
     done = f"/app/shipments/{shipment_id}?done=saved"

@@ -1,7 +1,7 @@
 """Every stored distance says where it came from: the estimate or a routing provider.
 
 Revision ID: 1f0173bf2037
-Revises: 5d2b7e90c1fa
+Revises: 7c41e2a9b5d3
 Create Date: 2026-12-03 09:00:00.000000
 
 ``shipments.distance_source`` and ``shipment_prices.distance_source`` are ``estimate``
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "1f0173bf2037"
-down_revision: str | None = "5d2b7e90c1fa"
+down_revision: str | None = "7c41e2a9b5d3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,51 +1,17 @@
-// The booking form, enhanced: a city picked from the list fills in its region and
-// coordinates, a live quote from POST /api/quotes follows the stops and equipment,
+// The booking form, enhanced: cities suggested as they are typed (place_picker.js), a
+// live quote from POST /api/quotes follows the stops and equipment,
 // stops are added and removed in place, and what is typed is kept as a draft.
 import { api, announce } from "./api.js";
 import { addStop, removeStop, renumber, stopSets } from "./booking_stops.js";
 import { dropDraft, restoreDraft, saveDraft } from "./draft.js";
-import { distance, money, zoneAbbreviation } from "./format.js";
+import { distance, money } from "./format.js";
+import { cityTyped, input, lookUp } from "./place_picker.js";
 
 // Where the quote's distance came from (the API's distance_source).
 const SOURCES = { estimate: "estimated", osrm: "OSRM", valhalla: "Valhalla", graphhopper: "GraphHopper" };
 
 const form = document.getElementById("booking");
 const quote = document.getElementById("quote");
-const places = new Map(
-  [...document.querySelectorAll("#places option")].map((o) => [o.value.toLowerCase(), o.dataset]),
-);
-
-function input(fieldset, role) {
-  return fieldset.querySelector(`[data-role="${role}"]`);
-}
-
-// The stop's windows are typed as wall-clock times there: say which zone that is.
-function showZone(fieldset, zone) {
-  const hint = fieldset.querySelector('[data-role="zone"]');
-  if (!hint || !zone) return;
-  const name = document.createElement("span");
-  name.dataset.testid = "stop-zone";
-  name.textContent = `${zone} (${zoneAbbreviation(zone)})`;
-  hint.replaceChildren("Window times are local at the stop: ", name, ".");
-}
-
-// Coordinates filled from the list are marked, so a new city replaces them but typed ones stay.
-function fillFromCity(fieldset) {
-  const place = places.get(input(fieldset, "city").value.trim().toLowerCase());
-  const lat = input(fieldset, "lat");
-  const lng = input(fieldset, "lng");
-  const typed = (lat.value || lng.value) && !lat.dataset.auto;
-  if (!place || typed) return;
-  lat.value = place.lat;
-  lng.value = place.lng;
-  lat.dataset.auto = lng.dataset.auto = "1";
-  showZone(fieldset, place.timezone);
-  const region = input(fieldset, "region");
-  if (!region.value || region.dataset.auto) {
-    region.value = place.region;
-    region.dataset.auto = "1";
-  }
-}
 
 function stopsForQuote() {
   const stops = [];
@@ -124,20 +90,10 @@ function later() {
   }, 300);
 }
 
-// Coordinates a draft brought back that are the city's own stay replaceable by a new city.
-function markFilled(fieldset) {
-  const place = places.get(input(fieldset, "city").value.trim().toLowerCase());
-  const lat = input(fieldset, "lat");
-  if (place && lat.value === place.lat && input(fieldset, "lng").value === place.lng) {
-    lat.dataset.auto = input(fieldset, "lng").dataset.auto = "1";
-    showZone(fieldset, place.timezone);
-  }
-}
-
 form.addEventListener("input", (event) => {
   const fieldset = event.target.closest("fieldset[data-stop]");
   const role = event.target.dataset.role;
-  if (fieldset && role === "city") fillFromCity(fieldset);
+  if (fieldset && role === "city") cityTyped(fieldset, later);
   if (fieldset && (role === "lat" || role === "lng" || role === "region")) {
     delete event.target.dataset.auto;
   }
@@ -166,11 +122,13 @@ form.addEventListener("click", (event) => {
 });
 form.addEventListener("submit", () => {
   if (form.dataset.draftKey) dropDraft(form);
+  // Coordinates the page filled in from a picked city are the server's to find again from
+  // the address (so the stop says it was placed by the geocoder, not typed).
+  for (const field of form.querySelectorAll('[data-role="lat"][data-auto], [data-role="lng"][data-auto]')) {
+    field.value = "";
+  }
 });
 
 restoreDraft(form, addStop);
-for (const fieldset of stopSets(form)) {
-  markFilled(fieldset);
-  fillFromCity(fieldset);
-}
+for (const fieldset of stopSets(form)) lookUp(fieldset, later);
 requestQuote();

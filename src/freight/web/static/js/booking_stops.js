@@ -20,8 +20,8 @@ export function renumber(form) {
   sets.forEach((fieldset, i) => {
     fieldset.dataset.stop = String(i);
     fieldset.id = `stops-${i}`;
-    for (const element of fieldset.querySelectorAll("[id], [name], [for], [aria-describedby]")) {
-      for (const attribute of ["id", "name", "for", "aria-describedby"]) {
+    for (const element of fieldset.querySelectorAll("[id], [name], [for], [aria-describedby], [list]")) {
+      for (const attribute of ["id", "name", "for", "aria-describedby", "list"]) {
         const value = element.getAttribute(attribute);
         if (value) element.setAttribute(attribute, value.replace(NUMBERED, `stops-${i}-`));
       }
@@ -50,6 +50,7 @@ export function addStop(form) {
   }
   copy.querySelector('select[name$="-kind"]').value = "delivery";
   for (const error of copy.querySelectorAll(".field-error")) error.remove();
+  copy.querySelector('[data-role="places"]')?.replaceChildren();
   for (const field of copy.querySelectorAll("[aria-invalid]")) {
     field.removeAttribute("aria-invalid");
     field.removeAttribute("aria-describedby");

@@ -24,12 +24,15 @@ function fields(form) {
 
 export function saveDraft(form) {
   const values = {};
+  const auto = []; // fields the page filled in (coordinates from a picked city)
   for (const field of fields(form)) {
     values[field.name] = field.type === "checkbox" ? field.checked : field.value;
+    if (field.dataset.auto) auto.push(field.name);
   }
   const stops = form.querySelectorAll("fieldset[data-stop]").length;
+  const draft = { at: new Date().toISOString(), stops, values, auto };
   try {
-    localStorage.setItem(storageKey(form), JSON.stringify({ at: new Date().toISOString(), stops, values }));
+    localStorage.setItem(storageKey(form), JSON.stringify(draft));
   } catch {
     // storage full or refused (private mode): the form still works, without a draft
   }
@@ -71,6 +74,7 @@ export function restoreDraft(form, addStop) {
     const value = draft.values[field.name];
     if (field.type === "checkbox") field.checked = Boolean(value);
     else field.value = value;
+    if (draft.auto?.includes(field.name)) field.dataset.auto = "1";
   }
   notice(form, draft);
   return true;
