@@ -43,6 +43,7 @@ from freight.fleet.models import Driver, Vehicle
 from freight.fleet.statuses import DriverStatus
 from freight.geo import haversine_km
 from freight.identity.models import Customer, Organization, User
+from freight.routing.configure import estimate_for
 from freight.security.encryption import configure_keyring, keyring_from_settings
 from freight.security.passwords import PasswordHasher
 from freight.settings import get_settings
@@ -276,7 +277,8 @@ async def seed(session: AsyncSession, plan: Plan, password: str) -> Seeded:
             price_cents=rng.randint(900, 4500) * 100,
             stops=stops(rng, rng.uniform(-20, -2) if past else rng.uniform(-1, 5), origin),
         )
-        shipment = await booking.book(session, staff, body, settings.road_factor)
+        offline = estimate_for(settings)  # seeding stays offline
+        shipment = await booking.book(session, staff, body, offline)
         if n < len(simulated):
             driver = simulated[n]
         elif final in (Status.PENDING, Status.CANCELLED):

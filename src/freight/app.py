@@ -36,6 +36,7 @@ from freight.openapi import install_openapi
 from freight.places import api as places_api
 from freight.places.embedded import configure as configure_places
 from freight.realtime.gateway import Gateway
+from freight.routing import api as routing_api
 from freight.schema import no_card_numbers_in_query
 from freight.security.encryption import configure_keyring, keyring_from_settings
 from freight.serving import install_drain
@@ -135,6 +136,7 @@ def _include_routers(app: FastAPI) -> None:
         billing_payments_api.router,
         tracking_api.router,
         tracking_api.shipment_router,
+        routing_api.router,
         messaging_api.router,
         messaging_api.unread_router,
         webhooks_api.router,

@@ -17,6 +17,8 @@ from freight.places.embedded import EmbeddedGeocoder
 from freight.places.geocoder import Geocoder
 from freight.realtime.live import LiveHub
 from freight.redis_guard import RedisGuard, redis_client
+from freight.routing.configure import build_router
+from freight.routing.router import Router
 from freight.security.passwords import PasswordHasher
 from freight.security.ratelimit import RateLimits
 from freight.security.tokens import TokenService
@@ -43,6 +45,7 @@ class AppContext:
     bus: EventBus
     live: LiveHub
     web: WebSessions
+    router: Router
     redis: Redis | None = None
     geocoder: Geocoder = field(default_factory=EmbeddedGeocoder)
     redis_guard: RedisGuard = field(default_factory=lambda: RedisGuard(5.0))
@@ -81,6 +84,7 @@ class AppContext:
             bus=EventBus(),
             live=LiveHub(),
             web=WebSessions(settings),
+            router=build_router(settings, cache),
             redis=redis,
             redis_guard=guard,
         )
@@ -109,6 +113,7 @@ class AppContext:
     async def close(self) -> None:
         """Release connections and threads."""
         self.passwords.close()
+        await self.router.aclose()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()

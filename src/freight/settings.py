@@ -85,6 +85,16 @@ class Settings(BaseSettings):
     export_concurrency: int = Field(default=4, ge=1, le=1000)
     export_send_timeout_s: float = Field(default=30.0, gt=0)
 
+    # Road distance and time (freight.routing): the estimate (great-circle km x road_factor
+    # at average_speed_kmh) unless a routing server is named; it falls back to the estimate.
+    router: Literal["estimate", "osrm", "valhalla", "graphhopper"] = "estimate"
+    router_url: str | None = None
+    router_key: SecretStr | None = None  # GraphHopper's hosted API key
+    router_profile: Literal["truck", "car"] = "truck"
+    router_timeout_s: float = Field(default=3.0, gt=0, le=60)
+    router_breaker_cooldown_s: float = Field(default=30.0, ge=0, le=3600)
+    router_cache_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
+
     # Dispatch and proof of delivery
     average_speed_kmh: float = Field(default=65.0, gt=0, le=130)
     # Auto-dispatch plans the loads whose pickup window opens within this many hours.
@@ -239,6 +249,10 @@ class Settings(BaseSettings):
                 "FREIGHT_OUTBOX_LEASE_S must be longer than FREIGHT_WEBHOOK_TIMEOUT_S: a "
                 "delivery still running when its lease ends would be sent twice at once"
             )
+        if self.router != "estimate" and not self.router_url:
+            raise ValueError(f"FREIGHT_ROUTER={self.router} needs FREIGHT_ROUTER_URL")
+        if self.router_url and not self.router_url.startswith(("http://", "https://")):
+            raise ValueError("FREIGHT_ROUTER_URL must be an http:// or https:// address")
         if self.encryption_keys and self.encryption_key_id not in self.encryption_keys:
             raise ValueError("FREIGHT_ENCRYPTION_KEY_ID must name one of FREIGHT_ENCRYPTION_KEYS")
         return self

@@ -30,6 +30,7 @@ COLUMNS = [
     "pickup_window_start",
     "delivery_window_end",
     "distance_km",
+    "distance_source",
     "driver_id",
     "price_cents",
     "currency",
@@ -73,6 +74,7 @@ async def test_csv_has_one_row_per_shipment_newest_first(client: AsyncClient, wo
     assert oldest["price_cents"] == "150000" and oldest["currency"] == "USD"
     assert oldest["status"] == "PENDING" and oldest["driver_id"] == ""
     assert float(oldest["distance_km"]) == first["distance_km"]
+    assert oldest["distance_source"] == "estimate"  # no routing server in the tests
     assert oldest["pickup_window_start"] == first["stops"][0]["window_start"].replace("Z", "+00:00")
 
 

@@ -17,6 +17,7 @@ from freight.billing import booking
 from freight.fleet.models import Driver, Vehicle
 from freight.fleet.statuses import DriverStatus
 from freight.identity.models import Customer
+from freight.routing.configure import estimate_for
 from freight.shipments.schemas import ShipmentCreate, StopIn
 from tests.realtime.conftest import LiveServer
 from tests.shipments.factory import CITIES
@@ -111,7 +112,7 @@ async def crowd(site: LiveServer, world: World, loads: int = 500, drivers: int =
                     _stop("delivery", destination, start + timedelta(days=1), i),
                 ],
             )
-            shipment = await booking.book(session, actor, body, site.settings.road_factor)
+            shipment = await booking.book(session, actor, body, estimate_for(site.settings))
             seeded.loads.setdefault(kind, []).append(str(shipment.id))
         await session.commit()
     return seeded

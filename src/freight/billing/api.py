@@ -35,6 +35,7 @@ from freight.deps import (
 )
 from freight.identity import accounts
 from freight.openapi import problems
+from freight.routing.router import route_unlocked
 from freight.shipments.schemas import ShipmentList, ShipmentRead
 
 router = APIRouter(tags=["billing"])
@@ -60,13 +61,20 @@ async def put_rates(
 
 @router.post("/api/quotes", responses=problems(409))
 async def quote(body: QuoteRequest, actor: Reader, session: SessionDep, ctx: Context) -> QuoteRead:
-    """Price a prospective shipment, line by line, from the organisation's rates."""
-    card, charge, lines = await rates.quote(session, actor, body, ctx.settings.road_factor)
+    """Price a prospective shipment, line by line, from the organisation's rates.
+
+    The distance is the configured router's; ``distance_source`` says which (``estimate``:
+    great-circle km x the road factor, when no routing server is configured or it failed).
+    """
+    route = await route_unlocked(session, ctx.router, body.stops)  # before any lock is taken
+    card, charge, lines = await rates.quote(session, actor, body, route)
     subtotal, tax, total = rates.totals(lines, card.tax_rate_bp)
     return QuoteRead(
         currency=card.currency,
         equipment_type=body.equipment_type,
         distance_km=charge.distance_km,
+        distance_source=charge.distance_source,
+        duration_s=route.duration_s,
         lines=[LineRead.model_validate(line) for line in lines],
         price_cents=charge.price_cents,
         subtotal_cents=subtotal,

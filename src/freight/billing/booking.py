@@ -20,6 +20,7 @@ from freight.billing.basis import PricedStop
 from freight.billing.models import RateCard
 from freight.errors import Forbidden, invalid
 from freight.places.geocoder import Geocoder
+from freight.routing.router import Router
 from freight.shipments import service as shipments
 from freight.shipments.heed import Heed
 from freight.shipments.models import Shipment
@@ -54,8 +55,11 @@ class RateCardPricing:
         equipment_type: str,
         stops: Sequence[PricedStop],
         distance_km: float,
+        distance_source: str,
     ) -> repricing.Requote | None:
-        return await repricing.plan(session, shipment, equipment_type, stops, distance_km)
+        return await repricing.plan(
+            session, shipment, equipment_type, stops, distance_km, distance_source
+        )
 
     def apply(self, shipment: Shipment, change: shipments.PriceChange) -> None:
         assert isinstance(change, repricing.Requote)
@@ -66,15 +70,13 @@ async def book(
     session: AsyncSession,
     actor: Actor,
     body: ShipmentCreate,
-    road_factor: float,
+    router: Router,
     heed: Heed | None = None,
     geocoder: Geocoder | None = None,
 ) -> Shipment:
-    """Book a shipment priced from the organisation's rates (never commits); stops
-    without coordinates are placed by ``geocoder``."""
-    return await shipments.create(
-        session, actor, body, road_factor, RateCardPricing(), heed, geocoder
-    )
+    """Book a shipment priced from the organisation's rates (never commits): the distance
+    stored and priced is ``router``'s; stops without coordinates are placed by ``geocoder``."""
+    return await shipments.create(session, actor, body, router, RateCardPricing(), heed, geocoder)
 
 
 async def edit(
@@ -82,18 +84,19 @@ async def edit(
     actor: Actor,
     shipment_id: uuid.UUID,
     changes: dict[str, Any],
-    road_factor: float,
+    router: Router,
     if_match: int | None = None,
     heed: Heed | None = None,
     geocoder: Geocoder | None = None,
 ) -> Shipment:
-    """Edit a shipment, re-quoting its price when the edit changes its basis (never commits)."""
+    """Edit a shipment, re-quoting its price when the edit changes its basis (never commits);
+    new stops are routed by ``router``."""
     return await shipments.update(
         session,
         actor,
         shipment_id,
         changes,
-        road_factor,
+        router,
         RateCardPricing(),
         if_match,
         heed=heed,
@@ -117,5 +120,5 @@ async def override_price(
         raise invalid("body", "price_cents", msg="that is already the price")
     changes: dict[str, Any] = {"price_cents": price_cents}
     return await shipments.update(
-        session, actor, shipment_id, changes, 0.0, RateCardPricing(), if_match, reason
+        session, actor, shipment_id, changes, None, RateCardPricing(), if_match, reason
     )

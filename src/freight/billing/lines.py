@@ -59,6 +59,7 @@ def freight_for(
                 frozen.minimum_applied,
                 frozen.fuel_surcharge_bp,
                 frozen.fuel_cents,
+                frozen.distance_source,
             )
             return freight_lines(charge, shipment.equipment_type, shipment.id, label)
         price = shipment.price_cents  # set by the booker or overridden by a dispatcher
@@ -75,7 +76,9 @@ def freight_for(
         ]
     if card is None:
         raise Conflict(f"shipment {label} has no price and the organisation has no rates")
-    charge = freight_charge(card, shipment.equipment_type, shipment.distance_km)
+    charge = freight_charge(
+        card, shipment.equipment_type, shipment.distance_km, shipment.distance_source
+    )
     return freight_lines(charge, shipment.equipment_type, shipment.id, label)
 
 

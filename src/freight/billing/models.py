@@ -46,6 +46,9 @@ class ShipmentPrice(TenantMixin, Base):
     )
     currency: Mapped[str] = mapped_column(String(3))
     distance_km: Mapped[float]
+    distance_source: Mapped[str] = mapped_column(
+        String(16), default="estimate", server_default="estimate"
+    )
     per_km_cents: Mapped[int] = mapped_column(BigInteger)
     linehaul_cents: Mapped[int] = mapped_column(BigInteger)
     minimum_applied: Mapped[bool] = mapped_column(default=False)

@@ -2,6 +2,8 @@
 
 A quote's lines: linehaul (distance x the equipment's rate per km, raised to the
 minimum charge when below it) and the fuel surcharge (a percentage of the linehaul).
+The distance is the configured router's (``freight.routing``), and the linehaul line
+names where it came from: "(road estimate)" or the provider, e.g. "(OSRM)".
 Detention is billed on the invoice from the stops' real arrival and departure times.
 Every line is rounded half up to a minor unit; tax applies once to the subtotal
 (see ``freight.billing.money``).
@@ -22,7 +24,7 @@ from freight.billing.models import RateCard, ShipmentPrice
 from freight.billing.money import km, share, times
 from freight.billing.schemas import QuoteRequest, RateCardIn
 from freight.errors import Conflict, invalid
-from freight.geo import route_km
+from freight.routing.router import LABELS, Route
 from freight.shipments.models import Shipment
 
 
@@ -49,6 +51,7 @@ class Freight:
     minimum_applied: bool
     fuel_surcharge_bp: int
     fuel_cents: int
+    distance_source: str = "estimate"  # where distance_km came from (freight.routing)
 
     @property
     def price_cents(self) -> int:
@@ -82,7 +85,9 @@ async def put_card(session: AsyncSession, actor: Actor, body: RateCardIn) -> Rat
     return card
 
 
-def freight_charge(card: RateCard, equipment_type: str, distance_km: float) -> Freight:
+def freight_charge(
+    card: RateCard, equipment_type: str, distance_km: float, distance_source: str
+) -> Freight:
     """Linehaul (with the minimum charge) and fuel surcharge for one load."""
     rate = card.per_km_cents.get(equipment_type)
     if rate is None:
@@ -98,6 +103,7 @@ def freight_charge(card: RateCard, equipment_type: str, distance_km: float) -> F
         minimum_applied=minimum_applied,
         fuel_surcharge_bp=card.fuel_surcharge_bp,
         fuel_cents=share(linehaul, card.fuel_surcharge_bp),
+        distance_source=distance_source,
     )
 
 
@@ -108,10 +114,12 @@ def freight_lines(
     prefix = f"{label} " if label else ""
     equipment_type = equipment_type.replace("_", " ")
     distance = f"{km(charge.distance_km)}"
+    said = f"{prefix}Linehaul {km(charge.distance_km):,} km {equipment_type}"
+    source = LABELS.get(charge.distance_source, charge.distance_source)
     if charge.minimum_applied:
         linehaul = Line(
             "linehaul",
-            f"{prefix}Linehaul {distance} km {equipment_type} (minimum charge)",
+            f"{said} ({source}; minimum charge)",
             "1",
             "load",
             charge.linehaul_cents,
@@ -121,7 +129,7 @@ def freight_lines(
     else:
         linehaul = Line(
             "linehaul",
-            f"{prefix}Linehaul {distance} km {equipment_type}",
+            f"{said} ({source})",
             distance,
             "km",
             charge.per_km_cents,
@@ -153,11 +161,12 @@ def totals(lines: list[Line], tax_rate_bp: int) -> tuple[int, int, int]:
 
 
 async def quote(
-    session: AsyncSession, actor: Actor, body: QuoteRequest, road_factor: float
+    session: AsyncSession, actor: Actor, body: QuoteRequest, route: Route
 ) -> tuple[RateCard, Freight, list[Line]]:
-    """Price a prospective shipment from the organisation's rates."""
+    """Price a prospective shipment from the organisation's rates, over ``route`` (its
+    stops' route, asked before the unit of work: ``freight.routing.route_unlocked``)."""
     card = await require_card(session, actor)
-    charge = freight_charge(card, body.equipment_type, route_km(body.stops, road_factor))
+    charge = freight_charge(card, body.equipment_type, route.distance_km, route.source)
     return card, charge, freight_lines(charge, body.equipment_type)
 
 
@@ -178,7 +187,9 @@ async def freeze_price(
         or shipment.equipment_type not in card.per_km_cents
     ):
         return
-    charge = freight_charge(card, shipment.equipment_type, shipment.distance_km)
+    charge = freight_charge(
+        card, shipment.equipment_type, shipment.distance_km, shipment.distance_source
+    )
     shipment.price_cents = charge.price_cents
     session.add(
         ShipmentPrice(
@@ -186,6 +197,7 @@ async def freeze_price(
             shipment=shipment,
             currency=card.currency,
             distance_km=charge.distance_km,
+            distance_source=charge.distance_source,
             per_km_cents=charge.per_km_cents,
             linehaul_cents=charge.linehaul_cents,
             minimum_applied=charge.minimum_applied,

@@ -52,6 +52,7 @@ async def plan(
     equipment_type: str,
     stops: Sequence[PricedStop],
     distance_km: float,
+    distance_source: str,
 ) -> Requote | None:
     """What an edit to these values does to the price (call before changing the shipment).
 
@@ -77,7 +78,8 @@ async def plan(
             f"no rate is set for {equipment_type}, so the price cannot be re-quoted; "
             "an admin adds one, or a dispatcher sets the price in the same edit",
         )
-    return Requote("requoted", frozen, card, freight_charge(card, equipment_type, distance_km))
+    charge = freight_charge(card, equipment_type, distance_km, distance_source)
+    return Requote("requoted", frozen, card, charge)
 
 
 def apply(shipment: Shipment, requote: Requote) -> None:
@@ -89,6 +91,7 @@ def apply(shipment: Shipment, requote: Requote) -> None:
     shipment.price_cents = charge.price_cents
     frozen.currency = card.currency
     frozen.distance_km = charge.distance_km
+    frozen.distance_source = charge.distance_source
     frozen.per_km_cents = charge.per_km_cents
     frozen.linehaul_cents = charge.linehaul_cents
     frozen.minimum_applied = charge.minimum_applied

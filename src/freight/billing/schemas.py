@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from freight.billing.statuses import InvoiceStatus, PaymentStatus, RefundStatus
+from freight.routing.router import Source
 from freight.schema import EquipmentType, Input, Lat, Lng
 from freight.shipments.schemas import Cents, Currency
 
@@ -66,6 +67,10 @@ class QuoteRead(BaseModel):
     currency: str
     equipment_type: str
     distance_km: float
+    distance_source: Source = Field(
+        description="where distance_km came from: estimate, osrm, valhalla or graphhopper"
+    )
+    duration_s: int = Field(description="the drive along the stops, without rests or dwell")
     lines: list[LineRead]
     price_cents: int = Field(description="what a booking freezes: the lines before tax")
     subtotal_cents: int

@@ -40,6 +40,7 @@ from freight.fleet.statuses import DriverStatus
 from freight.identity import api_keys
 from freight.identity.models import Customer, Organization, User
 from freight.identity.schemas import ApiKeyCreate
+from freight.routing.configure import estimate_for
 from freight.security.passwords import PasswordHasher
 from freight.settings import Settings
 from freight.shipments import service as shipments
@@ -142,7 +143,8 @@ class Seeder:
         )
         tale = story_for(final, rng, self.now, crew, origin)
         body = body_for(rng, self.account, trailer, origin, tale)
-        shipment = await booking.book(self.session, self.staff, body, self.settings.road_factor)
+        offline = estimate_for(self.settings)  # demo data stays offline
+        shipment = await booking.book(self.session, self.staff, body, offline)
 
         async def given() -> Driver:
             assert crew is not None

@@ -24,6 +24,7 @@ SENSITIVE_VALUE = re.compile(
     r"eyJ[\w-]+\.[\w-]+\.[\w-]*"  # JWTs
     r"|\bfr[tk]_[\w-]{16,}"  # Freight refresh tokens and API keys
     r"|\bBearer\s+\S+"
+    r"|[?&](?:key|api_?key|access_token|token)=[^&\s\"']+"  # keys in a URL's query
     r"|\b(?:\d[ -]?){13,19}\b",  # card-like digit runs
 )
 
@@ -85,7 +86,8 @@ def configure_logging(settings: Settings) -> None:
         handler.setFormatter(formatter)
         root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
-    for noisy in ("uvicorn.access", "sqlalchemy.engine"):
+    # httpx logs each request's full URL at INFO, and a routing provider's URL carries its key.
+    for noisy in ("uvicorn.access", "sqlalchemy.engine", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         # Drop below-level calls first: at WARNING the per-request access line costs nothing.

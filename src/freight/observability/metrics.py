@@ -92,6 +92,19 @@ DB_POOL_WAIT = Histogram(
     buckets=POOL_WAIT_BUCKETS,
 )
 
+# --- road routing -------------------------------------------------------------------------
+ROUTER_DURATION = Histogram(
+    "freight_router_request_duration_seconds",
+    "Time a routing provider took to answer (or fail), by provider and operation",
+    ["provider", "operation"],
+    buckets=LATENCY_BUCKETS,
+)
+ROUTER_FALLBACKS = Counter(
+    "freight_router_fallbacks_total",
+    "Legs and matrix blocks the estimate answered because the routing provider did not",
+    ["provider", "reason"],
+)
+
 # --- business events --------------------------------------------------------------------
 DISPATCH_PLANS = Counter("freight_dispatch_plans_total", "Auto-dispatch plans proposed")
 DISPATCH_KM_SAVED = Counter(
@@ -157,6 +170,17 @@ WS_EVENTS_OUT = (
     "dispatch:board",
     "error",
 )
+ROUTER_PROVIDERS = ("osrm", "valhalla", "graphhopper")
+ROUTER_FALLBACK_REASONS = (
+    "timeout",
+    "connect",
+    "server_error",
+    "rate_limited",
+    "refused",
+    "no_route",
+    "bad_response",
+    "circuit_open",
+)
 CACHE_BACKENDS = ("memory", "redis")
 for _backend in CACHE_BACKENDS:
     for _counter in (CACHE_HITS, CACHE_MISSES, CACHE_EVICTIONS):
@@ -166,6 +190,9 @@ for _scope in RATE_LIMIT_SCOPES:
 for _method in PAYMENT_METHODS:
     for _outcome in PAYMENT_OUTCOMES:
         PAYMENTS.labels(_method, _outcome)
+for _provider in ROUTER_PROVIDERS:
+    for _reason in ROUTER_FALLBACK_REASONS:
+        ROUTER_FALLBACKS.labels(_provider, _reason)
 for _event in WS_EVENTS_IN:
     WS_MESSAGES.labels(_event, "in")
 for _event in WS_EVENTS_OUT:

@@ -28,7 +28,7 @@ from freight.deps import (
 from freight.errors import PreconditionFailed, PreconditionRequired, invalid
 from freight.events import timeline
 from freight.openapi import problems
-from freight.shipments import export, queries, reads, service
+from freight.shipments import export, queries, reads, road, service
 from freight.shipments.heed import Heed
 from freight.shipments.lifecycle import Status
 from freight.shipments.schemas import (
@@ -41,6 +41,7 @@ from freight.shipments.schemas import (
     ShipmentReplace,
     ShipmentUpdate,
     ShipmentWritten,
+    StopIn,
     TrackingRead,
     TransitionRequest,
 )
@@ -129,7 +130,10 @@ async def create_shipment(
     With ``Idempotency-Key`` a retry with the same body returns the first booking.
     The answer's ``warnings`` say what a person should check (a pickup window already
     past, an implausible weight, a weight over what the equipment carries).
+    ``distance_km`` is the configured router's, and ``distance_source`` says which
+    (``estimate`` when no routing server is configured or it did not answer).
     """
+    await road.prefetch(session, ctx.router, body.stops, ctx.geocoder)  # before any lock
     once = await idem.once(
         session,
         actor,
@@ -143,9 +147,7 @@ async def create_shipment(
         read = ShipmentWritten.model_validate(once.replay.body)
     else:
         heed = body.heed(strict)
-        shipment = await booking.book(
-            session, actor, body, ctx.settings.road_factor, heed, ctx.geocoder
-        )
+        shipment = await booking.book(session, actor, body, ctx.router, heed, ctx.geocoder)
         await session.flush()
         read = written(shipment, heed, response)
         await once.done(session, 201, read.model_dump(mode="json"), shipment.id)
@@ -200,6 +202,7 @@ async def get_shipment(
 async def _edit(
     shipment_id: uuid.UUID,
     changes: dict[str, Any],
+    stops: list[StopIn] | None,
     actor: Actor,
     session: SessionDep,
     ctx: AppContext,
@@ -207,8 +210,10 @@ async def _edit(
     response: Response,
     heed: Heed,
 ) -> ShipmentWritten:
+    if stops is not None:
+        await road.prefetch(session, ctx.router, stops, ctx.geocoder)  # before any lock
     shipment = await booking.edit(
-        session, actor, shipment_id, changes, ctx.settings.road_factor, if_match, heed, ctx.geocoder
+        session, actor, shipment_id, changes, ctx.router, if_match, heed, ctx.geocoder
     )
     return await committed(ctx, session, shipment, response, heed)
 
@@ -236,7 +241,9 @@ async def replace_shipment(
     equipment, the stops).
     """
     changes, heed = body.changes(), body.heed(strict)
-    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response, heed)
+    return await _edit(
+        shipment_id, changes, body.stops, actor, session, ctx, if_match, response, heed
+    )
 
 
 @router.patch("/{shipment_id}", responses=problems(409, 428))
@@ -252,7 +259,9 @@ async def update_shipment(
 ) -> ShipmentWritten:
     """Change some fields; a ``status`` is a transition."""
     changes, heed = body.changes(), body.heed(strict)
-    return await _edit(shipment_id, changes, actor, session, ctx, if_match, response, heed)
+    return await _edit(
+        shipment_id, changes, body.stops, actor, session, ctx, if_match, response, heed
+    )
 
 
 @router.post("/{shipment_id}/transitions", responses=problems(409))

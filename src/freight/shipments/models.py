@@ -41,6 +41,10 @@ class Shipment(TenantMixin, Base):
         ForeignKey("vehicles.id", ondelete="SET NULL"), default=None
     )
     distance_km: Mapped[float] = mapped_column(Float, default=0.0)
+    # Where distance_km came from: "estimate" or the routing provider (freight.routing).
+    distance_source: Mapped[str] = mapped_column(
+        String(16), default="estimate", server_default="estimate"
+    )
     eta: Mapped[datetime | None] = mapped_column(default=None)
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
     cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)

@@ -18,6 +18,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from freight.routing.router import Source
 from freight.schema import EquipmentType, Input, Lat, Lng, Text200
 from freight.shipments.heed import Heed
 from freight.shipments.lifecycle import Status
@@ -219,6 +220,10 @@ class ShipmentRead(BaseModel):
     driver_id: uuid.UUID | None
     vehicle_id: uuid.UUID | None
     distance_km: float
+    distance_source: Source = Field(
+        default="estimate",
+        description="where distance_km came from: estimate, osrm, valhalla or graphhopper",
+    )
     eta: datetime | None
     delivered_at: datetime | None
     cancel_reason: str | None

@@ -28,10 +28,10 @@ from freight.errors import (
     invalid,
 )
 from freight.fleet import service as fleet
-from freight.geo import route_km
 from freight.identity import accounts
 from freight.places.geocoder import Geocoder
 from freight.places.placing import TYPED, Geocode, place_stops
+from freight.routing.router import Route, Router
 from freight.shipments.checks import detail_warnings, site_warnings
 from freight.shipments.heed import Heed, settle
 from freight.shipments.lifecycle import FINAL, Status, check_move
@@ -66,6 +66,7 @@ class Pricing(Protocol):
         equipment_type: str,
         stops: Sequence[PlacedStop] | Sequence[Stop],
         distance_km: float,
+        distance_source: str,
     ) -> PriceChange | None:
         """What an edit of the priced fields does to the price (it may refuse with 409)."""
         ...
@@ -182,7 +183,7 @@ async def checked_and_placed(
 
 
 def _set_stops(
-    shipment: Shipment, stops: list[PlacedStop], road_factor: float, geocodes: list[Geocode]
+    shipment: Shipment, stops: list[PlacedStop], route: Route, geocodes: list[Geocode]
 ) -> None:
     shipment.stops = []
     for i, (stop, how) in enumerate(zip(stops, geocodes, strict=True)):
@@ -195,7 +196,8 @@ def _set_stops(
                 **stop.model_dump(),
             )
         )
-    shipment.distance_km = route_km(stops, road_factor)
+    shipment.distance_km = route.distance_km
+    shipment.distance_source = route.source
     shipment.search_text = _search_text(shipment.reference, stops)
 
 
@@ -221,14 +223,16 @@ async def create(
     session: AsyncSession,
     actor: Actor,
     body: ShipmentCreate,
-    road_factor: float,
+    router: Router,
     pricing: Pricing,
     heed: Heed | None = None,
     geocoder: Geocoder | None = None,
 ) -> Shipment:
-    """Book a shipment: PENDING, with a fresh reference, its route distance and, when the
-    rates can quote it, its frozen price. With ``heed``, its warnings are checked; stops
-    without coordinates are placed from their address by ``geocoder``."""
+    """Book a shipment: PENDING, with a fresh reference, its road distance from ``router``
+    and, when the rates can quote it, its frozen price. With ``heed``, its warnings are
+    checked; stops without coordinates are placed from their address by ``geocoder``.
+    (Callers ask the router first, outside the unit of work, so the answer here comes from
+    its cache: ``freight.shipments.road.prefetch``.)"""
     if actor.role == Role.CUSTOMER:
         if actor.customer_id is None:
             raise Forbidden("your user is not linked to a shipper account")
@@ -240,6 +244,7 @@ async def create(
     else:
         customer_id = await accounts.require_in_org(session, actor, body.customer_id)
     stops, geocodes = await checked_and_placed(body.stops, geocoder)
+    route = await router.route(stops)
     currency = await pricing.currency(session, actor.organization_id)
     if body.currency not in (None, currency):
         raise invalid("body", "currency", msg=f"{CURRENCY_RULE}: {currency}")
@@ -254,7 +259,7 @@ async def create(
         currency=currency,
         **body.model_dump(include=set(EDITABLE)),
     )
-    _set_stops(shipment, stops, road_factor, geocodes)
+    _set_stops(shipment, stops, route, geocodes)
     if shipment.price_cents is None:
         await pricing.freeze(session, shipment)  # the quote becomes the booked price
     session.add(shipment)
@@ -308,7 +313,7 @@ async def update(
     actor: Actor,
     shipment_id: uuid.UUID,
     changes: dict[str, Any],
-    road_factor: float,
+    router: Router | None,
     pricing: Pricing,
     if_match: int | None = None,
     reason: str | None = None,
@@ -321,6 +326,7 @@ async def update(
     (flagged as ``pricing: override_kept``), or is refused (``pricing.requote``). A
     ``reason`` (a price set by hand) is kept on the event. With ``heed``, the warnings
     about what the edit changed (the weight or equipment, the stops) are checked.
+    New stops are routed by ``router`` (None only for an edit that sends no stops).
     """
     shipment = await get_visible(session, actor, shipment_id)
     check_version(shipment, if_match)
@@ -343,12 +349,16 @@ async def update(
             raise invalid("body", "price_cents", msg="customers cannot set a price")
         diff = {k: [_jsonable(getattr(shipment, k)), _jsonable(v)] for k, v in fields.items()}
         stop_models: list[PlacedStop] | None = None
+        route: Route | None = None
         if stops is not None:
             if shipment.status not in (Status.PENDING, Status.ASSIGNED):
                 raise Conflict("stops can change only before pickup")
             typed = [StopIn.model_validate(s) for s in stops]
             stop_models, geocodes = await checked_and_placed(typed, geocoder)
-        requote = await _requote(session, pricing, shipment, fields, stop_models, road_factor)
+            if router is None:
+                raise ValueError("an edit of the stops needs a router")
+            route = await router.route(stop_models)
+        requote = await _requote(session, pricing, shipment, fields, stop_models, route)
         before = {"price_cents": shipment.price_cents, "currency": shipment.currency}
         data: dict[str, Any] = {"changes": diff}
         if stop_models is not None:
@@ -358,8 +368,8 @@ async def update(
             diff["stops"] = [len(stop_models)]
         for key, value in fields.items():
             setattr(shipment, key, value)
-        if stop_models is not None:
-            _set_stops(shipment, stop_models, road_factor, geocodes)
+        if stop_models is not None and route is not None:
+            _set_stops(shipment, stop_models, route, geocodes)
         if reason is not None:
             data["reason"] = reason
         if requote is not None:
@@ -394,17 +404,23 @@ async def _requote(
     shipment: Shipment,
     fields: dict[str, Any],
     stops: list[PlacedStop] | None,
-    road_factor: float,
+    route: Route | None,
 ) -> PriceChange | None:
     """What the edit does to the price, decided before anything changes (it may refuse)."""
     if "price_cents" in fields:
         return None  # staff set (or cleared) the price in this very edit: their word stands
+    equipment_type = fields.get("equipment_type", shipment.equipment_type)
+    if stops is not None and route is not None:
+        return await pricing.requote(
+            session, shipment, equipment_type, stops, route.distance_km, route.source
+        )
     return await pricing.requote(
         session,
         shipment,
-        fields.get("equipment_type", shipment.equipment_type),
-        stops if stops is not None else shipment.stops,
-        route_km(stops, road_factor) if stops is not None else shipment.distance_km,
+        equipment_type,
+        shipment.stops,
+        shipment.distance_km,
+        shipment.distance_source,
     )
 
 

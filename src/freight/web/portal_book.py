@@ -32,6 +32,7 @@ from freight.identity.organization import Presentation
 from freight.places.geocoder import Geocoder
 from freight.places.placing import place_stops
 from freight.schema import EquipmentType
+from freight.shipments import road
 from freight.shipments.schemas import ShipmentCreate
 from freight.timezones import zone_at
 from freight.web import wording
@@ -296,9 +297,8 @@ async def book(
         body = ShipmentCreate.model_validate(checked_body(values, stops, shown, zones))
         if actor.role == Role.CUSTOMER:
             body.customer_id = None
-        return await booking.book(
-            session, actor, body, ctx.settings.road_factor, override.heed, ctx.geocoder
-        )
+        await road.prefetch(session, ctx.router, body.stops, ctx.geocoder)  # before any lock
+        return await booking.book(session, actor, body, ctx.router, override.heed, ctx.geocoder)
 
     async def again(failure: Failure) -> Response:
         block = warning_block(failure.error, override)

@@ -24,7 +24,7 @@ from freight.deps import Context, SessionDep
 from freight.errors import Conflict
 from freight.events import timeline
 from freight.identity import service as identity
-from freight.shipments import service
+from freight.shipments import road, service
 from freight.shipments.lifecycle import BEFORE_PICKUP
 from freight.shipments.schemas import ShipmentReplace
 from freight.web.auth import CsrfForm, text, web_role
@@ -186,9 +186,16 @@ async def save(
         await _editable(session, actor, shipment_id)
         shown = presentation_of(request)
         body = ShipmentReplace.model_validate(checked_body(values, stops, shown, zones))
-        road = ctx.settings.road_factor
+        await road.prefetch(session, ctx.router, body.stops, ctx.geocoder)  # before any lock
         return await booking.edit(
-            session, actor, shipment_id, body.changes(), road, version, override.heed, ctx.geocoder
+            session,
+            actor,
+            shipment_id,
+            body.changes(),
+            ctx.router,
+            version,
+            override.heed,
+            ctx.geocoder,
         )
 
     async def again(failure: Failure) -> Response:

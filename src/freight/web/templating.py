@@ -22,6 +22,7 @@ from freight.access import Actor, Role
 from freight.billing.statuses import VOIDABLE_INVOICE, InvoiceStatus
 from freight.fleet.statuses import DriverStatus
 from freight.identity.organization import Presentation
+from freight.routing.router import LABELS
 from freight.security.web_sessions import csrf_token_for
 from freight.settings import Settings
 from freight.shipments.lifecycle import ACTIVE, LOADED, Status
@@ -106,6 +107,11 @@ def _distance(context: Context, km: float | None) -> str:
     return fmt.distance(km, shown.units, shown.locale)
 
 
+def _distance_source(value: Any) -> str:
+    """Where a distance came from, for people: ``road estimate`` or ``OSRM``."""
+    return LABELS.get(str(value), LABELS["estimate"])
+
+
 def _zone_abbreviation(value: datetime | str | None, tz: str | None) -> str:
     """The abbreviation of ``tz`` at that moment (``CST`` or ``CDT``)."""
     here = zone(tz)
@@ -162,6 +168,7 @@ def build_templates() -> Jinja2Templates:
     env.filters["day"] = _day
     env.filters["weight"] = _weight
     env.filters["distance"] = _distance
+    env.filters["distance_source"] = _distance_source
     env.filters["zone_abbreviation"] = _zone_abbreviation
     env.filters["label"] = _label
     env.filters["field_label"] = label_of

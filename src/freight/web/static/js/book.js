@@ -7,6 +7,9 @@ import { dropDraft, restoreDraft, saveDraft } from "./draft.js";
 import { distance, money } from "./format.js";
 import { cityTyped, input, lookUp } from "./place_picker.js";
 
+// Where the quote's distance came from (the API's distance_source).
+const SOURCES = { estimate: "estimated", osrm: "OSRM", valhalla: "Valhalla", graphhopper: "GraphHopper" };
+
 const form = document.getElementById("booking");
 const quote = document.getElementById("quote");
 
@@ -43,7 +46,8 @@ function showQuote(q) {
   total.textContent = `Estimated price: ${money(q.total_cents, q.currency)}`;
   const detail = document.createElement("p");
   detail.className = "muted";
-  detail.textContent = `${distance(q.distance_km)} by road${q.tax_cents ? `, including ${money(q.tax_cents, q.currency)} tax` : ""}.`;
+  const source = SOURCES[q.distance_source] || SOURCES.estimate;
+  detail.textContent = `${distance(q.distance_km)} by road (${source})${q.tax_cents ? `, including ${money(q.tax_cents, q.currency)} tax` : ""}.`;
   const list = document.createElement("ul");
   for (const line of q.lines) {
     const item = document.createElement("li");

@@ -2,8 +2,8 @@
 (endpoints with their encrypted signing secrets, and the log of delivery attempts).
 
 Revision ID: 0c7b5e3a9d21
-Revises: 7c41e2a9b5d3
-Create Date: 2026-12-02 16:00:00.000000
+Revises: 1f0173bf2037
+Create Date: 2026-12-03 10:00:00.000000
 
 ``outbox_jobs.id`` is derived from the event, the job kind and the target, so expanding
 an event twice inserts nothing new; ``ix_outbox_jobs_due`` serves the claim and the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0c7b5e3a9d21"
-down_revision: str | None = "7c41e2a9b5d3"
+down_revision: str | None = "1f0173bf2037"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

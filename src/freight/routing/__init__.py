@@ -1,0 +1,1 @@
+"""Road distance and time between stops: an offline estimate, or OSRM, Valhalla, GraphHopper."""
