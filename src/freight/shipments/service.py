@@ -24,21 +24,19 @@ from freight.errors import (
     Forbidden,
     NotFound,
     PreconditionFailed,
-    ValidationFailed,
     invalid,
 )
 from freight.fleet import service as fleet
 from freight.identity import accounts
 from freight.places.geocoder import Geocoder
-from freight.places.placing import TYPED, Geocode, place_stops
 from freight.routing.router import Route, Router
+from freight.shipments import stops as stops_
 from freight.shipments.checks import detail_warnings, site_warnings
 from freight.shipments.heed import Heed, settle
 from freight.shipments.lifecycle import FINAL, Status, check_move
 from freight.shipments.models import Shipment, Stop
 from freight.shipments.queries import visible
 from freight.shipments.schemas import PlacedStop, ShipmentCreate, StopIn
-from freight.timezones import zone_at
 
 
 class PriceChange(Protocol):
@@ -104,103 +102,6 @@ def new_reference() -> str:
     return "FRT-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
-def _stop_error(
-    i: int | None, field: str | None, msg: str, kind: str | None = None
-) -> dict[str, Any]:
-    """One stop's error (``kind`` lets a page word it for people)."""
-    loc: list[str | int] = ["body", "stops"]
-    if i is not None:
-        loc.append(i)
-    if field is not None:
-        loc.append(field)
-    return {"loc": loc, "msg": msg} | ({"type": kind} if kind else {})
-
-
-def validate_stops(stops: list[StopIn]) -> None:
-    """Pickup first, delivery last, windows that end after they start, delivery after pickup."""
-    errors: list[dict[str, Any]] = []
-    if not any(s.kind == "pickup" for s in stops):
-        errors.append(_stop_error(None, None, "at least one pickup stop is required"))
-    if not any(s.kind == "delivery" for s in stops):
-        errors.append(_stop_error(None, None, "at least one delivery stop is required"))
-    if stops and stops[0].kind != "pickup":
-        errors.append(_stop_error(0, "kind", "the first stop is a pickup"))
-    if stops and stops[-1].kind != "delivery":
-        errors.append(_stop_error(len(stops) - 1, "kind", "the last stop is a delivery"))
-    earliest_pickup: datetime | None = None
-    for i, stop in enumerate(stops):
-        if stop.window_end <= stop.window_start:
-            errors.append(
-                _stop_error(i, "window_end", "must be after window_start", "window_order")
-            )
-        if stop.kind == "pickup":
-            if earliest_pickup is None or stop.window_start < earliest_pickup:
-                earliest_pickup = stop.window_start
-        elif earliest_pickup is not None and stop.window_end <= earliest_pickup:
-            msg = "delivery must end after the pickup window starts"
-            errors.append(_stop_error(i, "window_end", msg, "delivery_before_pickup"))
-    if errors:
-        raise ValidationFailed("the stops are not valid", errors=errors)
-
-
-def _search_text(reference: str, stops: Sequence[StopIn] | Sequence[Stop]) -> str:
-    places = " ".join(f"{s.city} {s.region or ''} {s.postal_code or ''}" for s in stops)
-    return f"{reference} {places}".lower()
-
-
-async def placed(
-    stops: list[StopIn], geocoder: Geocoder | None
-) -> tuple[list[PlacedStop], list[Geocode]]:
-    """The stops with coordinates (those booked by address placed by ``geocoder``: see
-    ``freight.places.placing``), and how each was found."""
-    if geocoder is None:
-        missing = [i for i, s in enumerate(stops) if s.lat is None]
-        if missing:
-            errors = [_stop_error(i, "lat", "required (no geocoder here)") for i in missing]
-            raise ValidationFailed("the stops need coordinates", errors=errors)
-        geocodes = [TYPED] * len(stops)
-    else:
-        geocodes = await place_stops(stops, geocoder)
-    return [PlacedStop.model_validate(s.model_dump()) for s in stops], geocodes
-
-
-async def checked_and_placed(
-    stops: list[StopIn], geocoder: Geocoder | None
-) -> tuple[list[PlacedStop], list[Geocode]]:
-    """The stops' own rules and their places, every problem of both said at once."""
-    problems: list[dict[str, Any]] = []
-    try:
-        validate_stops(stops)
-    except ValidationFailed as exc:
-        problems += exc.errors
-    try:
-        return_value = await placed(stops, geocoder)
-    except ValidationFailed as exc:
-        problems += exc.errors
-    if problems:
-        raise ValidationFailed("the stops are not valid", errors=problems)
-    return return_value
-
-
-def _set_stops(
-    shipment: Shipment, stops: list[PlacedStop], route: Route, geocodes: list[Geocode]
-) -> None:
-    shipment.stops = []
-    for i, (stop, how) in enumerate(zip(stops, geocodes, strict=True)):
-        shipment.stops.append(
-            Stop(
-                sequence=i + 1,
-                timezone=zone_at(stop.lat, stop.lng),
-                geocode_source=how.source,
-                geocode_precision=how.precision,
-                **stop.model_dump(),
-            )
-        )
-    shipment.distance_km = route.distance_km
-    shipment.distance_source = route.source
-    shipment.search_text = _search_text(shipment.reference, stops)
-
-
 async def get_visible(session: AsyncSession, actor: Actor, shipment_id: uuid.UUID) -> Shipment:
     """A shipment the caller may see, else ``NotFound`` (other tenants and accounts alike)."""
     shipment = (
@@ -243,7 +144,7 @@ async def create(
         customer_id = actor.customer_id
     else:
         customer_id = await accounts.require_in_org(session, actor, body.customer_id)
-    stops, geocodes = await checked_and_placed(body.stops, geocoder)
+    stops, geocodes = await stops_.checked_and_placed(body.stops, geocoder)
     route = await router.route(stops)
     currency = await pricing.currency(session, actor.organization_id)
     if body.currency not in (None, currency):
@@ -259,7 +160,7 @@ async def create(
         currency=currency,
         **body.model_dump(include=set(EDITABLE)),
     )
-    _set_stops(shipment, stops, route, geocodes)
+    stops_.set_stops(shipment, stops, route, geocodes)
     if shipment.price_cents is None:
         await pricing.freeze(session, shipment)  # the quote becomes the booked price
     session.add(shipment)
@@ -276,32 +177,6 @@ async def create(
         found = await detail_warnings(session, actor, shipment, heed, weight=True, windows=True)
         await settle(session, actor, shipment, heed, found, "book")
     return shipment
-
-
-STOP_FIELDS = tuple(StopIn.model_fields)
-
-
-def _same_stops(current: Sequence[Stop], incoming: list[dict[str, Any]]) -> bool:
-    if len(current) != len(incoming):
-        return False
-    for stop, new in zip(current, incoming, strict=True):
-        parsed = StopIn.model_validate(new)
-        if any(getattr(stop, f) != getattr(parsed, f) for f in STOP_FIELDS):
-            return False
-    return True
-
-
-def changed_stop_fields(current: Sequence[Stop], new: Sequence[StopIn]) -> list[str]:
-    """``"2.window_end"`` for each stop field an edit changes (``"count"`` when stops are
-    added or removed), so a timeline can say which window moved."""
-    if len(current) != len(new):
-        return ["count"]
-    return [
-        f"{stop.sequence}.{f}"
-        for stop, incoming in zip(current, new, strict=True)
-        for f in STOP_FIELDS
-        if getattr(stop, f) != getattr(incoming, f)
-    ]
 
 
 def _jsonable(value: Any) -> Any:
@@ -333,7 +208,7 @@ async def update(
     target = changes.pop("status", None)
     stops = changes.pop("stops", None)
     currency = changes.pop("currency", None)
-    if stops is not None and _same_stops(shipment.stops, stops):
+    if stops is not None and stops_.same_stops(shipment.stops, stops):
         stops = None  # a PUT repeating the stops does not change them
     fields = {k: v for k, v in changes.items() if k in EDITABLE and getattr(shipment, k) != v}
     new_currency = currency not in (None, shipment.currency)
@@ -354,7 +229,7 @@ async def update(
             if shipment.status not in (Status.PENDING, Status.ASSIGNED):
                 raise Conflict("stops can change only before pickup")
             typed = [StopIn.model_validate(s) for s in stops]
-            stop_models, geocodes = await checked_and_placed(typed, geocoder)
+            stop_models, geocodes = await stops_.checked_and_placed(typed, geocoder)
             if router is None:
                 raise ValueError("an edit of the stops needs a router")
             route = await router.route(stop_models)
@@ -362,14 +237,14 @@ async def update(
         before = {"price_cents": shipment.price_cents, "currency": shipment.currency}
         data: dict[str, Any] = {"changes": diff}
         if stop_models is not None:
-            data["stop_fields"] = changed_stop_fields(shipment.stops, stop_models)
+            data["stop_fields"] = stops_.changed_stop_fields(shipment.stops, stop_models)
             shipment.stops.clear()
             await session.flush()  # old stops go before new ones take their sequence numbers
             diff["stops"] = [len(stop_models)]
         for key, value in fields.items():
             setattr(shipment, key, value)
         if stop_models is not None and route is not None:
-            _set_stops(shipment, stop_models, route, geocodes)
+            stops_.set_stops(shipment, stop_models, route, geocodes)
         if reason is not None:
             data["reason"] = reason
         if requote is not None:
