@@ -21,7 +21,7 @@ from freight.db import end_read, utcnow
 from freight.errors import Conflict, Unauthorized, invalid
 from freight.identity import accounts, audit, sessions
 from freight.identity.api_keys import revoke_keys_created_by
-from freight.identity.models import Organization, RefreshToken, User
+from freight.identity.models import Organization, RefreshToken, User, UserSession
 from freight.identity.schemas import RegisterRequest, UserCreate, UserUpdate
 from freight.pagination import page_newest_first
 from freight.security.passwords import PasswordHasher
@@ -219,6 +219,11 @@ async def rotate(session: AsyncSession, tokens: TokenService, refresh_token: str
         raise Unauthorized("invalid refresh token")
     if row.revoked_at is not None and row.used_at is None:
         raise Unauthorized("refresh token revoked")
+    # Refreshes of one login queue on its session row before touching any token, so the
+    # winner and the losers (who revoke the family) lock rows in one order: no deadlock.
+    await session.execute(
+        select(UserSession.id).where(UserSession.id == row.family_id).with_for_update()
+    )
     # Spend it atomically: of two concurrent refreshes with one token, only one wins.
     spent = await session.execute(
         update(RefreshToken)
