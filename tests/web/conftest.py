@@ -50,6 +50,10 @@ CHROMIUM_ARGS = [
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
+# An assertion waits as long as an action: on a loaded two-core CI machine a write, its
+# commit and the page it reloads can take longer than Playwright's default of 5 s.
+expect.set_options(timeout=10_000)
+
 if not CHROMIUM.exists() and not os.environ.get("FREIGHT_TEST_REQUIRE_BROWSER"):
     pytest.skip(
         "needs Debian's chromium (.ci/run installs it: apt-get install chromium)",
