@@ -46,9 +46,9 @@ class Inbox:
     async def wait_for(
         self, address: str, count: int = 1, within: float = 10.0
     ) -> list[EmailMessage]:
-        async def enough() -> list[EmailMessage] | None:
+        async def enough() -> list[EmailMessage]:
             found = self.to(address)
-            return found if len(found) >= count else None
+            return found if len(found) >= count else []
 
         return await eventually(enough, within)
 

@@ -40,6 +40,8 @@ from freight.fleet.statuses import DriverStatus
 from freight.identity import api_keys
 from freight.identity.models import Customer, Organization, User
 from freight.identity.schemas import ApiKeyCreate
+from freight.mail.kind import KIND as MAIL_KIND
+from freight.outbox.cursor import start_at_newest
 from freight.routing.configure import estimate_for
 from freight.security.passwords import PasswordHasher
 from freight.settings import Settings
@@ -186,6 +188,8 @@ async def seed_demo(
     for final, count in STATUS_MIX.items():
         for n in range(count):
             await seeder.load(final, seeder.crew_for(final, n, free))
+    # The made-up history is not mailed: mail starts with what happens from now on.
+    await start_at_newest(session, MAIL_KIND)
     return logins
 
 

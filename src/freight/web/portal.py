@@ -34,6 +34,7 @@ from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, submit
 from freight.web.messages import load_thread
 from freight.web.portal_timeline import describe, on_timeline
+from freight.web.shipment_notices import side_entries
 from freight.web.shipment_staff import staff_panel
 from freight.web.templating import renderer
 
@@ -186,6 +187,7 @@ async def page_context(
         else None,
         "truck": await truck_view(shipment, positions[-1].heading if positions else None, actor),
         "timeline": [describe(e, actor.is_staff) for e in events if on_timeline(e, actor.is_staff)],
+        "side": await side_entries(session, actor, shipment.id),
         "last_event_id": max((e.id for e in events), default=0),
         "proof": proof,
         "proof_images": proof_images(proof),
@@ -233,7 +235,10 @@ async def timeline_fragment(
     await service.get_visible(session, actor, shipment_id)
     events = await timeline(session, shipment_id, 0, 500)
     entries = [describe(e, actor.is_staff) for e in events if on_timeline(e, actor.is_staff)]
-    return renderer(request)(request, "shipment_timeline.html", actor=actor, timeline=entries)
+    side = await side_entries(session, actor, shipment_id)
+    return renderer(request)(
+        request, "shipment_timeline.html", actor=actor, timeline=entries, side=side
+    )
 
 
 @router.get("/app/shipments/{shipment_id}/pod/{name}")

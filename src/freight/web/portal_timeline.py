@@ -94,6 +94,10 @@ def _sentence(kind: str, data: dict[str, Any], staff: bool = False) -> str:
     if kind == OVERRIDDEN:
         codes = [LABELS.get(str(c), str(c).replace("_", " ")) for c in data.get("codes", [])]
         return _with_reason(f"Warning overridden ({', '.join(codes)})", data, staff)
+    if kind == "shipment.eta_slipped":
+        if data.get("late_risk"):
+            return "Running late: may miss the next stop's window"
+        return "Running late: the ETA moved an hour or more"
     if kind in ("stop.arrived", "stop.departed"):
         verb = "Arrived at" if kind == "stop.arrived" else "Left"
         return f"{verb} stop {data.get('sequence', '')}".strip()

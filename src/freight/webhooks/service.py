@@ -11,7 +11,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -268,3 +268,53 @@ async def replay_since(
     window = timedelta(hours=settings.outbox_retry_hours)
     queued = await outbox.requeue(session, KIND, chosen, utcnow(), window)
     return queued, (found[-1][0] if found else None), more
+
+
+@dataclass(frozen=True)
+class ShipmentDelivery:
+    """A webhook delivery about one load, for its timeline."""
+
+    id: uuid.UUID
+    endpoint_id: uuid.UUID
+    url: str
+    event_type: str
+    status: str
+    attempts: int
+    created_at: datetime
+
+
+async def for_shipment(
+    session: AsyncSession, actor: Actor, shipment_id: uuid.UUID
+) -> list[ShipmentDelivery]:
+    """The webhook deliveries of a load's events, oldest first (staff only)."""
+    if not actor.is_staff:
+        return []
+    stmt = select(OutboxJob, Event.type).join(Event, Event.id == OutboxJob.event_id)
+    rows = (
+        await session.execute(
+            stmt.where(
+                OutboxJob.organization_id == actor.organization_id,
+                OutboxJob.kind == KIND,
+                Event.shipment_id == shipment_id,
+            )
+            .order_by(OutboxJob.created_at)
+            .limit(200)
+        )
+    ).all()
+    ids = {uuid.UUID(job.target) for job, _ in rows}
+    urls: dict[uuid.UUID, str] = {}
+    if ids:
+        found = select(WebhookEndpoint.id, WebhookEndpoint.url).where(WebhookEndpoint.id.in_(ids))
+        urls = {ident: url for ident, url in (await session.execute(found)).all()}
+    return [
+        ShipmentDelivery(
+            job.id,
+            uuid.UUID(job.target),
+            urls.get(uuid.UUID(job.target), "a deleted endpoint"),
+            kind,
+            job.status,
+            job.attempts,
+            job.created_at,
+        )
+        for job, kind in rows
+    ]
