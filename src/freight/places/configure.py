@@ -38,4 +38,5 @@ def build_geocoder(settings: Settings) -> Geocoder:
         cache_ttl_s=settings.geocoder_cache_ttl_s,
         cache_max_entries=settings.geocoder_cache_max_entries,
         cooldown_s=settings.geocoder_breaker_cooldown_s,
+        max_wait_s=settings.geocoder_timeout_s,  # a turn is worth waiting for as long as an answer
     )

@@ -3,7 +3,8 @@
 Answers are kept per normalised query (case and spacing aside) in this process for
 ``FREIGHT_GEOCODER_CACHE_TTL_S``, so autocomplete asking the same text again costs no
 request. Requests are spent from a budget of ``FREIGHT_GEOCODER_RATE_PER_S``; a search
-over it does not wait but is answered by the embedded geocoder, as is one the server
+waits for its turn at most as long as it would wait for the server (the timeout), and
+one whose turn is further off is answered by the embedded geocoder at once, as is one the server
 cannot answer (no connection, a timeout, a 5xx, a 429, a refusal, an answer that is not
 its documented JSON) or answers with nothing; such an answer is kept for 10 s only.
 After a failure the server is left alone
@@ -52,12 +53,14 @@ class RemoteGeocoder:
         cache_ttl_s: float,
         cache_max_entries: int,
         cooldown_s: float,
+        max_wait_s: float = 0.0,
     ) -> None:
         self.client = client
         self.name = client.name
         self.embedded = embedded
         self.cache: TtlLru[CacheKey, tuple[Place, ...]] = TtlLru(cache_max_entries, cache_ttl_s)
         self.budget = Budget(rate_per_s)
+        self.max_wait_s = max_wait_s  # for a turn in the budget
         self.cooldown_s = cooldown_s
         self._quiet_until = 0.0
         self._burst = 0  # fallbacks since the server last answered
@@ -100,7 +103,7 @@ class RemoteGeocoder:
         """The server's answer, unless it is being left alone or the budget is spent."""
         if time.monotonic() < self._quiet_until:
             raise Unavailable("circuit_open")
-        if not self.budget.take():
+        if not await self.budget.take(self.max_wait_s):
             raise Unavailable("throttled")
         started = time.perf_counter()
         try:
