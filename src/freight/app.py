@@ -24,6 +24,7 @@ from freight.errors import install_error_handlers
 from freight.fleet import api as fleet_api
 from freight.identity import api as identity_api
 from freight.identity import principals
+from freight.mail import api as mail_api
 from freight.messaging import api as messaging_api
 from freight.observability.instrumentation import (
     MetricsMiddleware,
@@ -123,6 +124,8 @@ def _include_routers(app: FastAPI) -> None:
         health.router,
         scrape.router,
         identity_api.auth,
+        mail_api.resets,
+        mail_api.me,
         identity_api.users,
         identity_api.api_keys,
         identity_api.customers,
@@ -140,6 +143,7 @@ def _include_routers(app: FastAPI) -> None:
         messaging_api.router,
         messaging_api.unread_router,
         webhooks_api.router,
+        mail_api.log,
         places_api.router,
     ):
         app.include_router(router)

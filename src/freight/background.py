@@ -1,7 +1,7 @@
 """The background work of one process: the outbox worker, its job kinds, its wake-ups.
 
 The composition root of the outbox: the kinds that exist are listed here (webhook
-deliveries; mail joins them as another kind). ``freight serve`` builds one per process
+deliveries and mail). ``freight serve`` builds one per process
 (running the worker unless ``FREIGHT_WORKER_IN_PROCESS`` is off, and waking workers on
 each commit of events they want); ``freight worker`` builds one that only works.
 """
@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from freight.events import Event
+from freight.mail.kind import MailDeliveries
 from freight.outbox.kinds import Kind
 from freight.outbox.wakeup import RedisWakeups
 from freight.outbox.worker import Worker
@@ -26,7 +27,7 @@ from freight.webhooks.delivery import WebhookDeliveries
 
 def job_kinds(settings: Settings, read_sessions: async_sessionmaker[AsyncSession]) -> list[Kind]:
     """Every job kind of this deployment."""
-    return [WebhookDeliveries(read_sessions, settings)]
+    return [WebhookDeliveries(read_sessions, settings), MailDeliveries(read_sessions, settings)]
 
 
 class Background:

@@ -16,6 +16,7 @@ from freight.events import Event
 from freight.fleet.models import Driver, Vehicle
 from freight.idempotency import IdempotencyRecord
 from freight.identity.models import ApiKey, Customer, Organization, RefreshToken, User
+from freight.mail.models import MailMessage, MailPreference, PasswordReset
 from freight.messaging.models import Message, ReadPointer
 from freight.outbox.models import OutboxCursor, OutboxJob
 from freight.shipments.models import Shipment, Stop
@@ -33,10 +34,13 @@ __all__ = [
     "InvoiceCounter",
     "InvoiceLine",
     "InvoicedShipment",
+    "MailMessage",
+    "MailPreference",
     "Message",
     "Organization",
     "OutboxCursor",
     "OutboxJob",
+    "PasswordReset",
     "Payment",
     "Position",
     "ProofOfDelivery",

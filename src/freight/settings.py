@@ -223,6 +223,19 @@ class Settings(BaseSettings):
     # An endpoint whose deliveries have all failed for this long is disabled.
     webhook_disable_after_days: float = Field(default=5.0, gt=0, le=365)
 
+    # Email (freight.mail). Without an SMTP host, mails are kept in the database and shown
+    # on the admin "Outbox" page instead of being sent (the embedded default).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    # none: plain SMTP; starttls: upgrade on the submission port; tls: implicit TLS (465).
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_timeout_s: float = Field(default=30.0, gt=0, le=300)
+    mail_from: str = "Freight <no-reply@localhost>"
+    # A password-reset link works once, within this many minutes.
+    password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)
+
     # Logging
     log_level: str = "INFO"
     log_file: Path | None = Path("logs/freight.log")

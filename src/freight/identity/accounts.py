@@ -23,12 +23,19 @@ from freight.pagination import page_newest_first
 
 async def create(session: AsyncSession, actor: Actor, body: CustomerCreate) -> Customer:
     """Open a shipper account in the caller's organisation."""
-    customer = Customer(organization_id=actor.organization_id, **body.model_dump())
+    values = body.model_dump()
+    values["notification_emails"] = contacts(values["notification_emails"])
+    customer = Customer(organization_id=actor.organization_id, **values)
     session.add(customer)
     await session.flush()
     data = {"customer_id": str(customer.id)} | {f: getattr(customer, f) for f in TERMS}
     await events.record(session, actor, customer.organization_id, "customer.created", data)
     return customer
+
+
+def contacts(emails: list[str] | None) -> list[str]:
+    """Notification addresses as stored: lower case, each once, in the order given."""
+    return list(dict.fromkeys(e.strip().lower() for e in emails or [] if e.strip()))
 
 
 # The account fields whose values an event may carry; any other change is only named.
@@ -57,6 +64,8 @@ async def update(
     for field, value in changes.items():
         if value is None and field in ("name", "billing_email", "payment_terms_days"):
             continue
+        if field == "notification_emails":
+            value = contacts(value)
         setattr(customer, field, value)
     await session.flush()
     fields = sorted(f for f, old in before.items() if getattr(customer, f) != old)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from freight.access import Role
@@ -125,4 +133,6 @@ class Customer(TenantMixin, Base):
     billing_address: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
     payment_terms_days: Mapped[int] = mapped_column(default=30)
     credit_limit_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # Addresses mailed about the account's loads, besides the user who booked each one.
+    notification_emails: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -141,6 +141,13 @@ class ApiKeyPage(BaseModel):
 Cents = Annotated[int, Field(ge=0, le=10**12)]
 
 
+# Who else at the shipper is mailed about its loads (booked, picked up, delivered...).
+Contacts = Annotated[
+    list[EmailStr],
+    Field(max_length=10, description="addresses mailed about this account's loads"),
+]
+
+
 class CustomerCreate(Input):
     name: Name
     billing_email: EmailStr
@@ -148,6 +155,7 @@ class CustomerCreate(Input):
     billing_address: Annotated[str, StringConstraints(max_length=500)] | None = None
     payment_terms_days: Annotated[int, Field(ge=0, le=365)] = 30
     credit_limit_cents: Cents | None = None
+    notification_emails: Contacts = []
 
 
 class CustomerUpdate(Input):
@@ -157,6 +165,7 @@ class CustomerUpdate(Input):
     billing_address: Annotated[str, StringConstraints(max_length=500)] | None = None
     payment_terms_days: Annotated[int, Field(ge=0, le=365)] | None = None
     credit_limit_cents: Cents | None = None
+    notification_emails: Contacts | None = None
 
 
 class CustomerRead(BaseModel):
@@ -169,6 +178,7 @@ class CustomerRead(BaseModel):
     billing_address: str | None
     payment_terms_days: int
     credit_limit_cents: int | None
+    notification_emails: list[str] = []
     created_at: datetime
 
 

@@ -356,19 +356,31 @@ async def update_user(
     if end_sessions or (user.role != Role.ADMIN and "role" in changes):
         await revoke_keys_created_by(session, user.id)
     if body.password is not None:
-        check_password_policy(body.password, min_length)
-        user.password_hash = await hasher.hash(body.password)
-        end_sessions = True
-    if end_sessions or access_before != (user.role, user.customer_id, user.is_active):
-        reason = "password changed" if body.password is not None else "access changed"
-        events.end_live_sessions(session, user.id, reason)
-    if end_sessions:
-        await sessions.end_all(session, user.id)
-        await session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=utcnow())
-        )
+        await set_password(session, hasher, user, body.password, min_length)
+    elif end_sessions or access_before != (user.role, user.customer_id, user.is_active):
+        events.end_live_sessions(session, user.id, "access changed")
+        if end_sessions:
+            await end_every_session(session, user.id)
     await session.flush()
     await audit.user_changed(session, actor, user, before)
     return user
+
+
+async def end_every_session(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """End the user's web sessions and revoke every refresh token they hold."""
+    await sessions.end_all(session, user_id)
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def set_password(
+    session: AsyncSession, hasher: PasswordHasher, user: User, password: str, min_length: int
+) -> None:
+    """A new password (checked against the policy), and every session of the user ended."""
+    check_password_policy(password, min_length)
+    user.password_hash = await hasher.hash(password)
+    events.end_live_sessions(session, user.id, "password changed")
+    await end_every_session(session, user.id)

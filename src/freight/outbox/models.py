@@ -63,7 +63,7 @@ class OutboxJob(TenantMixin, Base):
     event_id: Mapped[int | None] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), default=None
     )
-    target: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(320))  # an endpoint id, a mail address
     status: Mapped[str] = mapped_column(String(16), default=JobStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     run_at: Mapped[datetime] = mapped_column(default=utcnow)

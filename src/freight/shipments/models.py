@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from freight.db import Base, IdMixin, TenantMixin, utcnow
@@ -46,6 +46,9 @@ class Shipment(TenantMixin, Base):
         String(16), default="estimate", server_default="estimate"
     )
     eta: Mapped[datetime | None] = mapped_column(default=None)
+    # The ETA the shipper was last told, and whether with a late risk (tracking.slips).
+    eta_told: Mapped[datetime | None] = mapped_column(default=None)
+    late_told: Mapped[bool] = mapped_column(default=False, server_default=false())
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
     cancel_reason: Mapped[str | None] = mapped_column(Text, default=None)
     last_lat: Mapped[float | None] = mapped_column(Float, default=None)

@@ -10,7 +10,7 @@ a moving truck is not an edit. Functions never commit.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -33,6 +33,7 @@ from freight.tracking.filters import Fix, Outcome, Reason, Rules, filter_batch
 from freight.tracking.geofence import Crossing, StopState, crossings
 from freight.tracking.models import Position
 from freight.tracking.schemas import PositionBatch, PositionIn
+from freight.tracking.slips import Told, slipped
 
 for _reason in Reason:  # every reason's series exists from the start (at 0), for dashboards
     GPS_DROPPED.labels(_reason.value)
@@ -99,6 +100,7 @@ class Holder:
     status: Status | None
     stops: list[StopState]
     clocks: Clocks
+    told: Told = field(default_factory=lambda: Told(None, False))
 
 
 async def lock_driver(session: AsyncSession, org_id: uuid.UUID, driver_id: uuid.UUID) -> Holder:
@@ -112,6 +114,8 @@ async def lock_driver(session: AsyncSession, org_id: uuid.UUID, driver_id: uuid.
             Driver.hos_minutes_remaining,
             Shipment.id.label("shipment_id"),
             Shipment.status,
+            Shipment.eta_told,
+            Shipment.late_told,
             Stop.id.label("stop_id"),
             Stop.sequence,
             Stop.lat,
@@ -144,7 +148,8 @@ async def lock_driver(session: AsyncSession, org_id: uuid.UUID, driver_id: uuid.
     ]
     status = Status(top.status) if top.status is not None else None
     clocks = driver_clocks(top.hos_minutes_remaining)
-    return Holder(last, top.shipment_id, status, stops, clocks)
+    told = Told(top.eta_told, bool(top.late_told))
+    return Holder(last, top.shipment_id, status, stops, clocks, told)
 
 
 async def recent_fixes(
@@ -254,6 +259,7 @@ async def ingest(
         now,
         loaded=loaded,
         clocks=holder.clocks,
+        told=holder.told,
     )
     result.shipment_id = shipment_id
     if loaded:
@@ -304,6 +310,7 @@ async def _follow_load(
     *,
     loaded: bool,
     clocks: Clocks,
+    told: Told,
 ) -> eta_rules.Estimate:
     """Geofence arrivals and departures, the new ETA and the load's last position."""
     org = actor.organization_id
@@ -330,7 +337,22 @@ async def _follow_load(
             last_position_at=newest.recorded_at,
             eta=estimate.eta,
             updated_at=Shipment.updated_at,
+            **_telling(told, estimate),
         )
         .execution_options(synchronize_session=False)
     )
+    slip = slipped(told, estimate)
+    if slip is not None:
+        await events.record(
+            session, actor, org, "shipment.eta_slipped", slip, shipment_id=shipment_id
+        )
     return estimate
+
+
+def _telling(told: Told, estimate: eta_rules.Estimate) -> dict[str, object]:
+    """The promise to keep after this estimate: the first ETA, or the one a slip told."""
+    if estimate.eta is None:
+        return {}
+    if told.eta is None or slipped(told, estimate) is not None:
+        return {"eta_told": estimate.eta, "late_told": estimate.late_risk}
+    return {}

@@ -31,6 +31,7 @@ from freight.web import (
     driver,
     drivers,
     invoices,
+    mail_pages,
     messages,
     portal,
     public,
@@ -119,7 +120,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.web_render = Renderer(settings)
     shipment_pages = (portal, shipment_edit, shipment_work, public, messages)
     fleet_pages = (board, driver, drivers, vehicles, accounts)
-    for module in (auth, *shipment_pages, *fleet_pages, admin, invoices):
+    for module in (auth, *shipment_pages, *fleet_pages, admin, invoices, mail_pages):
         app.include_router(module.router)
     app.add_exception_handler(auth.SignInRequired, _sign_in)
     app.add_exception_handler(DomainError, _domain_error)

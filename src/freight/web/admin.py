@@ -16,6 +16,7 @@ from freight.web import (
     admin_invoicing,
     admin_keys,
     admin_organization,
+    admin_outbox,
     admin_rates,
     admin_users,
     admin_webhooks,
@@ -31,6 +32,7 @@ for part in (
     admin_invoicing,
     admin_organization,
     admin_webhooks,
+    admin_outbox,
 ):
     router.include_router(part.router)
 

@@ -23,6 +23,7 @@ _NUMBER = re.compile(r"^\d{1,12}(\.\d+)?$")
 
 # Notices a page may show after a redirect (?done=<code>): fixed texts, never user input.
 NOTICES = {
+    "password-reset": "Password changed. Sign in with the new one: every other session has ended.",
     "user-created": "User created.",
     "user-updated": "User updated.",
     "user-deactivated": "User deactivated; their sessions have ended.",

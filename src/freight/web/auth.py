@@ -24,6 +24,7 @@ from freight.identity import organization, sessions
 from freight.identity import service as identity
 from freight.security.web_sessions import CSRF_FIELD, CSRF_HEADER, check_csrf
 from freight.web import wording
+from freight.web.admin_forms import notice
 from freight.web.templating import HOME, renderer
 
 router = APIRouter(include_in_schema=False)
@@ -122,7 +123,10 @@ async def app_home() -> Response:
 async def login_form(request: Request, next: str | None = None) -> Response:
     """The sign-in form."""
     render = renderer(request)
-    return render(request, "login.html", next=safe_next(next, ""), email="", error=None)
+    done = notice(request.query_params.get("done"))
+    return render(
+        request, "login.html", next=safe_next(next, ""), email="", error=None, notice=done
+    )
 
 
 @router.post("/app/login")
