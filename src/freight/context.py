@@ -13,6 +13,7 @@ from freight.cache import Cache, MemoryCache, RedisCache
 from freight.db import create_engine, create_probe_engine, create_session_factory
 from freight.events import EventBus, discard_pending
 from freight.migrations.runner import ensure_schema
+from freight.places.configure import build_geocoder
 from freight.places.embedded import EmbeddedGeocoder
 from freight.places.geocoder import Geocoder
 from freight.realtime.live import LiveHub
@@ -86,6 +87,7 @@ class AppContext:
             web=WebSessions(settings),
             router=build_router(settings, cache),
             redis=redis,
+            geocoder=build_geocoder(settings),
             redis_guard=guard,
         )
 
@@ -114,6 +116,7 @@ class AppContext:
         """Release connections and threads."""
         self.passwords.close()
         await self.router.aclose()
+        await self.geocoder.aclose()
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()

@@ -95,6 +95,18 @@ class Settings(BaseSettings):
     router_breaker_cooldown_s: float = Field(default=30.0, ge=0, le=3600)
     router_cache_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
 
+    # Places (freight.places): the embedded geocoder unless a geocoding server is named;
+    # a server that fails, is slow or is over its budget is answered by the embedded one.
+    geocoder: Literal["embedded", "nominatim", "photon", "pelias"] = "embedded"
+    geocoder_url: str | None = None
+    geocoder_timeout_s: float = Field(default=2.0, gt=0, le=30)
+    # Requests per second per process (unset: 1 for Nominatim, its public usage policy,
+    # else 10); a search over the budget is answered by the embedded geocoder at once.
+    geocoder_rate_per_s: float | None = Field(default=None, gt=0, le=1000)
+    geocoder_cache_ttl_s: int = Field(default=24 * 3600, ge=1)
+    geocoder_cache_max_entries: int = Field(default=10_000, ge=10)
+    geocoder_breaker_cooldown_s: float = Field(default=30.0, ge=0, le=3600)
+
     # Dispatch and proof of delivery
     average_speed_kmh: float = Field(default=65.0, gt=0, le=130)
     # Auto-dispatch plans the loads whose pickup window opens within this many hours.
@@ -266,9 +278,20 @@ class Settings(BaseSettings):
             raise ValueError(f"FREIGHT_ROUTER={self.router} needs FREIGHT_ROUTER_URL")
         if self.router_url and not self.router_url.startswith(("http://", "https://")):
             raise ValueError("FREIGHT_ROUTER_URL must be an http:// or https:// address")
+        if self.geocoder != "embedded" and not self.geocoder_url:
+            raise ValueError(f"FREIGHT_GEOCODER={self.geocoder} needs FREIGHT_GEOCODER_URL")
+        if self.geocoder_url and not self.geocoder_url.startswith(("http://", "https://")):
+            raise ValueError("FREIGHT_GEOCODER_URL must be an http:// or https:// address")
         if self.encryption_keys and self.encryption_key_id not in self.encryption_keys:
             raise ValueError("FREIGHT_ENCRYPTION_KEY_ID must name one of FREIGHT_ENCRYPTION_KEYS")
         return self
+
+    @property
+    def geocoder_rate(self) -> float:
+        """Requests per second to the geocoding server: the setting, else the provider's."""
+        if self.geocoder_rate_per_s is not None:
+            return self.geocoder_rate_per_s
+        return 1.0 if self.geocoder == "nominatim" else 10.0
 
     @property
     def is_sqlite(self) -> bool:

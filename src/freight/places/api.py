@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from freight.db import end_read
 from freight.deps import Context, CurrentUser, SessionDep
 from freight.errors import invalid
 from freight.identity import organization
@@ -39,7 +40,8 @@ async def search_places(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="at most this many")] = 10,
 ) -> PlacePage:
     """Places matching ``q``, typo-tolerant, ranked by how well they match, then the
-    caller's organisation's country, then population. Works with no network."""
+    caller's organisation's country, then population. Works with no network; with
+    ``FREIGHT_GEOCODER`` set, the server's places, in its order."""
     await ctx.limits.hit(ctx.limits.places, actor.principal)
     if not q.strip():
         raise invalid("query", "q", msg="type a place name or a ZIP code")
@@ -47,6 +49,9 @@ async def search_places(
     if code is not None and not ctx.geocoder.knows_country(code):
         raise invalid("query", "country", msg=f"{code} is not an ISO 3166 country code")
     shown = await organization.presentation(session, actor.organization_id)
-    query = PlaceQuery(q, country=code, prefer_country=shown.country, limit=limit)
+    if ctx.geocoder.remote:
+        await end_read(session)  # no connection held while a geocoding server answers
+    # Asked as someone types (the booking page's suggestions): a prefix search fits.
+    query = PlaceQuery(q, code, shown.country, limit, partial=True)
     found = await ctx.geocoder.search(query)
     return PlacePage(items=[PlaceRead.of(p) for p in found])

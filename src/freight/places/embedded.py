@@ -107,10 +107,14 @@ class EmbeddedGeocoder:
     """Cities (GeoNames, population >= 500) and US ZIP codes, with no network."""
 
     name = SOURCE
+    remote = False
 
     def knows_country(self, code: str) -> bool:
         """True for the ISO alpha-2 codes GeoNames lists."""
         return code in _countries()
+
+    async def aclose(self) -> None:
+        """Nothing to release: the indexes stay mapped for the process."""
 
     async def search(self, query: PlaceQuery) -> list[Place]:
         """Places for what was typed: a ZIP code's centroid, or cities ranked by match,

@@ -38,12 +38,16 @@ class PlaceQuery:
     prefer_country: str | None = None
     """Rank places in this country first among equally good matches."""
     limit: int = 10
+    partial: bool = False
+    """The text is still being typed (autocomplete): a provider with a prefix search uses it."""
 
 
 class Geocoder(Protocol):
     """Turns what a person typed into places, best first."""
 
     name: str
+    remote: bool
+    """True when answers may come over the network (slow, may wait)."""
 
     async def search(self, query: PlaceQuery) -> list[Place]:
         """Places matching ``query``, best first, at most ``query.limit``."""
@@ -51,4 +55,8 @@ class Geocoder(Protocol):
 
     def knows_country(self, code: str) -> bool:
         """True when ``code`` is an ISO alpha-2 country this provider can answer for."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections (nothing for the embedded provider)."""
         ...
