@@ -28,11 +28,21 @@ from freight.web.templating import renderer
 router = APIRouter(include_in_schema=False)
 
 Staff = Annotated[Actor, Depends(web_role(Role.DISPATCHER, Role.ADMIN))]
-TEXT = ("name", "billing_email", "phone", "billing_address", "payment_terms_days", "credit_limit")
+TEXT = (
+    "name",
+    "billing_email",
+    "notification_emails",
+    "phone",
+    "billing_address",
+    "payment_terms_days",
+    "credit_limit",
+)
 FIELDS = {f: f for f in TEXT} | {"credit_limit_cents": "credit_limit"}
 MESSAGES = {
     "name": "Enter the company's name",
     "billing_email": "Enter the email invoices go to, such as ap@globex.example",
+    "notification_emails": "Enter up to 10 addresses such as ops@globex.example, "
+    "separated by commas",
     "phone": "Enter a phone number of at most 40 characters",
     "billing_address": "Enter an address of at most 500 characters",
     "payment_terms_days": "Enter the payment terms in days, from 0 to 365",
@@ -50,6 +60,8 @@ def _body(values: dict[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {n: values[n] or None for n in TEXT if n != "credit_limit"}
     body["name"], body["billing_email"] = values["name"], values["billing_email"]
     body["payment_terms_days"] = values["payment_terms_days"] or "30"
+    contacts = values["notification_emails"].replace(";", ",").replace("\n", ",")
+    body["notification_emails"] = [a.strip() for a in contacts.split(",") if a.strip()]
     limit = values["credit_limit"]
     try:
         body["credit_limit_cents"] = parse_money(limit) if limit else None
@@ -124,6 +136,7 @@ def _values_of(customer: Any) -> dict[str, str]:
     return {
         "name": customer.name,
         "billing_email": customer.billing_email,
+        "notification_emails": ", ".join(customer.notification_emails or []),
         "phone": customer.phone or "",
         "billing_address": customer.billing_address or "",
         "payment_terms_days": str(customer.payment_terms_days),

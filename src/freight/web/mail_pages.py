@@ -119,7 +119,10 @@ async def forgot(request: Request, form: CsrfForm, ctx: Context, session: Sessio
         )
     await service.request_reset(session, ctx.settings, email)
     await ctx.commit(session)
-    return render(request, "forgot_password.html", email=email, error=None, sent=True)
+    minutes = ctx.settings.password_reset_minutes
+    return render(
+        request, "forgot_password.html", email=email, error=None, sent=True, minutes=minutes
+    )
 
 
 @router.get("/app/reset-password")
