@@ -11,6 +11,7 @@ from httpx import AsyncClient
 from tests.fleet_helpers import add_driver, add_vehicle, book_load, move
 from tests.helpers import Session, add_user, assert_problem
 from tests.mail.conftest import Inbox, html_of, text_of
+from tests.webhooks.conftest import eventually
 
 CONTACT = "ops@globex.example"
 
@@ -129,7 +130,11 @@ async def test_a_refused_delivery_is_retried_with_the_same_message_id(
     account = await shipper(mailing, acme, contacts=[])
     await book_load(mailing, acme, account)
     [mail] = await inbox.wait_for("admin@acme.example", within=15)
-    log = await mailing.get("/api/mail/messages", headers=acme.auth)
-    [row] = [m for m in log.json()["items"] if m["template"] == "booking_confirmed"]
-    assert row["status"] == "sent" and row["attempts"] == 3
-    assert mail["Message-ID"].startswith(f"<{row['id'].replace('-', '')}@")
+
+    async def settled() -> list[dict[str, object]]:  # the record lands just after the send
+        log = await mailing.get("/api/mail/messages", headers=acme.auth)
+        return [m for m in log.json()["items"] if m["status"] == "sent"]
+
+    [row] = await eventually(settled)
+    assert row["template"] == "booking_confirmed" and row["attempts"] == 3
+    assert mail["Message-ID"].startswith(f"<{str(row['id']).replace('-', '')}@")
