@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # a server that fails, is slow or is over its budget is answered by the embedded one.
     geocoder: Literal["embedded", "nominatim", "photon", "pelias"] = "embedded"
     geocoder_url: str | None = None
+    # A hosted server's API key: Pelias's ``api_key`` (geocode.earth), or ``key`` for a
+    # Nominatim-compatible service (LocationIQ); Photon takes none.
+    geocoder_key: SecretStr | None = None
     geocoder_timeout_s: float = Field(default=2.0, gt=0, le=30)
     # Requests per second per process (unset: 1 for Nominatim, its public usage policy,
     # else 10); a search over the budget is answered by the embedded geocoder at once.
@@ -280,6 +283,10 @@ class Settings(BaseSettings):
             raise ValueError("FREIGHT_ROUTER_URL must be an http:// or https:// address")
         if self.geocoder != "embedded" and not self.geocoder_url:
             raise ValueError(f"FREIGHT_GEOCODER={self.geocoder} needs FREIGHT_GEOCODER_URL")
+        if self.geocoder_key is not None and self.geocoder in ("embedded", "photon"):
+            raise ValueError(
+                f"FREIGHT_GEOCODER_KEY is not used by FREIGHT_GEOCODER={self.geocoder}"
+            )
         if self.geocoder_url and not self.geocoder_url.startswith(("http://", "https://")):
             raise ValueError("FREIGHT_GEOCODER_URL must be an http:// or https:// address")
         if self.encryption_keys and self.encryption_key_id not in self.encryption_keys:

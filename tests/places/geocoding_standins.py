@@ -75,6 +75,8 @@ def nominatim_result(i: int, r: Record, details: bool) -> dict[str, Any]:
 
 async def _nominatim_search(request: Request, behaviour: Behaviour) -> Any:
     params = request.query_params
+    if behaviour.key is not None and params.get("key") != behaviour.key:  # LocationIQ's way
+        return JSONResponse({"error": "Invalid key"}, status_code=401)
     if params.get("format") != "jsonv2":
         return JSONResponse({"error": "only jsonv2 here"}, status_code=400)
     found = matching(params.get("q"), params.get("countrycodes"))[: limit(params.get("limit"), 10)]
@@ -180,6 +182,8 @@ def _pelias_error(message: str, status: int = 400) -> JSONResponse:
 
 async def _pelias(request: Request, behaviour: Behaviour) -> Any:
     params = request.query_params
+    if behaviour.key is not None and params.get("api_key") != behaviour.key:  # geocode.earth's
+        return _pelias_error("invalid api_key", status=401)
     text = params.get("text")
     if not text:
         return _pelias_error("invalid param 'text': text length, must be >0")

@@ -50,6 +50,17 @@ def redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> 
     return event_dict
 
 
+# httpx logs each request's full URL at INFO, and a routing or geocoding server's URL
+# carries its API key and the address searched for.
+NOISY_LOGGERS = ("uvicorn.access", "sqlalchemy.engine", "httpx", "httpcore")
+
+
+def quiet_noisy_loggers() -> None:
+    """Keep the libraries that log URLs or SQL to warnings and worse."""
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
 def configure_logging(settings: Settings) -> None:
     """Route structlog and stdlib logging to JSON on stdout and a rotating file."""
     shared: list[Any] = [
@@ -86,9 +97,7 @@ def configure_logging(settings: Settings) -> None:
         handler.setFormatter(formatter)
         root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
-    # httpx logs each request's full URL at INFO, and a routing provider's URL carries its key.
-    for noisy in ("uvicorn.access", "sqlalchemy.engine", "httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_noisy_loggers()
     structlog.configure(
         # Drop below-level calls first: at WARNING the per-request access line costs nothing.
         processors=[

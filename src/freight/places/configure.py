@@ -22,7 +22,8 @@ def client_for(settings: Settings) -> Client | None:
     """The configured server's client (None for the embedded geocoder)."""
     if settings.geocoder == "embedded" or settings.geocoder_url is None:
         return None
-    return CLIENTS[settings.geocoder](settings.geocoder_url, settings.geocoder_timeout_s)
+    client = CLIENTS[settings.geocoder]
+    return client(settings.geocoder_url, settings.geocoder_timeout_s, settings.geocoder_key)
 
 
 def build_geocoder(settings: Settings) -> Geocoder:

@@ -14,6 +14,7 @@ import math
 from typing import Any, Protocol
 
 import httpx
+from pydantic import SecretStr
 
 from freight import __version__
 from freight.places.geocoder import Place, PlaceQuery
@@ -105,9 +106,14 @@ def asked_for(query: PlaceQuery, extra: int = 0) -> int:
 
 
 class HttpClient:
-    """The HTTP plumbing of a geocoder client: base URL, timeout, error mapping."""
+    """The HTTP plumbing of a geocoder client: base URL, timeout, API key, error mapping."""
 
-    def __init__(self, base_url: str, timeout_s: float) -> None:
+    key_param: str | None = None  # the query parameter a hosted server takes its key as
+
+    def __init__(self, base_url: str, timeout_s: float, key: SecretStr | None = None) -> None:
+        if key is not None and self.key_param is None:
+            raise ValueError(f"{type(self).__name__} takes no API key")
+        self._key = key
         self.http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout_s),
@@ -119,6 +125,8 @@ class HttpClient:
 
     async def get_json(self, path: str, params: Params) -> Any:
         """The JSON body of a 2xx answer, else ``Unavailable`` saying why."""
+        if self._key is not None and self.key_param is not None:
+            params = [*params, (self.key_param, self._key.get_secret_value())]
         try:
             response = await self.http.get(path, params=params)
         except httpx.TimeoutException:

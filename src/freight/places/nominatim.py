@@ -78,6 +78,7 @@ class NominatimClient(HttpClient):
     """A client of a Nominatim server (the public one, or your own)."""
 
     name = NAME
+    key_param = "key"
 
     async def search(self, query: PlaceQuery) -> list[Place]:
         """Nominatim's results for the text, best first (its ranking)."""

@@ -66,6 +66,7 @@ class PeliasClient(HttpClient):
     """A client of a Pelias server (self-hosted, or a hosted one)."""
 
     name = NAME
+    key_param = "api_key"
 
     async def search(self, query: PlaceQuery) -> list[Place]:
         """Pelias's features for the text, best first: autocomplete for a partial text."""
