@@ -104,7 +104,7 @@ async def propose_plan(
 ) -> PlanRead:
     """Propose the assignment of pending loads to free drivers with the least deadhead."""
     plan = await plans.create_plan(
-        session, actor, planning(ctx), body.shipment_ids, body.driver_ids
+        session, actor, planning(ctx), ctx.router, body.shipment_ids, body.driver_ids
     )
     await ctx.commit(session)
     return PlanRead.model_validate(plan)

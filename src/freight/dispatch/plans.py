@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import anyio
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +18,14 @@ from freight.db import end_read, utcnow
 from freight.dispatch import assignment
 from freight.dispatch.assignment import Planning, driver_candidate, load_candidate
 from freight.dispatch.models import DispatchPlan
-from freight.dispatch.optimizer import DriverCandidate, Plan, PlanParams, propose
+from freight.dispatch.optimizer import (
+    DriverCandidate,
+    LoadCandidate,
+    Plan,
+    PlanParams,
+    RoadTable,
+    propose,
+)
 from freight.dispatch.schemas import (
     ApplyResult,
     PlanAssignment,
@@ -30,6 +38,8 @@ from freight.errors import Conflict, DomainError, NotFound
 from freight.fleet.models import Driver, Vehicle, driver_is_free
 from freight.fleet.statuses import VehicleStatus
 from freight.observability.metrics import DISPATCH_KM_SAVED, DISPATCH_PLANS
+from freight.routing.provider import Coord
+from freight.routing.router import Router
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment
 from freight.shipments.queries import visible
@@ -110,6 +120,8 @@ def _result(plan: Plan, inputs: _Inputs, params: PlanParams) -> PlanResult:
         km_saved=round(plan.km_saved, 1),
         percent_saved=round(plan.percent_saved, 1),
         solve_ms=round(plan.solve_ms, 1),
+        distance_source=plan.distance_source,
+        estimated_pairs=plan.estimated_pairs,
         params=PlanParamsRead(
             road_factor=params.road_factor,
             average_speed_kmh=params.average_speed_kmh,
@@ -119,10 +131,29 @@ def _result(plan: Plan, inputs: _Inputs, params: PlanParams) -> PlanResult:
     )
 
 
+async def road_table(
+    router: Router, drivers: Sequence[DriverCandidate], loads: Sequence[LoadCandidate]
+) -> RoadTable:
+    """The router's distance matrix from each driver to each pickup, as loads x drivers
+    (the estimate stands in for the pairs the router cannot answer)."""
+    if not drivers or not loads:
+        empty = np.zeros((len(loads), len(drivers)))
+        return RoadTable(empty, empty.copy(), np.ones(empty.shape, dtype=np.bool_), router.name)
+    pickups = [Coord(ld.pickup_lat, ld.pickup_lng) for ld in loads]
+    matrix = await router.matrix(drivers, pickups)
+    return RoadTable(
+        matrix.distance_km.T.copy(),
+        matrix.duration_s.T / 60.0,
+        matrix.estimated.T.copy(),
+        matrix.source,
+    )
+
+
 async def create_plan(
     session: AsyncSession,
     actor: Actor,
     planning: Planning,
+    router: Router,
     shipment_ids: list[uuid.UUID] | None = None,
     driver_ids: list[uuid.UUID] | None = None,
 ) -> DispatchPlan:
@@ -130,11 +161,13 @@ async def create_plan(
     inputs = await _read_inputs(session, actor, shipment_ids, driver_ids)
     params = planning.params()
     loads = [load_candidate(s, params.average_speed_kmh) for s in inputs.loads]
-    # Solve outside any transaction: the board was read, no lock is held while solving,
-    # and the plan is stored in a transaction of its own (apply re-checks every pair).
+    # Ask the router and solve outside any transaction: the board was read, no lock is held
+    # meanwhile, and the plan is stored in a transaction of its own (apply re-checks every
+    # pair).
     await end_read(session)
+    road = await road_table(router, inputs.candidates, loads)
     plan = await anyio.to_thread.run_sync(
-        propose, inputs.candidates, loads, params, limiter=_limiter()
+        propose, inputs.candidates, loads, params, road, limiter=_limiter()
     )
     stored = DispatchPlan(
         organization_id=actor.organization_id,

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from freight.dispatch.optimizer import Reason, UnassignedReason
+from freight.routing.router import Source
 from freight.schema import Input
 from freight.shipments.schemas import Acknowledgement, WarningRead
 
@@ -59,6 +60,9 @@ class PlanAssignment(BaseModel):
     hos_minutes_after: float = Field(
         description="hours of service left after the deadhead and the loaded drive"
     )
+    deadhead_estimated: bool = Field(
+        default=True, description="the estimate answered this pair, not the router"
+    )
 
 
 class PlanUnassigned(BaseModel):
@@ -98,6 +102,15 @@ class PlanTotals(BaseModel):
     km_saved: float = Field(description="greedy minus optimal deadhead; negative if it covers more")
     percent_saved: float
     solve_ms: float
+    distance_source: Source = Field(
+        default="estimate",
+        description="the router the empty kilometres and drive times came from",
+    )
+    estimated_pairs: int = Field(
+        default=0,
+        description="driver-load pairs the estimate answered because the router could not "
+        "(all of them when the source is the estimate)",
+    )
 
 
 class PlanResult(PlanTotals):

@@ -218,7 +218,7 @@ async def propose(form: CsrfForm, actor: Dispatcher, session: SessionDep, ctx: C
     return await submit(
         ctx,
         session,
-        lambda: plans.create_plan(session, actor, _planning(ctx)),
+        lambda: plans.create_plan(session, actor, _planning(ctx), ctx.router),
         done=lambda plan: f"/app/dispatch?plan={plan.id}#plan",
     )
 

@@ -13,6 +13,7 @@ from freight.deps import SessionDep
 from freight.dispatch import plans
 from freight.dispatch.schemas import PlanAssignment, PlanResult, PlanUnassigned
 from freight.identity import organization
+from freight.routing.router import ESTIMATE, LABELS
 
 if TYPE_CHECKING:
     from freight.dispatch.models import DispatchPlan
@@ -63,6 +64,18 @@ class PlanView:
     percent_saved: float
     assigned_count: int
     greedy_assigned_count: int
+    distances_from: str  # where the road distances came from, in words
+
+
+def distances_from(result: PlanResult) -> str:
+    """Where the plan's road distances came from: "OSRM", "OSRM (12 pairs estimated)"."""
+    if result.distance_source == ESTIMATE:
+        return "Road estimate (straight-line distance times the road factor)"
+    name = LABELS.get(result.distance_source, result.distance_source)
+    if not result.estimated_pairs:
+        return name
+    pairs = "pair" if result.estimated_pairs == 1 else "pairs"
+    return f"{name} ({result.estimated_pairs:,} {pairs} estimated: the server did not answer)"
 
 
 def reasons_of(pair: PlanAssignment, units: str = "imperial", locale: str = "en-US") -> list[str]:
@@ -134,4 +147,5 @@ async def plan_view(session: SessionDep, actor: Actor, plan: DispatchPlan) -> Pl
         percent_saved=result.percent_saved,
         assigned_count=result.assigned_count,
         greedy_assigned_count=result.greedy_assigned_count,
+        distances_from=distances_from(result),
     )
