@@ -96,6 +96,12 @@ class Stop(IdMixin, Base):
     )
     arrived_at: Mapped[datetime | None] = mapped_column(default=None)
     departed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The road from the stop before (none on the first stop, or on rows from before it
+    # was kept): the router's answer when the stops were set (``freight.routing``).
+    leg_km: Mapped[float | None] = mapped_column(Float, default=None)
+    leg_duration_s: Mapped[float | None] = mapped_column(Float, default=None)
+    leg_source: Mapped[str | None] = mapped_column(String(16), default=None)
+    leg_polyline: Mapped[str | None] = mapped_column(Text, default=None)
 
     shipment: Mapped[Shipment] = relationship(back_populates="stops")
 

@@ -10,7 +10,7 @@ from typing import Any
 from freight.errors import ValidationFailed
 from freight.places.geocoder import Geocoder
 from freight.places.placing import TYPED, Geocode, place_stops
-from freight.routing.router import Route
+from freight.routing.router import ESTIMATE, Route
 from freight.shipments.models import Shipment, Stop
 from freight.shipments.schemas import PlacedStop, StopIn
 from freight.timezones import zone_at
@@ -98,13 +98,20 @@ def set_stops(
     """Replace the shipment's stops (numbered, each with its zone and how it was placed),
     with the route's distance and the text the list searches."""
     shipment.stops = []
+    # Only a router's answers are kept: an estimated leg is recomputed wherever it is needed.
+    reaching = {leg.to_sequence: leg for leg in route.legs if leg.source != ESTIMATE}
     for i, (stop, how) in enumerate(zip(stops, geocodes, strict=True)):
+        leg = reaching.get(i + 1)
         shipment.stops.append(
             Stop(
                 sequence=i + 1,
                 timezone=zone_at(stop.lat, stop.lng),
                 geocode_source=how.source,
                 geocode_precision=how.precision,
+                leg_km=round(leg.distance_km, 3) if leg else None,
+                leg_duration_s=round(leg.duration_s, 1) if leg else None,
+                leg_source=leg.source if leg else None,
+                leg_polyline=leg.polyline if leg else None,
                 **stop.model_dump(),
             )
         )

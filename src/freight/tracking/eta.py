@@ -1,10 +1,15 @@
 """Estimated arrival at the next stop, from the last position and recent speed (pure).
 
 Distance: great-circle from the last fix to the next stop (the first not yet arrived at)
-times the road factor. Speed: the mean speed the device reported over the fixes of the
-last 15 minutes (or, when most fixes carry no speed, the path length over the elapsed
-time), never below the floor. Stopped (under 5 km/h) or unknown: the configured average
-speed instead. Driving time = distance / speed; when the driver's hours are known
+times the leg's own road factor: the stored road km of the leg into that stop
+(``Stop.leg_km``, the router's answer when the stops were set) over its great-circle
+length, or the configured road factor for a leg with none. Speed: the mean speed the
+device reported over the fixes of the last 15 minutes (or, when most fixes carry no
+speed, the path length over the elapsed time), never below the floor. Stopped (under 5
+km/h) or unknown: the leg's road speed (its stored km over its stored driving time,
+``basis: "route_speed"``), else the configured average speed. The legs after the next
+stop are driven in their stored time (at the recent speed when moving), or estimated.
+Driving time = distance / speed; when the driver's hours are known
 (``clocks``), the rests the hours-of-service rules call for are added on the way
 (``freight.hours_of_service``), and the stops after the next are driven in turn, an hour
 at each dock, to say whether any of them would be reached after its window closes
@@ -26,7 +31,8 @@ from freight.tracking.filters import Fix
 RECENT_WINDOW = timedelta(minutes=15)
 STATIONARY_KMH = 5.0
 DWELL = timedelta(hours=1)  # assumed time at each dock on the way
-Basis = Literal["recent_speed", "average_speed", "no_position"]
+MIN_LEG_KM = 1.0  # a shorter leg's road factor is noise: the configured one is used
+Basis = Literal["recent_speed", "route_speed", "average_speed", "no_position"]
 
 
 class StopLike(Protocol):
@@ -40,6 +46,10 @@ class StopLike(Protocol):
     def arrived_at(self) -> datetime | None: ...
     @property
     def window_end(self) -> datetime | None: ...
+    @property
+    def leg_km(self) -> float | None: ...
+    @property
+    def leg_duration_s(self) -> float | None: ...
 
 
 @dataclass(frozen=True)
@@ -102,40 +112,84 @@ def estimate(
         return Estimate(None, None, "no_position", None, sequence, now)
     if target is None:
         return Estimate(None, 0.0, "no_position", None, None, now)
-    km = haversine_km(last.lat, last.lng, target.lat, target.lng) * road_factor
+    by_sequence = {s.sequence: s for s in stops}
+    road = _Road(by_sequence, road_factor)
+    km = haversine_km(last.lat, last.lng, target.lat, target.lng) * road.factor(target)
     recent_kmh = recent_speed_kmh(recent)
     basis: Basis
-    if recent_kmh is None or recent_kmh < STATIONARY_KMH:
-        basis, speed = "average_speed", average_kmh
-    else:
+    moving = recent_kmh is not None and recent_kmh >= STATIONARY_KMH
+    if recent_kmh is not None and moving:
         basis, speed = "recent_speed", max(recent_kmh, floor_kmh)
+    elif (leg_kmh := road.speed(target)) is not None:
+        basis, speed = "route_speed", leg_kmh
+    else:
+        basis, speed = "average_speed", average_kmh
     if clocks is None:
         eta = last.recorded_at + timedelta(hours=km / speed)
         late = _after(eta, target.window_end)
         return Estimate(eta, round(km, 1), basis, round(speed, 1), sequence, now, (), late)
-    ahead = _remaining(stops, target, last, km, speed, road_factor)
+    later_kmh = speed if moving else None  # stopped: the later legs take their road time
+    ahead = _remaining(stops, target, km / speed, road, later_kmh, average_kmh)
     reached = arrivals(last.recorded_at, ahead, clocks)
-    by_sequence = {s.sequence: s for s in stops}
     late = any(_after(a.at, by_sequence[a.sequence].window_end) for a in reached)
     first = reached[0]
     rests = tuple(first.rests)
     return Estimate(first.at, round(km, 1), basis, round(speed, 1), sequence, now, rests, late)
 
 
+class _Road:
+    """What the stored legs say about the road into each stop."""
+
+    def __init__(self, by_sequence: dict[int, StopLike], road_factor: float) -> None:
+        self.by_sequence = by_sequence
+        self.road_factor = road_factor
+
+    def _straight_km(self, stop: StopLike) -> float | None:
+        before = self.by_sequence.get(stop.sequence - 1)
+        if before is None:
+            return None
+        return haversine_km(before.lat, before.lng, stop.lat, stop.lng)
+
+    def factor(self, stop: StopLike) -> float:
+        """Road km per great-circle km on the leg into ``stop`` (between 1 and 3)."""
+        straight = self._straight_km(stop)
+        if stop.leg_km is None or straight is None or straight < MIN_LEG_KM:
+            return self.road_factor
+        return min(max(stop.leg_km / straight, 1.0), 3.0)
+
+    def speed(self, stop: StopLike) -> float | None:
+        """The router's speed on the leg into ``stop`` (None when not stored)."""
+        if not stop.leg_km or not stop.leg_duration_s or stop.leg_km < MIN_LEG_KM:
+            return None
+        return stop.leg_km / (stop.leg_duration_s / 3600)
+
+    def hours(self, stop: StopLike, kmh: float | None, average_kmh: float) -> float:
+        """Driving hours on the whole leg into ``stop``: at ``kmh`` when given, else the
+        stored road time, else estimated."""
+        straight = self._straight_km(stop) or 0.0
+        km = stop.leg_km if stop.leg_km is not None else straight * self.road_factor
+        if kmh is not None:
+            return km / kmh
+        if stop.leg_duration_s is not None:
+            return stop.leg_duration_s / 3600
+        return km / average_kmh
+
+
 def _remaining(
     stops: Sequence[StopLike],
     target: StopLike,
-    last: Fix,
-    km: float,
-    speed: float,
-    road_factor: float,
+    first_hours: float,
+    road: _Road,
+    kmh: float | None,
+    average_kmh: float,
 ) -> list[Leg]:
     """The legs still to drive: to the next stop, then from stop to stop."""
     ordered = [s for s in sorted(stops, key=lambda s: s.sequence) if s.sequence >= target.sequence]
-    legs = [Leg(target.sequence, timedelta(hours=km / speed), DWELL)]
-    for before, after in itertools.pairwise(ordered):
-        leg_km = haversine_km(before.lat, before.lng, after.lat, after.lng) * road_factor
-        legs.append(Leg(after.sequence, timedelta(hours=leg_km / speed), DWELL))
+    legs = [Leg(target.sequence, timedelta(hours=first_hours), DWELL)]
+    for after in ordered[1:]:
+        legs.append(
+            Leg(after.sequence, timedelta(hours=road.hours(after, kmh, average_kmh)), DWELL)
+        )
     return legs
 
 

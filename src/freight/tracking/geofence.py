@@ -31,6 +31,8 @@ class StopState:
     arrived_at: datetime | None
     departed_at: datetime | None
     window_end: datetime | None = None
+    leg_km: float | None = None  # the road into this stop (``freight.tracking.eta``)
+    leg_duration_s: float | None = None
 
 
 @dataclass(frozen=True)

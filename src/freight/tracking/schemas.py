@@ -72,7 +72,10 @@ class AssumedRest(BaseModel):
 class EtaRead(BaseModel):
     eta: datetime | None
     distance_remaining_km: float | None
-    basis: Literal["recent_speed", "average_speed", "no_position"]
+    basis: Literal["recent_speed", "route_speed", "average_speed", "no_position"] = Field(
+        description="the speed used: the truck's recent speed, the router's speed on the "
+        "leg (stored when the stops were set), the configured average, or no position yet"
+    )
     speed_kmh_used: float | None
     next_stop_sequence: int | None
     computed_at: datetime

@@ -123,6 +123,8 @@ async def lock_driver(session: AsyncSession, org_id: uuid.UUID, driver_id: uuid.
             Stop.arrived_at,
             Stop.departed_at,
             Stop.window_end,
+            Stop.leg_km,
+            Stop.leg_duration_s,
         )
         .select_from(Driver)
         .outerjoin(
@@ -142,7 +144,17 @@ async def lock_driver(session: AsyncSession, org_id: uuid.UUID, driver_id: uuid.
     if top.d_lat is not None and top.d_lng is not None and top.position_at is not None:
         last = Fix(top.d_lat, top.d_lng, top.position_at)
     stops = [
-        StopState(r.stop_id, r.sequence, r.lat, r.lng, r.arrived_at, r.departed_at, r.window_end)
+        StopState(
+            r.stop_id,
+            r.sequence,
+            r.lat,
+            r.lng,
+            r.arrived_at,
+            r.departed_at,
+            r.window_end,
+            r.leg_km,
+            r.leg_duration_s,
+        )
         for r in rows
         if r.stop_id is not None
     ]
