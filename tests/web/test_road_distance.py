@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
+from freight.geo import haversine_km
 from freight.settings import Settings
 from tests.conftest import base_settings
 from tests.routing import engines
@@ -108,3 +109,26 @@ async def test_with_osrm_down_the_page_says_the_distance_is_estimated(
     await page.reload()
     await expect(page.get_by_test_id("distance-source")).to_have_text("(road estimate)")
     await check_page(page, "road-shipment-estimated-desktop")
+
+
+async def test_the_maps_draw_the_road_and_the_public_one_stops_short_of_the_stops(
+    world: World, open_page: OpenPage
+) -> None:
+    load = world.load
+    chicago, dallas = ((s["lat"], s["lng"]) for s in load["stops"])
+    public = (await world.site.http.get(f"/api/track/{load['reference']}")).json()
+    (leg,) = public["route"]
+    assert leg["road"] is True
+    rounded = [[round(p[0], 1), round(p[1], 1)] for p in (chicago, dallas)]
+    assert [leg["points"][0], leg["points"][-1]] == rounded
+    for lat, lng in leg["points"][1:-1]:
+        assert min(haversine_km(lat, lng, *chicago), haversine_km(lat, lng, *dallas)) > 10
+    road = '.leaflet-overlay-pane path[stroke="#57606a"]:not([stroke-dasharray])'
+    for phone in (False, True):
+        page = await open_page(phone=phone)
+        await sign_in(page, world.url, "dan@acme.example")
+        await page.goto(f"{world.url}/app/shipments/{load['id']}")
+        await expect(page.locator(road)).to_have_count(1)
+        await page.goto(f"{world.url}/track/{load['reference']}")
+        await expect(page.locator(road)).to_have_count(1)
+        await check_page(page, f"road-public-map-{'phone' if phone else 'desktop'}")

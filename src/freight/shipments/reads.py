@@ -22,7 +22,14 @@ from freight.events import Event
 from freight.shipments.lifecycle import LOADED, Status
 from freight.shipments.models import Shipment, Stop
 from freight.shipments.queries import can_see
-from freight.shipments.schemas import Position, ShipmentRead, TrackingRead, TrackingStop
+from freight.routing import shapes
+from freight.shipments.schemas import (
+    MapLine,
+    Position,
+    ShipmentRead,
+    TrackingRead,
+    TrackingStop,
+)
 
 REFERENCE_TTL_S = 24 * 3600  # references never change
 # Anything else cannot be a reference; it never reaches the database (PostgreSQL rejects NUL).
@@ -77,6 +84,7 @@ async def page_json(
 
 
 PUBLIC_DECIMALS = 1  # 0.1 degree, about 10 km: the town of a stop, not its door
+PUBLIC_CLEAR_KM = 10.0  # the road drawn for anyone stops this far short of a stop
 
 
 def public_stop(stop: Stop) -> TrackingStop:
@@ -99,10 +107,16 @@ def tracking_view(shipment: Shipment) -> TrackingRead:
             lng=round(shipment.last_lng, 4),
             at=shipment.last_position_at,
         )
+    stops = [public_stop(s) for s in shipment.stops]
+    shown = [(s.lat, s.lng) for s in stops]
     return TrackingRead(
         reference=shipment.reference,
         status=Status(shipment.status),
-        stops=[public_stop(s) for s in shipment.stops],
+        stops=stops,
+        route=[
+            MapLine.model_validate(line)
+            for line in shapes.lines(shipment.stops, shown, clear_km=PUBLIC_CLEAR_KM)
+        ],
         eta=shipment.eta,
         last_position=position,
         delivered_at=shipment.delivered_at,

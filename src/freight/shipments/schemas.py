@@ -309,12 +309,24 @@ class Position(BaseModel):
     at: datetime | None
 
 
+class MapLine(BaseModel):
+    """One leg as a map draws it."""
+
+    points: list[list[float]] = Field(description="[lat, lng] pairs")
+    road: bool = Field(description="the road's shape from the router; false: a straight leg")
+
+
 class TrackingRead(BaseModel):
     """What anyone holding a reference may see: no names, phones, streets or prices."""
 
     reference: str
     status: Status
     stops: list[TrackingStop]
+    route: list[MapLine] = Field(
+        default_factory=list,
+        description="the legs between the stops' areas: the road's shape, cut back "
+        "from each stop so it never leads to an address",
+    )
     eta: datetime | None
     last_position: Position | None
     delivered_at: datetime | None

@@ -25,6 +25,7 @@ from freight.errors import DomainError, NotFound
 from freight.events import timeline
 from freight.identity import accounts as shipper_accounts
 from freight.places.nearby import as_json, nearby
+from freight.routing import shapes
 from freight.shipments import queries, service
 from freight.shipments.lifecycle import LOADED, Status, moves_for
 from freight.shipments.schemas import CancelRequest
@@ -182,6 +183,7 @@ async def page_context(
             {"lat": s.lat, "lng": s.lng, "kind": s.kind, "label": f"{s.sequence}. {s.city}"}
             for s in shipment.stops
         ],
+        "route_lines": shapes.lines(shipment.stops),
         "last_position": (shipment.last_lat, shipment.last_lng)
         if shipment.last_lat is not None and shipment.last_lng is not None
         else None,

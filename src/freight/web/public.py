@@ -76,5 +76,10 @@ async def track_page(
     elif tracking.delivered_at is not None and tracking.stops:
         truck = {"lat": tracking.stops[-1].lat, "lng": tracking.stops[-1].lng}
     return renderer(request)(
-        request, "track.html", tracking=tracking, map_stops=stops, map_truck=truck
+        request,
+        "track.html",
+        tracking=tracking,
+        map_stops=stops,
+        map_truck=truck,
+        map_route=[line.model_dump() for line in tracking.route],
     )

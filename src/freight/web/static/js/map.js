@@ -105,6 +105,21 @@ export function line(map, latlngs, { color = "#57606a", dashed = true } = {}) {
   return L.polyline(latlngs, { color, weight: 3, dashArray: dashed ? "6 6" : null }).addTo(map);
 }
 
+// The legs between the stops: the road's shape where the router gave one (solid), else a
+// straight dashed leg; without the server's lines, straight legs through the stops.
+// Answers every point drawn, for fitting the view.
+export function route(map, lines, stops) {
+  if (!lines?.length) {
+    const straight = stops.map((s) => [s.lat, s.lng]);
+    line(map, straight);
+    return straight;
+  }
+  for (const leg of lines) {
+    line(map, leg.points, leg.road ? { color: "#57606a", dashed: false } : {});
+  }
+  return lines.flatMap((leg) => leg.points);
+}
+
 export function fit(map, latlngs) {
   if (latlngs.length === 1) map.setView(latlngs[0], 8);
   else if (latlngs.length) map.fitBounds(L.latLngBounds(latlngs).pad(0.2));

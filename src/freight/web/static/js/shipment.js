@@ -3,7 +3,7 @@
 import { announce, api, label } from "./api.js";
 import { distance, when } from "./format.js";
 import { followShipment } from "./live.js";
-import { createMap, dot, fit, line, truckMarker, turnTruck } from "./map.js";
+import { createMap, dot, fit, line, route, truckMarker, turnTruck } from "./map.js";
 
 const page = document.getElementById("shipment");
 const shipmentId = page.dataset.shipmentId;
@@ -51,8 +51,7 @@ function drawMap() {
   const track = readJson("track", []);
   const last = readJson("truck", null);
   map = createMap(element);
-  const route = stops.map((s) => [s.lat, s.lng]);
-  line(map, route);
+  const drawn = route(map, readJson("route", []), stops);
   stops.forEach((s) =>
     dot(map, [s.lat, s.lng], {
       color: s.kind === "pickup" ? "#1a7f37" : "#b42318",
@@ -63,7 +62,7 @@ function drawMap() {
   if (track.length > 1) trackLine = line(map, track, { color: "#0b5cad", dashed: false });
   const at = last ? [last.lat, last.lng] : null;
   if (at) truck = truckMarker(map, at, { heading: last.heading, label: truckLabel(last.at) });
-  fit(map, [...route, ...track, ...(at ? [at] : [])]);
+  fit(map, [...drawn, ...track, ...(at ? [at] : [])]);
 }
 
 function moveTruck(event) {

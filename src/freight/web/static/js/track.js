@@ -1,6 +1,6 @@
 // The public tracking page's map: the stops' towns, the route between them and the truck
 // (its last position while the load is on board, the delivery town once delivered).
-import { createMap, dot, fit, line, truckMarker } from "./map.js";
+import { createMap, dot, fit, route, truckMarker } from "./map.js";
 
 const element = document.getElementById("map");
 if (element) {
@@ -8,12 +8,11 @@ if (element) {
   const stops = read("stops") ?? [];
   const truck = read("truck");
   const map = createMap(element);
-  const route = stops.map((s) => [s.lat, s.lng]);
-  line(map, route);
+  const drawn = route(map, read("route"), stops);
   for (const s of stops) {
     dot(map, [s.lat, s.lng], { color: s.kind === "pickup" ? "#1a7f37" : "#b42318", label: s.label, permanent: true });
   }
   const at = truck ? [truck.lat, truck.lng] : null;
   if (at) truckMarker(map, at);
-  fit(map, [...route, ...(at ? [at] : [])]);
+  fit(map, [...drawn, ...(at ? [at] : [])]);
 }
