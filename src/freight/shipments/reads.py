@@ -19,10 +19,10 @@ from freight.access import Actor
 from freight.cache import Cache
 from freight.errors import NotFound
 from freight.events import Event
+from freight.routing import shapes
 from freight.shipments.lifecycle import LOADED, Status
 from freight.shipments.models import Shipment, Stop
 from freight.shipments.queries import can_see
-from freight.routing import shapes
 from freight.shipments.schemas import (
     MapLine,
     Position,
