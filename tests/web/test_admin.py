@@ -172,7 +172,7 @@ async def test_edited_rates_price_the_next_quote_and_bad_rates_save_nothing(
     await page.get_by_label("Dry van").fill("three dollars")
     await page.get_by_label("Tax (%)").fill("120")
     await page.get_by_role("button", name="Save rates").click()
-    await expect(page.locator("#per_km_dry_van-error")).to_contain_text("number")
+    await expect(page.locator("#rate_dry_van-error")).to_contain_text("number")
     await expect(page.get_by_label("Dry van")).to_have_value("three dollars")
     await page.get_by_label("Dry van").fill("3.10")
     await page.get_by_label("Currency").fill("us")
@@ -183,6 +183,34 @@ async def test_edited_rates_price_the_next_quote_and_bad_rates_save_nothing(
     saved = (await http.get("/api/billing/rates", headers=world.admin.auth)).json()
     assert saved["per_km_cents"]["dry_van"] == 310 and saved["tax_rate_bp"] == 550
     assert saved["currency"] == RATES["currency"]
+
+
+async def test_a_carrier_switches_its_rates_to_per_mile_and_quotes_say_miles(
+    world: World, open_page: OpenPage
+) -> None:
+    http = world.site.http
+    await set_rates(world)
+    page = await open_page()
+    await sign_in(page, world.url, ADMIN)
+    await page.goto(f"{world.url}/app/admin/rates")
+    await expect(page.get_by_label("Priced per")).to_have_value("km")  # as saved
+    await page.get_by_label("Priced per").select_option("mi")
+    await page.get_by_label("Dry van").fill("3.10")
+    await page.get_by_role("button", name="Save rates").click()
+    await expect(page.get_by_text("Rates saved.")).to_be_visible()
+    await expect(page.get_by_label("Priced per")).to_have_value("mi")
+    await check_page(page, "admin-rates-per-mile-desktop")
+    saved = (await http.get("/api/billing/rates", headers=world.admin.auth)).json()
+    assert saved["per_mile_cents"]["dry_van"] == 310 and saved["per_km_cents"] == {}
+    _, lat1, lng1 = CITIES["Chicago"]
+    _, lat2, lng2 = CITIES["Dallas"]
+    body = {
+        "equipment_type": "dry_van",
+        "stops": [{"lat": lat1, "lng": lng1}, {"lat": lat2, "lng": lng2}],
+    }
+    quote = (await http.post("/api/quotes", headers=world.admin.auth, json=body)).json()
+    linehaul = quote["lines"][0]
+    assert linehaul["unit"] == "mi" and " mi dry van" in linehaul["description"]
 
 
 async def test_the_admin_pages_on_a_phone(world: World, open_page: OpenPage) -> None:
@@ -233,7 +261,7 @@ async def test_only_admins_open_or_post_the_admin_pages(world: World, email: str
             f"/app/admin/users/{world.customer.id}/role": {"role": "admin"},
             f"/app/admin/users/{world.customer.id}/active": {"active": "false"},
             "/app/admin/api-keys": {"name": "Backdoor", "role": "admin"},
-            "/app/admin/rates": {"currency": "USD", "per_km_dry_van": "0.01"},
+            "/app/admin/rates": {"currency": "USD", "rate_unit": "km", "rate_dry_van": "0.01"},
         }
         for path, form in posts.items():
             resp = await http.post(path, data={"csrf_token": token, **form})

@@ -54,12 +54,13 @@ def freight_for(
         if frozen is not None and billed_from_quote(shipment, frozen):
             charge = Freight(
                 frozen.distance_km,
-                frozen.per_km_cents,
+                frozen.rate_cents,
                 frozen.linehaul_cents,
                 frozen.minimum_applied,
                 frozen.fuel_surcharge_bp,
                 frozen.fuel_cents,
                 frozen.distance_source,
+                frozen.rate_unit,
             )
             return freight_lines(charge, shipment.equipment_type, shipment.id, label)
         price = shipment.price_cents  # set by the booker or overridden by a dispatcher

@@ -8,13 +8,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from freight.billing.statuses import InvoiceStatus, PaymentStatus, RefundStatus
 from freight.db import Base, IdMixin, TenantMixin, in_check, utcnow
 from freight.shipments.models import Shipment
+
+RateUnit = Literal["km", "mi"]
 
 
 class RateCard(TenantMixin, Base):
@@ -24,8 +37,11 @@ class RateCard(TenantMixin, Base):
     __table_args__ = (Index("uq_rate_cards_org", "organization_id", unique=True),)
 
     currency: Mapped[str] = mapped_column(String(3), default="USD")
-    # equipment type -> minor units per km
+    # equipment type -> minor units per km, or per mile (a card has one or the other)
     per_km_cents: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    per_mile_cents: Mapped[dict[str, int]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     minimum_charge_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     fuel_surcharge_bp: Mapped[int] = mapped_column(Integer, default=0)
     detention_free_minutes: Mapped[int] = mapped_column(Integer, default=120)
@@ -34,6 +50,16 @@ class RateCard(TenantMixin, Base):
     auto_invoice: Mapped[bool] = mapped_column(default=False)
     terms: Mapped[str | None] = mapped_column(Text, default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def rate_unit(self) -> RateUnit:
+        """What the linehaul rates are per: ``"mi"`` for a per-mile card, else ``"km"``."""
+        return "mi" if self.per_mile_cents else "km"
+
+    def rate_for(self, equipment_type: str) -> int | None:
+        """Minor units per ``rate_unit`` for this equipment (None when not hauled)."""
+        rates = self.per_mile_cents if self.per_mile_cents else self.per_km_cents
+        return rates.get(equipment_type)
 
 
 class ShipmentPrice(TenantMixin, Base):
@@ -49,7 +75,8 @@ class ShipmentPrice(TenantMixin, Base):
     distance_source: Mapped[str] = mapped_column(
         String(16), default="estimate", server_default="estimate"
     )
-    per_km_cents: Mapped[int] = mapped_column(BigInteger)
+    rate_cents: Mapped[int] = mapped_column(BigInteger)  # minor units per rate_unit
+    rate_unit: Mapped[str] = mapped_column(String(2), default="km", server_default="km")
     linehaul_cents: Mapped[int] = mapped_column(BigInteger)
     minimum_applied: Mapped[bool] = mapped_column(default=False)
     fuel_surcharge_bp: Mapped[int] = mapped_column(Integer)

@@ -3,7 +3,7 @@
 The rule: each line is rounded to a whole minor unit, half up (0.5 cent -> 1 cent),
 as soon as it is computed; the subtotal is the sum of the rounded lines; tax is the
 tax rate applied once to the subtotal, rounded half up; total = subtotal + tax.
-Rates are exact integers (minor units per km or per hour, basis points), and
+Rates are exact integers (minor units per km, mile or hour, basis points), and
 quantities are decimals, so no binary float ever enters an amount.
 """
 
@@ -33,6 +33,16 @@ def share(amount_cents: int, rate_bp: int) -> int:
 def km(distance: float) -> Decimal:
     """A stored distance as an exact decimal (distances are kept to 0.1 km)."""
     return Decimal(str(round(distance, 1)))
+
+
+KM_PER_MILE = Decimal("1.609344")  # the international mile, exactly
+
+
+def distance_in(distance_km: float, unit: str) -> Decimal:
+    """A stored distance in the rate's unit, to 0.1 (miles: from the 0.1 km, half up)."""
+    if unit == "km":
+        return km(distance_km)
+    return (km(distance_km) / KM_PER_MILE).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def detention_minutes(

@@ -1,7 +1,8 @@
 """Rates per organisation, quotes line by line, and the price frozen at booking.
 
-A quote's lines: linehaul (distance x the equipment's rate per km, raised to the
-minimum charge when below it) and the fuel surcharge (a percentage of the linehaul).
+A quote's lines: linehaul (distance x the equipment's rate per km or per mile, as the
+card says, raised to the minimum charge when below it) and the fuel surcharge (a
+percentage of the linehaul).
 The distance is the configured router's (``freight.routing``), and the linehaul line
 names where it came from: "(road estimate)" or the provider, e.g. "(OSRM)".
 Detention is billed on the invoice from the stops' real arrival and departure times.
@@ -21,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from freight.access import Actor
 from freight.billing.basis import basis_of
 from freight.billing.models import RateCard, ShipmentPrice
-from freight.billing.money import km, share, times
+from freight.billing.money import distance_in, km, share, times
 from freight.billing.schemas import QuoteRequest, RateCardIn
 from freight.errors import Conflict, invalid
 from freight.routing.router import LABELS, Route
@@ -46,12 +47,18 @@ class Freight:
     """The freight charge of one load: linehaul and fuel surcharge, before tax."""
 
     distance_km: float
-    per_km_cents: int
+    rate_cents: int  # minor units per rate_unit
     linehaul_cents: int
     minimum_applied: bool
     fuel_surcharge_bp: int
     fuel_cents: int
     distance_source: str = "estimate"  # where distance_km came from (freight.routing)
+    rate_unit: str = "km"  # "km" or "mi": what the rate is per, and the line's quantity
+
+    @property
+    def quantity(self) -> Decimal:
+        """The linehaul's distance in the rate's unit."""
+        return distance_in(self.distance_km, self.rate_unit)
 
     @property
     def price_cents(self) -> int:
@@ -89,21 +96,22 @@ def freight_charge(
     card: RateCard, equipment_type: str, distance_km: float, distance_source: str
 ) -> Freight:
     """Linehaul (with the minimum charge) and fuel surcharge for one load."""
-    rate = card.per_km_cents.get(equipment_type)
+    rate = card.rate_for(equipment_type)
     if rate is None:
         raise invalid("body", "equipment_type", msg=f"no rate is set for {equipment_type}")
-    linehaul = times(km(distance_km), rate)
+    linehaul = times(distance_in(distance_km, card.rate_unit), rate)
     minimum_applied = linehaul < card.minimum_charge_cents
     if minimum_applied:
         linehaul = card.minimum_charge_cents
     return Freight(
         distance_km=float(km(distance_km)),
-        per_km_cents=rate,
+        rate_cents=rate,
         linehaul_cents=linehaul,
         minimum_applied=minimum_applied,
         fuel_surcharge_bp=card.fuel_surcharge_bp,
         fuel_cents=share(linehaul, card.fuel_surcharge_bp),
         distance_source=distance_source,
+        rate_unit=card.rate_unit,
     )
 
 
@@ -113,8 +121,8 @@ def freight_lines(
     """The linehaul and fuel surcharge lines of a freight charge."""
     prefix = f"{label} " if label else ""
     equipment_type = equipment_type.replace("_", " ")
-    distance = f"{km(charge.distance_km)}"
-    said = f"{prefix}Linehaul {km(charge.distance_km):,} km {equipment_type}"
+    distance = charge.quantity
+    said = f"{prefix}Linehaul {distance:,} {charge.rate_unit} {equipment_type}"
     source = LABELS.get(charge.distance_source, charge.distance_source)
     if charge.minimum_applied:
         linehaul = Line(
@@ -130,9 +138,9 @@ def freight_lines(
         linehaul = Line(
             "linehaul",
             f"{said} ({source})",
-            distance,
-            "km",
-            charge.per_km_cents,
+            f"{distance}",
+            charge.rate_unit,
+            charge.rate_cents,
             charge.linehaul_cents,
             shipment_id,
         )
@@ -184,7 +192,7 @@ async def freeze_price(
     if (
         card is None
         or card.currency != shipment.currency
-        or shipment.equipment_type not in card.per_km_cents
+        or card.rate_for(shipment.equipment_type) is None
     ):
         return
     charge = freight_charge(
@@ -198,7 +206,8 @@ async def freeze_price(
             currency=card.currency,
             distance_km=charge.distance_km,
             distance_source=charge.distance_source,
-            per_km_cents=charge.per_km_cents,
+            rate_cents=charge.rate_cents,
+            rate_unit=charge.rate_unit,
             linehaul_cents=charge.linehaul_cents,
             minimum_applied=charge.minimum_applied,
             fuel_surcharge_bp=charge.fuel_surcharge_bp,

@@ -72,7 +72,7 @@ async def plan(
     card = await card_for(session, shipment.organization_id)
     if card is None:
         raise _refused(changed, "the organisation has no rates to re-quote the price with")
-    if equipment_type not in card.per_km_cents:
+    if card.rate_for(equipment_type) is None:
         raise _refused(
             ["equipment_type"],
             f"no rate is set for {equipment_type}, so the price cannot be re-quoted; "
@@ -92,7 +92,8 @@ def apply(shipment: Shipment, requote: Requote) -> None:
     frozen.currency = card.currency
     frozen.distance_km = charge.distance_km
     frozen.distance_source = charge.distance_source
-    frozen.per_km_cents = charge.per_km_cents
+    frozen.rate_cents = charge.rate_cents
+    frozen.rate_unit = charge.rate_unit
     frozen.linehaul_cents = charge.linehaul_cents
     frozen.minimum_applied = charge.minimum_applied
     frozen.fuel_surcharge_bp = charge.fuel_surcharge_bp

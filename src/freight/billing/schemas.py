@@ -6,7 +6,15 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from freight.billing.statuses import InvoiceStatus, PaymentStatus, RefundStatus
 from freight.routing.router import Source
@@ -21,7 +29,12 @@ Method = Literal["card", "check", "ach", "wire"]
 class RateCardIn(Input):
     currency: Currency = "USD"
     per_km_cents: dict[EquipmentType, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(
-        description="minor units per km, by equipment type"
+        default_factory=dict, description="minor units per km, by equipment type"
+    )
+    per_mile_cents: dict[EquipmentType, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(
+        default_factory=dict,
+        description="minor units per mile, by equipment type (instead of per_km_cents: the "
+        "linehaul is then priced and shown in miles)",
     )
     minimum_charge_cents: Cents = 0
     fuel_surcharge_bp: Bp = 0
@@ -32,6 +45,13 @@ class RateCardIn(Input):
         default=False, description="create a draft invoice when a shipment is delivered"
     )
     terms: Annotated[str, StringConstraints(max_length=1000)] | None = None
+
+    @field_validator("per_mile_cents")
+    @classmethod
+    def _one_unit(cls, value: dict[str, int], info: ValidationInfo) -> dict[str, int]:
+        if value and info.data.get("per_km_cents"):
+            raise PydanticCustomError("one_rate_unit", "set rates per km or per mile, not both")
+        return value
 
 
 class RateCardRead(RateCardIn):

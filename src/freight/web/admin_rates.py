@@ -17,6 +17,7 @@ from freight.access import Actor, Role
 from freight.billing import rates
 from freight.billing.schemas import RateCardIn
 from freight.deps import Context, SessionDep
+from freight.identity import organization
 from freight.schema import EquipmentType
 from freight.web.admin_forms import (
     Errors,
@@ -45,20 +46,25 @@ NUMBERS = {
     "detention_hourly": ("detention_hourly_cents", parse_money),
     "tax_rate": ("tax_rate_bp", parse_percent),
 }
+RATE_FIELDS = {"km": "per_km_cents", "mi": "per_mile_cents"}  # the form's unit -> its rates
 ALIASES = {schema: name for name, (schema, _) in NUMBERS.items()}
-ALIASES |= {f"per_km_cents.{e}": f"per_km_{e}" for e in EQUIPMENT}
-ALIASES |= {"per_km_cents": "per_km", "currency": "currency", "terms": "terms"}
+ALIASES |= {f"{unit}.{e}": f"rate_{e}" for unit in RATE_FIELDS.values() for e in EQUIPMENT}
+ALIASES |= {field: "rates" for field in RATE_FIELDS.values()}
+ALIASES |= {"currency": "currency", "terms": "terms"}
 
 
 def _major(cents: int) -> str:
     return f"{cents / 100:.2f}"
 
 
-def _values_of(card: RateCard | None) -> dict[str, str]:
-    """The form's text for the saved rates (or an empty form)."""
+def _values_of(card: RateCard | None, units: str) -> dict[str, str]:
+    """The form's text for the saved rates (or an empty form, priced per mile for an
+    organisation that shows miles)."""
     if card is None:
-        return {"currency": "USD", "detention_free_minutes": "120"}
+        unit = "mi" if units == "imperial" else "km"
+        return {"currency": "USD", "detention_free_minutes": "120", "rate_unit": unit}
     values = {
+        "rate_unit": card.rate_unit,
         "currency": card.currency,
         "minimum_charge": _major(card.minimum_charge_cents),
         "fuel_surcharge": _major(card.fuel_surcharge_bp),
@@ -68,8 +74,8 @@ def _values_of(card: RateCard | None) -> dict[str, str]:
         "terms": card.terms or "",
         "auto_invoice": "on" if card.auto_invoice else "",
     }
-    for equipment, cents in card.per_km_cents.items():
-        values[f"per_km_{equipment}"] = _major(cents)
+    for equipment, cents in (card.per_mile_cents or card.per_km_cents).items():
+        values[f"rate_{equipment}"] = _major(cents)
     return values
 
 
@@ -99,7 +105,8 @@ def _render(
 async def rates_page(request: Request, actor: AdminUser, session: SessionDep) -> Response:
     """The rates form, filled with the saved rates."""
     card = await rates.card_for(session, actor.organization_id)
-    return _render(request, actor, card, _values_of(card))
+    shown = await organization.presentation(session, actor.organization_id)
+    return _render(request, actor, card, _values_of(card, shown.units))
 
 
 def _parse(values: dict[str, str]) -> RateCardIn:
@@ -109,8 +116,10 @@ def _parse(values: dict[str, str]) -> RateCardIn:
         "currency": values["currency"].upper(),
         "terms": values["terms"] or None,
         "auto_invoice": values["auto_invoice"] == "on",
-        "per_km_cents": {},
     }
+    unit = values["rate_unit"] if values["rate_unit"] in RATE_FIELDS else "km"
+    chosen: dict[str, int] = {}
+    body[RATE_FIELDS[unit]] = chosen
     for name, (field, parse) in NUMBERS.items():
         if not values[name]:
             body[field] = 0
@@ -120,14 +129,14 @@ def _parse(values: dict[str, str]) -> RateCardIn:
         except ValueError as exc:
             errors[name] = str(exc).capitalize()
     for equipment in EQUIPMENT:
-        raw = values[f"per_km_{equipment}"]
+        raw = values[f"rate_{equipment}"]
         if raw:
             try:
-                body["per_km_cents"][equipment] = parse_money(raw)
+                chosen[equipment] = parse_money(raw)
             except ValueError as exc:
-                errors[f"per_km_{equipment}"] = str(exc).capitalize()
-    if not body["per_km_cents"] and not errors:
-        errors["per_km"] = "Set a rate for at least one kind of equipment"
+                errors[f"rate_{equipment}"] = str(exc).capitalize()
+    if not chosen and not errors:
+        errors["rates"] = "Set a rate for at least one kind of equipment"
     if errors:
         raise Invalid(errors)
     return RateCardIn.model_validate(body)
@@ -138,7 +147,8 @@ async def save_rates(
     request: Request, form: CsrfForm, actor: AdminUser, session: SessionDep, ctx: Context
 ) -> Response:
     """Replace the organisation's rates; new quotes and bookings price with them."""
-    names = ["currency", "terms", "auto_invoice", *NUMBERS, *(f"per_km_{e}" for e in EQUIPMENT)]
+    rate_names = ["rate_unit", *(f"rate_{e}" for e in EQUIPMENT)]
+    names = ["currency", "terms", "auto_invoice", *NUMBERS, *rate_names]
     values = {name: text(form, name) for name in names}
 
     async def again(failure: Failure) -> Response:
