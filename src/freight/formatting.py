@@ -218,6 +218,22 @@ def when(value: datetime | str | None, tz: str | None = None, locale: str = "en-
     return f"{_day(local, style, year)}, {_clock(local, style)} {local.tzname()}"
 
 
+def ago(value: datetime | str | None, now: datetime | None = None) -> str:
+    """How long ago, as a person says it: ``just now``, ``12 min ago``, ``3 h ago``,
+    ``4 days ago`` ('' for no time; a time ahead of ``now`` is ``just now``)."""
+    moment = as_datetime(value)
+    if moment is None:
+        return ""
+    minutes = int(((now or datetime.now(UTC)) - moment).total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} days ago"
+
+
 def day(value: datetime | str | None, tz: str | None = None, locale: str = "en-US") -> str:
     """A date in zone ``tz``, with its year: ``Dec 3, 2026`` or ``3 Dec 2026``."""
     moment = as_datetime(value)

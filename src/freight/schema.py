@@ -141,3 +141,11 @@ async def no_card_numbers_in_query(request: Request) -> None:
     for name, value in request.query_params.multi_items():
         if looks_like_pan(name) or looks_like_pan(value):
             raise invalid("query", name, msg=NO_PAN)
+
+
+class NearPlace(BaseModel):
+    """A position in words' parts: the place a person would name, how far and which way."""
+
+    place: str = Field(description='"Joplin, MO"')
+    km: float = Field(description="from the place, to 0.1 km")
+    direction: str = Field(description='from the place to the position: "NE"')

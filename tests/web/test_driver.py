@@ -3,6 +3,7 @@ proof of delivery with a drawn signature and a photo, and what a driver may not 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -147,8 +148,12 @@ async def test_sharing_location_sends_positions_until_turned_off(
         f"/api/shipments/{load_id}/positions", headers=world.dispatcher.auth
     )
     assert [(p["lat"], p["lng"]) for p in track.json()["items"]] == [(32.7767, -96.797)]
-    # remembered across pages, and off when switched off
+    # remembered across pages, and off when switched off; the page says where dispatch
+    # last saw the driver in words
     await page.goto(f"{world.url}/app/driver")
+    await expect(page.get_by_test_id("last-seen")).to_have_text(
+        re.compile(r"^Dispatch last saw you in Dallas, TX · (just now|\d min ago)\.$")
+    )
     await expect(stop).to_have_attribute("aria-pressed", "true")
     await stop.click()
     await expect(toggle).to_have_attribute("aria-pressed", "false")

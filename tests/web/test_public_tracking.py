@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from httpx import AsyncClient
@@ -48,7 +49,11 @@ async def test_tracking_by_reference_needs_no_sign_in_and_leaks_nothing(
         body = page.locator("main")
         await expect(body).to_contain_text("Chicago, IL")
         await expect(body).to_contain_text("Dallas, TX")
-        await expect(body).to_contain_text("near 41.61, -87.91")  # rounded like the API
+        # the position in words, never the coordinates
+        await expect(page.get_by_test_id("last-seen")).to_have_text(
+            re.compile(r"^\d+ mi [NESW]{1,2} of Orland Park, IL · (just now|\d+ min ago)$")
+        )
+        await expect(body).not_to_contain_text("41.61")
         await check_page(page, f"track-{'phone' if phone else 'desktop'}")
         text = await page.content()
         for secret in PRIVATE:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
+import anyio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +26,8 @@ from freight.dispatch.schemas import (
 )
 from freight.fleet.models import Driver, Vehicle, driver_is_free
 from freight.identity import accounts
+from freight.places.nearby import Nearby, as_json, nearby_many
+from freight.schema import NearPlace
 from freight.shipments.lifecycle import ACTIVE, Status
 from freight.shipments.models import Shipment, Stop
 from freight.shipments.queries import ends, visible
@@ -49,6 +53,8 @@ class DriverCard:
     driver: Driver
     vehicle: Vehicle | None
     position: tuple[float, float] | None
+    near: Nearby | None = None
+    seen_at: datetime | None = None  # the last fix's time (None: home base or unknown)
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,8 @@ class ActiveCard:
     driver: Driver | None
     position: tuple[float, float] | None  # the truck's last fix, else the driver's
     customer: str
+    near: Nearby | None = None
+    seen_at: datetime | None = None
 
     @property
     def late_risk(self) -> bool:
@@ -108,10 +116,22 @@ async def free_drivers(session: AsyncSession, actor: Actor) -> tuple[list[Driver
     rows = list((await session.execute(stmt)).scalars())
     vehicles = await _vehicles(session, actor, {d.vehicle_id for d in rows if d.vehicle_id})
     cards = [
-        DriverCard(d, vehicles.get(d.vehicle_id) if d.vehicle_id else None, d.position)
+        DriverCard(
+            d,
+            vehicles.get(d.vehicle_id) if d.vehicle_id else None,
+            d.position,
+            seen_at=d.position_at if d.lat is not None else None,
+        )
         for d in rows[:DRIVER_LIMIT]
     ]
     return cards, len(rows) > DRIVER_LIMIT
+
+
+async def in_words(cards: Sequence[DriverCard | ActiveCard]) -> list[Any]:
+    """The cards with the nearest place to each position, in one batch off the event loop
+    (the first call loads the place index)."""
+    near = await anyio.to_thread.run_sync(nearby_many, [c.position for c in cards])
+    return [replace(c, near=n) for c, n in zip(cards, near, strict=True)]
 
 
 def _seats(cards: Sequence[DriverCard]) -> list[Seat]:
@@ -159,12 +179,17 @@ async def load_board(
         pickup, delivery = ends(shipment)
         driver = drivers.get(shipment.driver_id)
         position: tuple[float, float] | None = None
+        seen_at = None
         if shipment.last_lat is not None and shipment.last_lng is not None:
-            position = (shipment.last_lat, shipment.last_lng)
+            position, seen_at = (shipment.last_lat, shipment.last_lng), shipment.last_position_at
         elif driver is not None:
             position = driver.position
+            seen_at = driver.position_at if driver.lat is not None else None
         customer = customers.get(shipment.customer_id, "")
-        board.active.append(ActiveCard(shipment, pickup, delivery, driver, position, customer))
+        card = ActiveCard(shipment, pickup, delivery, driver, position, customer, seen_at=seen_at)
+        board.active.append(card)
+    worded = await in_words([*board.drivers, *board.active])
+    board.drivers, board.active = worded[: len(board.drivers)], worded[len(board.drivers) :]
     return board
 
 
@@ -201,6 +226,11 @@ def _stop(stop: Stop) -> BoardStop:
     )
 
 
+def _near(near: Nearby | None) -> NearPlace | None:
+    said = as_json(near)
+    return None if said is None else NearPlace.model_validate(said)
+
+
 def board_read(board: Board) -> BoardRead:
     """The board as the JSON API answers it."""
     loads = [
@@ -226,6 +256,8 @@ def board_read(board: Board) -> BoardRead:
             vehicle_number=d.vehicle.number if d.vehicle else None,
             lat=d.position[0] if d.position else None,
             lng=d.position[1] if d.position else None,
+            near=_near(d.near),
+            seen_at=d.seen_at,
         )
         for d in board.drivers
     ]
@@ -242,6 +274,8 @@ def board_read(board: Board) -> BoardRead:
             late_risk=a.late_risk,
             lat=a.position[0] if a.position else None,
             lng=a.position[1] if a.position else None,
+            near=_near(a.near),
+            seen_at=a.seen_at,
         )
         for a in board.active
     ]

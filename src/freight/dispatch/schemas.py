@@ -10,7 +10,7 @@ from pydantic import AliasChoices, AwareDatetime, BaseModel, ConfigDict, Field, 
 
 from freight.dispatch.optimizer import Reason, UnassignedReason
 from freight.routing.router import Source
-from freight.schema import Input
+from freight.schema import Input, NearPlace
 from freight.shipments.schemas import Acknowledgement, WarningRead
 
 
@@ -215,6 +215,10 @@ class BoardDriver(BaseModel):
     vehicle_number: str | None
     lat: float | None
     lng: float | None
+    near: NearPlace | None = Field(default=None, description="the position in words' parts")
+    seen_at: datetime | None = Field(
+        default=None, description="when the position was fixed (None: the home base)"
+    )
 
 
 class BoardActive(BaseModel):
@@ -233,6 +237,10 @@ class BoardActive(BaseModel):
     )
     lat: float | None
     lng: float | None
+    near: NearPlace | None = Field(default=None, description="the position in words' parts")
+    seen_at: datetime | None = Field(
+        default=None, description="when the position was fixed (None: the home base)"
+    )
 
 
 class BoardRead(BaseModel):

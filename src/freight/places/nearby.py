@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree  # type: ignore[import-untyped]
@@ -62,42 +65,78 @@ def _direction(place: Place, lat: float, lng: float) -> str:
     return POINTS[int((bearing + 22.5) // 45) % 8]
 
 
-def nearby(lat: float, lng: float) -> Nearby | None:
-    """The place a person would name for this position, or None far from any."""
-    tree = _built()
-    chord = 2 * math.sin(REACH_KM / EARTH_KM / 2)
-    chords, rows = tree.query(_unit(np.array([lat]), np.array([lng]))[0], k=NEIGHBOURS)
+def nearby_many(points: Sequence[tuple[float, float] | None]) -> list[Nearby | None]:
+    """``nearby`` for many positions in one k-d tree query (None for a missing point):
+    the board words every truck on it this way."""
+    found: list[Nearby | None] = [None] * len(points)
+    rows = [i for i, p in enumerate(points) if p is not None]
+    if not rows:
+        return found
+    lat = np.array([points[i][0] for i in rows], dtype=np.float64)  # type: ignore[index]
+    lng = np.array([points[i][1] for i in rows], dtype=np.float64)  # type: ignore[index]
+    chords, hits = _built().query(_unit(lat, lng), k=NEIGHBOURS)
+    chords, hits = np.atleast_2d(chords), np.atleast_2d(hits)
     indexes = INDEXES.get()
     population = indexes.cities.index.population
-    best: tuple[float, int, float] | None = None
-    for length, row in zip(np.atleast_1d(chords), np.atleast_1d(rows), strict=True):
-        if not math.isfinite(length) or length > chord:
+    within = np.isfinite(chords) & (chords <= 2 * math.sin(REACH_KM / EARTH_KM / 2))
+    safe = np.where(within, hits, 0)
+    km = 2 * EARTH_KM * np.arcsin(np.minimum(1.0, np.where(within, chords, 0.0) / 2))
+    score = km - PULL_KM * np.log10(np.maximum(population[safe], 1))
+    score = np.where(within, score, np.inf)
+    best = np.argmin(score, axis=1)
+    for n, i in enumerate(rows):
+        pick = int(best[n])
+        if not within[n, pick]:
             continue
-        km = 2 * EARTH_KM * math.asin(min(1.0, length / 2))
-        score = km - PULL_KM * math.log10(max(int(population[row]), 1))
-        if best is None or score < best[0]:
-            best = (score, int(row), km)
-    if best is None:
-        return None
-    place = EmbeddedGeocoder.city_place(indexes, best[1])
-    return Nearby(place, best[2], _direction(place, lat, lng))
+        place = EmbeddedGeocoder.city_place(indexes, int(hits[n, pick]))
+        direction = _direction(place, float(lat[n]), float(lng[n]))
+        found[i] = Nearby(place, float(km[n, pick]), direction)
+    return found
 
 
-def in_words(near: Nearby | None, units: str = "imperial", locale: str = "en-US") -> str | None:
-    """``8 mi NE of Joplin, MO``, or ``in Joplin, MO`` (None when far from any place)."""
-    if near is None:
+def nearby(lat: float, lng: float) -> Nearby | None:
+    """The place a person would name for this position, or None far from any."""
+    return nearby_many([(lat, lng)])[0]
+
+
+def closest_name(lat: float, lng: float) -> str | None:
+    """The name of the place at this point (within ``AT_KM``, by distance alone), such as a
+    home base chosen from the places list; None when no place is that close."""
+    length, row = _built().query(_unit(np.array([lat]), np.array([lng]))[0], k=1)
+    if not math.isfinite(length) or 2 * EARTH_KM * math.asin(min(1.0, length / 2)) >= AT_KM:
         return None
-    place = near.place
-    name = f"{place.name}, {place.region or place.country}"
-    if near.km < AT_KM:
-        return f"in {name}"
-    return f"{fmt.distance(near.km, units, locale)} {near.direction} of {name}"
+    return _name(EmbeddedGeocoder.city_place(INDEXES.get(), int(row)))
+
+
+def _name(place: Place) -> str:
+    return f"{place.name}, {place.region or place.country}"
 
 
 def as_json(near: Nearby | None) -> dict[str, object] | None:
-    """For a page script or a live event: ``{place, km, direction}`` (it words the unit)."""
+    """For a page, a read model or a live event: ``{place, km, direction}``."""
     if near is None:
         return None
-    place = near.place
-    name = f"{place.name}, {place.region or place.country}"
-    return {"place": name, "km": round(near.km, 1), "direction": near.direction}
+    return {"place": _name(near.place), "km": round(near.km, 1), "direction": near.direction}
+
+
+def in_words(
+    near: Nearby | Mapping[str, Any] | None,
+    units: str = "imperial",
+    locale: str = "en-US",
+    seen_at: datetime | None = None,
+    now: datetime | None = None,
+) -> str | None:
+    """How every page says a position: ``8 mi NE of Joplin, MO · 12 min ago``, ``in
+    Joplin, MO`` closer than ``AT_KM`` (None when far from any place). ``near`` is a
+    ``Nearby`` or its ``as_json`` form."""
+    said: Mapping[str, Any] | None = as_json(near) if isinstance(near, Nearby) else near
+    if not said:
+        return None
+    km = float(said["km"])
+    if km < AT_KM:
+        text = f"in {said['place']}"
+    else:
+        text = f"{fmt.distance(km, units, locale)} {said['direction']} of {said['place']}"
+    if seen_at is not None:
+        text += f" · {fmt.ago(seen_at, now)}"
+    return text

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
@@ -19,6 +20,7 @@ from freight.dispatch.uploads import read_pod_form
 from freight.errors import DomainError, Forbidden
 from freight.fleet import service as fleet
 from freight.fleet.schemas import Availability
+from freight.places.nearby import nearby
 from freight.security.web_sessions import CSRF_FIELD, CSRF_HEADER, check_csrf
 from freight.shipments import queries
 from freight.shipments import service as shipments
@@ -58,6 +60,16 @@ async def _loads(session: SessionDep, actor: Actor) -> tuple[list[Shipment], lis
     return active, await queries.recently_delivered(session, actor, RECENT)
 
 
+async def last_seen(session: SessionDep, actor: Actor) -> dict[str, Any] | None:
+    """The driver's own last fix as the page shows it: ``{near, at}`` (None before the
+    first fix; ``near`` None far from any town)."""
+    me = await fleet.get_driver(session, actor, _driver_id(actor))
+    if me.lat is None or me.lng is None:
+        return None
+    near = await anyio.to_thread.run_sync(nearby, me.lat, me.lng)
+    return {"near": near, "at": me.position_at}
+
+
 @router.get("/app/driver")
 async def my_loads(request: Request, actor: Driver, session: SessionDep) -> Response:
     """My loads and my availability."""
@@ -71,6 +83,7 @@ async def my_loads(request: Request, actor: Driver, session: SessionDep) -> Resp
         me=me,
         loads=[(s, *ends(s)) for s in active],
         delivered=[(s, *ends(s)) for s in done],
+        last_seen=await last_seen(session, actor),
     )
 
 
@@ -124,6 +137,7 @@ async def _load_page(
         messages=await load_thread(session, actor, shipment.id),
         proof=await pod_context(session, actor, shipment),
         max_photos=ctx.settings.pod_max_photos,
+        last_seen=await last_seen(session, actor),
         **context,
     )
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from freight.deps import Context, SessionDep, client_address
 from freight.errors import NotFound
+from freight.places.nearby import nearby
 from freight.shipments import reads
 from freight.shipments.schemas import TrackingRead
 from freight.web.auth import see_other
@@ -70,15 +72,17 @@ async def track_page(
         {"lat": s.lat, "lng": s.lng, "kind": s.kind, "label": f"{s.sequence}. {s.city}"}
         for s in tracking.stops
     ]
-    truck = None
+    truck, near = None, None
     if tracking.last_position is not None:
         truck = {"lat": tracking.last_position.lat, "lng": tracking.last_position.lng}
+        near = await anyio.to_thread.run_sync(nearby, truck["lat"], truck["lng"])
     elif tracking.delivered_at is not None and tracking.stops:
         truck = {"lat": tracking.stops[-1].lat, "lng": tracking.stops[-1].lng}
     return renderer(request)(
         request,
         "track.html",
         tracking=tracking,
+        near=near,
         map_stops=stops,
         map_truck=truck,
         map_route=[line.model_dump() for line in tracking.route],

@@ -22,6 +22,7 @@ from freight.access import Actor, Role
 from freight.billing.statuses import VOIDABLE_INVOICE, InvoiceStatus
 from freight.fleet.statuses import DriverStatus
 from freight.identity.organization import Presentation
+from freight.places.nearby import in_words
 from freight.routing.router import LABELS
 from freight.security.web_sessions import csrf_token_for
 from freight.settings import Settings
@@ -135,15 +136,11 @@ def _label(value: str | None) -> str:
 
 
 @pass_context
-def _near(context: Context, near: dict[str, Any] | None) -> str:
-    """A position as ``7 mi E of Joplin, MO`` (``{place, km, direction}``), or ''."""
-    if not near:
-        return ""
-    if near["km"] < 2:
-        return f"in {near['place']}"
+def _near(context: Context, near: Any, seen_at: Any = None) -> str:
+    """A position in words (``nearby.in_words``): ``7 mi E of Joplin, MO · 12 min ago``,
+    from a ``Nearby`` or its ``{place, km, direction}`` form; '' for none."""
     shown = _presentation(context)
-    away = fmt.distance(near["km"], shown.units, shown.locale)
-    return f"{away} {near['direction']} of {near['place']}"
+    return in_words(near, shown.units, shown.locale, fmt.as_datetime(seen_at)) or ""
 
 
 def _rests(rests: Any) -> str:

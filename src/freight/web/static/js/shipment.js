@@ -29,14 +29,15 @@ function ago(iso) {
   const minutes = Math.max(0, Math.round((Date.now() - new Date(iso)) / 60000));
   if (minutes < 1) return "just now";
   if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.round(minutes / 60);
-  return hours < 48 ? `${hours} h ago` : when(iso);
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? `${hours} h ago` : `${Math.floor(hours / 24)} days ago`;
 }
 
-// "7 mi E of Joplin, MO" from the event's nearest place, else the coordinates.
+// "7 mi E of Joplin, MO" from the event's nearest place, worded as the server words it
+// (places/nearby.in_words).
 function nearText(event) {
   const near = event.near;
-  if (!near) return `at ${event.lat.toFixed(3)}, ${event.lng.toFixed(3)}`;
+  if (!near) return "far from any town";
   return near.km < 2 ? `in ${near.place}` : `${distance(near.km)} ${near.direction} of ${near.place}`;
 }
 
@@ -79,7 +80,7 @@ function moveTruck(event) {
   }
   const text = document.getElementById("position-text");
   if (text) {
-    text.textContent = `Truck last seen ${nearText(event)} (${when(event.at)}).`;
+    text.textContent = `Truck last seen ${nearText(event)} · ${ago(event.at)} (${when(event.at)}).`;
   }
   if (event.eta) showEta({ eta: event.eta });
 }
