@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+from typing import Any
 
 from playwright.async_api import Page, expect
 from sqlalchemy import select
@@ -22,10 +24,10 @@ async def staff_page(open_page: OpenPage, world: World, phone: bool = False) -> 
     return page
 
 
-async def drivers_of(world: World) -> list[dict[str, object]]:
+async def drivers_of(world: World) -> list[dict[str, Any]]:
     resp = await world.site.http.get("/api/drivers", headers=world.admin.auth)
     assert resp.status_code == 200, resp.text
-    items: list[dict[str, object]] = resp.json()["items"]
+    items: list[dict[str, Any]] = resp.json()["items"]
     return items
 
 
@@ -40,7 +42,11 @@ async def test_a_driver_added_with_a_login_signs_in_and_sees_their_loads(
     await page.get_by_label("Phone").fill("+1 214 555 0199")
     await page.get_by_label("Licence number").fill("TX-998877")
     await page.get_by_label("Reefer").check()
-    await page.get_by_label("Home base").select_option("Dallas")
+    home = page.get_by_label("Home base")
+    await home.press_sequentially("Dall")  # suggestions from /api/places, as typed
+    await expect(page.locator('#home-places option[value="Dallas, TX"]')).to_have_count(1)
+    await home.fill("Dallas, TX")  # the suggestion chosen
+    await expect(page.locator("#home_picked")).to_have_value("Dallas, TX")
     await page.get_by_label("Email for the new login").fill("rosa@acme.example")
     await page.get_by_label("First password").fill("a long first password")
     await page.get_by_role("button", name="Add driver").click()
@@ -55,7 +61,71 @@ async def test_a_driver_added_with_a_login_signs_in_and_sees_their_loads(
     await expect(rosa.get_by_role("heading", level=1)).to_be_visible()
     created = [d for d in await drivers_of(world) if d["full_name"] == "Rosa Parks"]
     assert created and created[0]["equipment_types"] == ["dry_van", "reefer"]
-    assert created[0]["home_lat"] == 32.7767
+    assert abs(created[0]["home_lat"] - 32.78) < 0.01 and abs(created[0]["home_lng"] + 96.8) < 0.01
+    await expect(page.get_by_label("Home base")).to_have_value("Dallas, TX")
+
+
+async def _driver_form(
+    staff: Any, token: str, home: str, path: str = "/app/drivers/new", **picked: str
+) -> Any:
+    data = {"csrf_token": token, "full_name": "Hank Home", "equipment_types": "dry_van"}
+    return await staff.post(path, data=data | {"home_base": home} | picked)
+
+
+async def test_a_home_base_typed_without_the_suggestions_is_placed_by_the_server(
+    world: World,
+) -> None:
+    async with signed_in(world.url, "dan@acme.example") as staff:
+        token = form_value((await staff.get("/app/drivers/new")).text)
+        added = await _driver_form(staff, token, "Joplin, MO")
+        assert added.status_code == 303, added.text
+        (hank,) = [d for d in await drivers_of(world) if d["full_name"] == "Hank Home"]
+        assert abs(hank["home_lat"] - 37.084) < 0.01 and abs(hank["home_lng"] + 94.513) < 0.01
+        page = await staff.get(f"/app/drivers/{hank['id']}")
+        assert 'value="Joplin, MO"' in page.text
+        # a yard off any town, typed as coordinates, is kept exactly and shown in words;
+        # saved again unchanged, its coordinates stay
+        path = f"/app/drivers/{hank['id']}"
+        assert (await _driver_form(staff, token, "37.2, -94.3", path)).status_code == 303
+        page = await staff.get(path)
+        said = form_value(page.text, "home_picked")
+        assert re.fullmatch(r"\d+ mi [NESW]{1,2} of [^,]+, MO", said), said
+        again = {name: form_value(page.text, name) for name in ("home_lat", "home_lng")}
+        kept = await _driver_form(staff, token, said, path, home_picked=said, **again)
+        assert kept.status_code == 303
+        (hank,) = [d for d in await drivers_of(world) if d["full_name"] == "Hank Home"]
+        assert (hank["home_lat"], hank["home_lng"]) == (37.2, -94.3)
+        # words changed after a pick: the server places the new words, not the old pick
+        joplin = {"home_picked": "Joplin, MO", "home_lat": "37.08", "home_lng": "-94.51"}
+        moved = await _driver_form(staff, token, "Tulsa, OK", path, **joplin)
+        assert moved.status_code == 303
+        (hank,) = [d for d in await drivers_of(world) if d["full_name"] == "Hank Home"]
+        assert abs(hank["home_lat"] - 36.15) < 0.05
+        # cleared: no home base
+        assert (await _driver_form(staff, token, "", path)).status_code == 303
+        (hank,) = [d for d in await drivers_of(world) if d["full_name"] == "Hank Home"]
+        assert hank["home_lat"] is None and hank["home_lng"] is None
+
+
+async def test_a_home_base_that_cannot_be_placed_names_the_field_and_writes_nothing(
+    world: World,
+) -> None:
+    before = await drivers_of(world)
+    async with signed_in(world.url, "dan@acme.example") as staff:
+        token = form_value((await staff.get("/app/drivers/new")).text)
+        typo = await _driver_form(staff, token, "Jopln, MO")
+        assert typo.status_code == 422
+        assert 'id="home_base-error"' in typo.text
+        assert "We could not find this place. Did you mean Joplin, MO" in typo.text
+        assert 'value="Jopln, MO"' in typo.text  # what was typed is kept
+        nowhere = await _driver_form(staff, token, "Qqqxz")
+        assert nowhere.status_code == 422 and "such as Joplin, MO, or a ZIP code" in nowhere.text
+        off_map = await _driver_form(staff, token, "95, 10")
+        assert off_map.status_code == 422 and "not on the map" in off_map.text
+        # a forged pick with coordinates off the map is refused the same way
+        forged = await _driver_form(staff, token, "X", home_picked="X", home_lat="91", home_lng="0")
+        assert forged.status_code == 422 and "not on the map" in forged.text
+    assert await drivers_of(world) == before
 
 
 async def test_an_existing_driver_login_is_linked_in_one_step(world: World) -> None:

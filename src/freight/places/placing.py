@@ -101,3 +101,28 @@ async def place_stops(stops: Sequence[Addressed], geocoder: Geocoder) -> list[Ge
     if errors:
         raise ValidationFailed("some stops could not be placed", errors=errors)
     return found
+
+
+async def place_named(
+    text: str, geocoder: Geocoder, prefer_country: str | None = None
+) -> tuple[Place | None, list[Place]]:
+    """The place a person means by ``Joplin``, ``Joplin, MO`` or a US ZIP code (a driver's
+    home base, a yard), and the closest matches as suggestions when none is certain: a
+    name that matches exactly, in the typed region when one is given."""
+    typed = text.strip()
+    found = await geocoder.search(PlaceQuery(typed, prefer_country=prefer_country, limit=5))
+    if typed.isdigit():
+        return (found[0], []) if found else (None, [])
+    name, _, rest = typed.partition(",")
+    region = rest.split(",")[0].strip().casefold()
+    for place in found:
+        if place.name.casefold() != name.strip().casefold():
+            continue
+        if not region or region in ((place.region or "").casefold(), place.country.casefold()):
+            return place, []
+    return None, found[:SUGGESTIONS]
+
+
+def label(place: Place) -> str:
+    """``Joplin, MO``: how a page names a place."""
+    return _label(place)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
@@ -27,7 +28,7 @@ from freight.web import fleet_forms as ff
 from freight.web.admin_forms import Errors, notice, parse_uuid
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, said, submit
-from freight.web.templating import renderer
+from freight.web.templating import presentation_of, renderer
 
 router = APIRouter(include_in_schema=False)
 
@@ -92,7 +93,7 @@ async def _form_page(
 ) -> Response:
     driver = await fleet.get_driver(session, actor, driver_id) if driver_id else None
     if values is None:
-        values = _values_of(driver)
+        values = await _values_of(driver)
     vehicles = await console.vehicles_by_number(session, actor)
     logins = await console.unlinked_driver_users(session, actor)
     login_user = None
@@ -112,16 +113,17 @@ async def _form_page(
         login_user=login_user,
         loads=loads,
         equipment=ff.EQUIPMENT,
-        home_choices=ff.HOME_CHOICES,
         hours=ff.hours,
         min_password=request.app.state.ctx.settings.password_min_length,
         notice=notice(request.query_params.get("done")),
     )
 
 
-def _values_of(driver: Any) -> dict[str, Any]:
+async def _values_of(driver: Any) -> dict[str, Any]:
     if driver is None:
-        return {"equipment_types": ["dry_van"], "vehicle_id": "", "home_base": ""}
+        return {"equipment_types": ["dry_van"], "vehicle_id": ""} | ff.home_values(None, None)
+    # in a worker thread: the first call loads the place index
+    home = await anyio.to_thread.run_sync(ff.home_values, driver.home_lat, driver.home_lng)
     return {
         "full_name": driver.full_name,
         "phone": driver.phone or "",
@@ -129,8 +131,7 @@ def _values_of(driver: Any) -> dict[str, Any]:
         "license_region": driver.license_region or "",
         "equipment_types": list(driver.equipment_types),
         "vehicle_id": str(driver.vehicle_id or ""),
-        "home_base": ff.home_base_of(driver.home_lat, driver.home_lng),
-    }
+    } | home
 
 
 def _again(
@@ -174,10 +175,12 @@ async def add_driver(
         "user_id": text(form, "user_id"),
         "email": text(form, "email"),
     }
-    body = ff.driver_body(values) | {"user_id": parse_uuid(values["user_id"])}
     login = ff.login_of(form)
+    country = presentation_of(request).country
 
     async def add() -> Any:
+        home = await ff.home_base(values, ctx.geocoder, country)
+        body = ff.driver_body(values, home) | {"user_id": parse_uuid(values["user_id"])}
         return await console.add_driver(
             session,
             actor,
@@ -216,10 +219,11 @@ async def edit_driver(
 ) -> Response:
     """Save a driver's details."""
     values = ff.driver_values(form)
-    body = ff.driver_body(values)
+    country = presentation_of(request).country
 
     async def edit() -> Any:
-        update = DriverUpdate.model_validate(body)
+        home = await ff.home_base(values, ctx.geocoder, country)
+        update = DriverUpdate.model_validate(ff.driver_body(values, home))
         return await fleet.update_driver(session, actor, driver_id, update)
 
     return await submit(
@@ -246,7 +250,8 @@ async def driver_login(
     login = ff.login_of(form)
     user_id = parse_uuid(text(form, "user_id"))
     driver = await fleet.get_driver(session, actor, driver_id)
-    values = _values_of(driver) | {"email": text(form, "email"), "user_id": text(form, "user_id")}
+    typed = {"email": text(form, "email"), "user_id": text(form, "user_id")}
+    values = await _values_of(driver) | typed
 
     async def link() -> Any:
         if login is not None:
@@ -280,7 +285,7 @@ async def driver_active(
     """Deactivate a driver (never offered a load again) or reactivate them."""
     active = text(form, "active") == "true"
     driver = await fleet.get_driver(session, actor, driver_id)
-    values = _values_of(driver)
+    values = await _values_of(driver)
     done = "driver-reactivated" if active else "driver-deactivated"
     return await submit(
         ctx,

@@ -7,23 +7,27 @@ words for a bad phone or licence are replaced by ones a dispatcher can act on.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, get_args
 
 from starlette.datastructures import FormData
 
 from freight import formatting as fmt
-from freight.demo import HUBS
 from freight.fleet.console import Login
 from freight.identity.organization import Presentation
+from freight.places import placing
+from freight.places.geocoder import Geocoder
+from freight.places.nearby import closest_name, in_words, nearby
 from freight.schema import EquipmentType
 from freight.web.admin_forms import parse_uuid
 from freight.web.auth import text
+from freight.web.forms import Invalid
 
 EQUIPMENT: tuple[str, ...] = get_args(EquipmentType)
-# city -> (lat, lng): a driver's home base is one of the known places
-HOME_BASES = {city: (lat, lng) for city, _, lat, lng in HUBS}
-HOME_CHOICES = [("", "No home base")] + [(c, f"{c}, {r}") for c, r, _, _ in HUBS]
 DRIVER_TEXT = ("full_name", "phone", "license_number", "license_region", "home_base")
+# A home base picked from the suggestions: its coordinates, and the words they belong to.
+HOME_PICKED = ("home_lat", "home_lng", "home_picked")
+COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 DRIVER_FIELDS = {f: f for f in DRIVER_TEXT} | {
     "equipment_types": "equipment_types",
     "vehicle_id": "vehicle_id",
@@ -54,31 +58,76 @@ VEHICLE_MESSAGES = {
 
 
 def home_base_of(lat: float | None, lng: float | None) -> str:
-    """The known place at these coordinates ('' when none)."""
-    for city, (hub_lat, hub_lng) in HOME_BASES.items():
-        if lat is not None and lng is not None and abs(hub_lat - lat) + abs(hub_lng - lng) < 1e-3:
-            return city
-    return ""
+    """A home base in words for the form: the place at it (``Joplin, MO``), else near
+    which place it is, else its coordinates ('' when there is none)."""
+    if lat is None or lng is None:
+        return ""
+    return closest_name(lat, lng) or in_words(nearby(lat, lng)) or f"{lat:.5f}, {lng:.5f}"
+
+
+def home_values(lat: float | None, lng: float | None) -> dict[str, str]:
+    """The home base fields of a saved driver: the words, and the coordinates they stand for."""
+    said = home_base_of(lat, lng)
+    if not said:
+        return {"home_base": "", "home_lat": "", "home_lng": "", "home_picked": ""}
+    return {"home_base": said, "home_lat": str(lat), "home_lng": str(lng), "home_picked": said}
+
+
+async def home_base(
+    values: dict[str, Any], geocoder: Geocoder, country: str
+) -> tuple[float | None, float | None]:
+    """Where the typed home base is: the coordinates of the suggestion picked (while its
+    words are unchanged), typed coordinates, or the geocoder's place for the text.
+
+    Raises ``Invalid`` naming ``home_base`` with suggestions when it cannot be placed.
+    """
+    typed = values["home_base"].strip()
+    if not typed:
+        return None, None
+    if typed == values["home_picked"].strip():
+        try:
+            return _checked(float(values["home_lat"]), float(values["home_lng"]))
+        except ValueError:
+            pass
+    pair = COORDINATES.match(typed)
+    if pair:
+        return _checked(float(pair[1]), float(pair[2]))
+    place, suggestions = await placing.place_named(typed, geocoder, country)
+    if place is not None:
+        return place.lat, place.lng
+    said = "We could not find this place."
+    if suggestions:
+        names = " or ".join(placing.label(p) for p in suggestions)
+        said += f" Did you mean {names}? Pick it from the list."
+    else:
+        said += " Type a town and its state, such as Joplin, MO, or a ZIP code."
+    raise Invalid({"home_base": said})
+
+
+def _checked(lat: float, lng: float) -> tuple[float, float]:
+    if -90 <= lat <= 90 and -180 <= lng <= 180:
+        return lat, lng
+    raise Invalid({"home_base": "Those coordinates are not on the map."})
 
 
 def driver_values(form: FormData) -> dict[str, Any]:
     """What was typed in a driver form, to show again (equipment as a list)."""
-    values: dict[str, Any] = {name: text(form, name) for name in DRIVER_TEXT}
+    values: dict[str, Any] = {name: text(form, name) for name in DRIVER_TEXT + HOME_PICKED}
     values["vehicle_id"] = text(form, "vehicle_id")
     values["equipment_types"] = [e for e in form.getlist("equipment_types") if isinstance(e, str)]
     return values
 
 
-def driver_body(values: dict[str, Any]) -> dict[str, Any]:
-    """The ``DriverCreate`` / ``DriverUpdate`` body of a driver form."""
+def driver_body(values: dict[str, Any], home: tuple[float | None, float | None]) -> dict[str, Any]:
+    """The ``DriverCreate`` / ``DriverUpdate`` body of a driver form, with the home base
+    placed (``home_base``)."""
     body: dict[str, Any] = {
         name: values[name] or None for name in DRIVER_TEXT if name != "home_base"
     }
     body["full_name"] = values["full_name"]
     body["equipment_types"] = values["equipment_types"]
     body["vehicle_id"] = parse_uuid(values["vehicle_id"])
-    base = HOME_BASES.get(values["home_base"])
-    body["home_lat"], body["home_lng"] = base if base else (None, None)
+    body["home_lat"], body["home_lng"] = home
     return body
 
 

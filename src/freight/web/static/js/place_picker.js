@@ -20,7 +20,7 @@ export function showZone(fieldset, zone) {
   hint.replaceChildren("Window times are local at the stop: ", name, ".");
 }
 
-function label(place) {
+export function label(place) {
   return `${place.name}, ${place.region || place.country}`;
 }
 
