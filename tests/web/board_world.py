@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from freight.access import Actor, Role
 from freight.billing import booking
@@ -24,6 +25,7 @@ from tests.shipments.factory import CITIES
 from tests.web.conftest import World
 
 EQUIPMENT = ["dry_van"] * 3 + ["reefer", "flatbed"]
+CHICAGO = ZoneInfo("America/Chicago")
 SHIPPERS = ["Prairie Foods", "Lone Star Steel", "Peachtree Paper"]
 
 
@@ -54,8 +56,10 @@ def _stop(kind: str, city: str, start: datetime, seq: int) -> StopIn:
 
 
 def _day_after(now: datetime, days: int) -> datetime:
-    """Noon, ``days`` from now, in Chicago (the organisation's default zone): UTC 18:00."""
-    return (now + timedelta(days=days)).replace(hour=18, minute=0, second=0, microsecond=0)
+    """Noon in Chicago (the organisation's default zone), ``days`` after Chicago's today:
+    the board's "tomorrow" is the organisation's, whatever the hour in UTC."""
+    today = now.astimezone(CHICAGO).date()
+    return datetime.combine(today + timedelta(days=days), time(12), CHICAGO).astimezone(UTC)
 
 
 async def crowd(site: LiveServer, world: World, loads: int = 500, drivers: int = 300) -> Crowd:

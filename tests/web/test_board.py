@@ -31,7 +31,7 @@ async def test_board_lists_pending_loads_and_free_drivers(
     await expect(driver).to_contain_text("Driver drew")
     # where the driver is, in words (the home base until the first fix)
     await expect(driver.locator(".where")).to_have_text(
-        re.compile(r"^(in|\d+ mi [NESW]+ of) Chicago, IL \(home base\)$")
+        re.compile(r"^(in|\d+ mi [NESW]+ of) Chicago, IL · home base$")
     )
     picker = page.get_by_label(f"Driver for {world.load['reference']}")
     await expect(picker.locator("option", has_text="Driver drew")).to_have_count(1)
