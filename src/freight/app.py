@@ -20,6 +20,8 @@ from freight.body_limit import BodyLimitMiddleware, Rule
 from freight.cache import Invalidator
 from freight.context import AppContext
 from freight.dispatch import api as dispatch_api
+from freight.dispatch import offers_api
+from freight.dispatch.offer_clock import OfferClock
 from freight.errors import install_error_handlers
 from freight.fleet import api as fleet_api
 from freight.identity import api as identity_api
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ctx.bus.subscribe(background.on_commit)
         ctx.outbox_poke = background.poke
         await background.start()
+        clock = OfferClock(ctx)
+        clock.start()
         await gateway.start(ctx)
         install_drain(settings)
         if settings.gc_tuning:
@@ -94,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await gateway.stop()
+            await clock.stop()
             await background.stop(settings.shutdown_grace_s / 2)
             await invalidator.close()
             await ctx.close()
@@ -135,6 +140,7 @@ def _include_routers(app: FastAPI) -> None:
         fleet_api.drivers,
         fleet_api.vehicles,
         dispatch_api.router,
+        offers_api.router,
         billing_api.router,
         billing_payments_api.router,
         tracking_api.router,

@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     average_speed_kmh: float = Field(default=65.0, gt=0, le=130)
     # Auto-dispatch plans the loads whose pickup window opens within this many hours.
     dispatch_horizon_hours: float = Field(default=36.0, gt=0, le=24 * 14)
+    # Load offers: how long a driver has to answer, how many drivers a waterfall asks in
+    # turn, and how often each server looks for offers whose time ran out.
+    offer_expiry_s: int = Field(default=15 * 60, ge=30, le=7 * 24 * 3600)
+    offer_waterfall_size: int = Field(default=5, ge=1, le=50)
+    offer_sweep_s: float = Field(default=5.0, gt=0, le=300)
     file_store_dir: Path = Path("data/files")
     pod_max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     pod_max_photos: int = Field(default=10, ge=0, le=50)

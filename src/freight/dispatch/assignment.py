@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, get_scoped, scoped
 from freight.db import utcnow
+from freight.dispatch import offers
 from freight.dispatch.optimizer import (
     DriverCandidate,
     LoadCandidate,
@@ -178,12 +179,15 @@ async def assign(
     loaded: Loaded | None = None,
     reason: str | None = None,
     heed: Heed | None = None,
+    offer_id: uuid.UUID | None = None,
 ) -> Shipment:
     """Give a PENDING load to a driver who can take it now, or 409 saying why not.
 
     ``loaded`` (a batch's rows, see ``load_for_batch``) replaces the reads; a load or
     driver missing from it was busy in another transaction. With ``heed``, a driver who
     cannot reach the pickup before its window closes is a warning (``pickup_window_closed``).
+    ``offer_id``: the accepted offer this assignment completes. The load's other offers,
+    and the driver's offers of other loads, are withdrawn.
     """
     if loaded is not None:
         found_shipment = loaded.shipments.get(shipment_id)
@@ -226,7 +230,12 @@ async def assign(
         extra["plan_id"] = str(plan_id)
     if reason is not None:
         extra["reason"] = reason
+    if offer_id is not None:
+        extra["offer_id"] = str(offer_id)
     await shipments.move(session, actor, shipment, Status.ASSIGNED, via="assign", extra=extra)
+    await offers.after_assignment(
+        session, actor, shipment.id, driver.id, params.now, accepted=offer_id
+    )
     if heed is not None:
         arrival = params.now + timedelta(minutes=check.minutes_to_pickup) if check else None
         found = await assign_warnings(session, shipment, heed, params.now, arrival)

@@ -1,15 +1,16 @@
-"""Stored dispatch plans and proofs of delivery."""
+"""Stored dispatch plans, load offers and proofs of delivery."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from freight.db import Base, TenantMixin
+from freight.db import Base, TenantMixin, in_check, utcnow
 
 
 class DispatchPlan(TenantMixin, Base):
@@ -38,3 +39,46 @@ class ProofOfDelivery(TenantMixin, Base):
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)  # the device's clock
     received_at: Mapped[datetime]  # the server's clock
     captured_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+
+
+class OfferStatus(StrEnum):
+    """Where an offer stands: ``queued`` waits its turn in a waterfall, ``open`` is with
+    the driver until ``expires_at``; the rest are final."""
+
+    QUEUED = "queued"
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+LIVE_OFFERS = (OfferStatus.QUEUED, OfferStatus.OPEN)
+
+
+class Offer(TenantMixin, Base):
+    """A load offered to one driver, alone or as one step (``rank``) of a waterfall."""
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        CheckConstraint(in_check("status", [s.value for s in OfferStatus]), name="status"),
+        Index("ix_offers_shipment", "shipment_id", "rank"),
+        Index("ix_offers_driver", "driver_id", "status"),
+        Index("ix_offers_due", "status", "expires_at"),
+    )
+
+    shipment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    driver_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drivers.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default=OfferStatus.OPEN)
+    waterfall_id: Mapped[uuid.UUID | None] = mapped_column(default=None)  # None: a single offer
+    rank: Mapped[int] = mapped_column(default=1)
+    expires_in_s: Mapped[int]
+    # The optimiser's view when the offer was made: empty km to the pickup, its reasons.
+    deadhead_km: Mapped[float | None] = mapped_column(Float, default=None)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    offered_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    opened_at: Mapped[datetime | None] = mapped_column(default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+    reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -252,3 +252,47 @@ class BoardRead(BaseModel):
     more_loads: bool = Field(description="more pending loads than the board lists")
     more_drivers: bool
     more_active: bool
+
+
+class OfferRequest(Input):
+    """``driver_id`` offers the load to one driver; ``waterfall: true`` to the best ranked
+    free drivers in turn (``FREIGHT_OFFER_WATERFALL_SIZE``), each for ``expires_in_s``."""
+
+    driver_id: uuid.UUID | None = None
+    waterfall: bool = False
+    expires_in_s: int | None = Field(
+        default=None, ge=30, le=7 * 24 * 3600, description="default FREIGHT_OFFER_EXPIRY_S"
+    )
+
+
+class OfferAnswer(Input):
+    reason: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = Field(default=None, description="why the driver declines (the office reads it)")
+
+
+class OfferRead(BaseModel):
+    """An offer: ``queued`` waits its turn in a waterfall, ``open`` is with the driver until
+    ``expires_at``; ``accepted``, ``declined``, ``expired`` and ``withdrawn`` are final."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    shipment_id: uuid.UUID
+    driver_id: uuid.UUID
+    status: str
+    waterfall_id: uuid.UUID | None
+    rank: int
+    expires_in_s: int
+    deadhead_km: float | None
+    reasons: list[str]
+    created_at: datetime
+    opened_at: datetime | None
+    expires_at: datetime | None
+    answered_at: datetime | None
+    reason: str | None
+
+
+class OfferList(BaseModel):
+    items: list[OfferRead]

@@ -16,7 +16,15 @@ from freight.shipments.heed import OVERRIDDEN
 # Events whose whole data is for staff (the warnings overridden and the reason).
 STAFF_ONLY_DATA = frozenset({OVERRIDDEN})
 # Events whose "reason" is a staff note (a cancellation's reason is the customer's too).
-STAFF_REASONS = frozenset({"shipment.assigned", "shipment.unassigned", "shipment.updated"})
+STAFF_REASONS = frozenset(
+    {
+        "shipment.assigned",
+        "shipment.unassigned",
+        "shipment.updated",
+        "offer.declined",
+        "offer.withdrawn",
+    }
+)
 
 
 def for_viewer(event_type: str, data: dict[str, Any], staff: bool) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 Only what the event's type says and a few safe fields (a reason, the recipient, a stop
 number, the names of the fields an edit changed) are shown; ids and internal details
 stay out of the page. Staff also read the reasons given for unassigning, reassigning
-and setting a price by hand; customers do not. Warnings overridden are the staff's
-(and their reasons): customers do not see those lines at all.
+and setting a price by hand; customers do not. Warnings overridden and load offers are
+the staff's: customers do not see those lines at all.
 """
 
 from __future__ import annotations
@@ -101,6 +101,8 @@ def _sentence(kind: str, data: dict[str, Any], staff: bool = False) -> str:
     if kind in ("stop.arrived", "stop.departed"):
         verb = "Arrived at" if kind == "stop.arrived" else "Left"
         return f"{verb} stop {data.get('sequence', '')}".strip()
+    if kind.startswith("offer."):
+        return _offer_sentence(kind, data)
     if kind.startswith("invoice."):
         number = data.get("number")
         return f"Invoice {number} {kind.split('.', 1)[1]}" if number else "Invoice updated"
@@ -109,10 +111,30 @@ def _sentence(kind: str, data: dict[str, Any], staff: bool = False) -> str:
     return kind.replace(".", " ").replace("_", " ").capitalize()
 
 
+OFFER_WORDS = {
+    "offer.made": "Offered to a driver",
+    "offer.accepted": "Offer accepted",
+    "offer.declined": "Offer declined",
+    "offer.expired": "Offer expired unanswered",
+    "offer.withdrawn": "Offer withdrawn",
+    "offer.exhausted": "No driver of the waterfall took the load",
+}
+
+
+def _offer_sentence(kind: str, data: dict[str, Any]) -> str:
+    text = OFFER_WORDS.get(kind, "Offer updated")
+    if data.get("waterfall_id") and kind != "offer.exhausted":
+        text += f" (waterfall, driver {data.get('rank')})"
+    reason = data.get("reason")
+    return f"{text}: {reason}" if reason else text
+
+
 def on_timeline(event: Event, staff: bool = False) -> bool:
     """Whether the timeline shows this event to staff (``staff``) or a customer."""
     if event.type.startswith("message."):
         return False  # the thread has its own place on the page
+    if event.type.startswith("offer."):
+        return staff  # offering a load to drivers is the office's business
     return staff or event.type != OVERRIDDEN
 
 

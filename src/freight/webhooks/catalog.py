@@ -16,6 +16,7 @@ from freight.shipments.staff_notes import for_viewer
 
 PAYLOAD_VERSION = 1
 MOVE = ("from", "to", "action")
+OFFER = ("offer_id", "driver_id", "rank", "waterfall_id")
 PAYMENT = ("payment_id", "invoice_id", "amount_cents", "currency", "method")
 
 # Event type -> the fields of its data that a receiver gets.
@@ -29,6 +30,12 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     "shipment.cancelled": (*MOVE, "reason"),  # the cancellation's reason is the customer's too
     "stop.arrived": ("stop_id", "sequence"),
     "stop.departed": ("stop_id", "sequence"),
+    "offer.made": ("offer_id", "driver_id", "rank", "waterfall_id", "expires_at"),
+    "offer.accepted": OFFER,
+    "offer.declined": OFFER,  # the driver's reason is the office's, not an integrator's
+    "offer.expired": OFFER,
+    "offer.withdrawn": OFFER,
+    "offer.exhausted": ("waterfall_id",),
     "invoice.created": ("invoice_id", "number", "shipments"),
     "invoice.issued": ("invoice_id", "number", "due_at"),
     "invoice.voided": ("invoice_id", "number"),

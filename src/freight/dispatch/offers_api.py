@@ -1,0 +1,98 @@
+"""Routes for load offers: offer a load, list offers, accept, decline, withdraw."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from freight.access import Actor, Role
+from freight.deps import Context, CurrentUser, SessionDep, Staff, require_role
+from freight.dispatch import tendering
+from freight.dispatch.assignment import Planning
+from freight.dispatch.models import Offer
+from freight.dispatch.schemas import OfferAnswer, OfferList, OfferRead, OfferRequest
+from freight.errors import Forbidden
+from freight.openapi import problems
+
+router = APIRouter(tags=["offers"])
+DriverOnly = Annotated[Actor, Depends(require_role(Role.DRIVER))]
+
+
+def _list(offers: list[Offer]) -> OfferList:
+    return OfferList(items=[OfferRead.model_validate(o) for o in offers])
+
+
+@router.post(
+    "/api/shipments/{shipment_id}/offers",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(409),
+)
+async def make_offer(
+    shipment_id: uuid.UUID,
+    body: OfferRequest,
+    actor: Staff,
+    session: SessionDep,
+    ctx: Context,
+    response: Response,
+) -> OfferList:
+    """Offer a PENDING load to one driver (``driver_id``) or to the best ranked free drivers
+    in turn (``waterfall: true``), each for ``expires_in_s`` (``FREIGHT_OFFER_EXPIRY_S``,
+    15 minutes, by default). The same request again answers ``200`` with the live offers
+    instead of making more."""
+    made, new = await tendering.make(session, actor, shipment_id, body, ctx.settings)
+    await ctx.commit(session)
+    if not new:
+        response.status_code = status.HTTP_200_OK
+    return _list(made)
+
+
+@router.get("/api/offers")
+async def list_offers(
+    actor: CurrentUser,
+    session: SessionDep,
+    shipment_id: uuid.UUID | None = None,
+    live: Annotated[bool, Query(description="only queued and open offers")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> OfferList:
+    """A driver's own offers (open and past), or the organisation's for staff; newest first."""
+    if not (actor.is_staff or actor.role == Role.DRIVER):
+        raise Forbidden("offers are for drivers and dispatchers")
+    return _list(await tendering.listed(session, actor, shipment_id, live, limit))
+
+
+@router.post("/api/offers/{offer_id}/accept", responses=problems(404, 409))
+async def accept_offer(
+    offer_id: uuid.UUID, actor: DriverOnly, session: SessionDep, ctx: Context
+) -> OfferRead:
+    """Take the offered load: it is assigned to you now, or ``409`` says why it cannot be
+    (taken by another driver, expired, withdrawn, you already hold a load)."""
+    offer = await tendering.accept(session, actor, offer_id, Planning.of(ctx.settings))
+    await ctx.commit(session)
+    return OfferRead.model_validate(offer)
+
+
+@router.post("/api/offers/{offer_id}/decline", responses=problems(404, 409))
+async def decline_offer(
+    offer_id: uuid.UUID,
+    actor: DriverOnly,
+    session: SessionDep,
+    ctx: Context,
+    body: OfferAnswer | None = None,
+) -> OfferRead:
+    """Say no to an offered load, with a ``reason`` for the office if you like."""
+    reason = body.reason if body is not None else None
+    offer = await tendering.decline(session, actor, offer_id, reason)
+    await ctx.commit(session)
+    return OfferRead.model_validate(offer)
+
+
+@router.post("/api/offers/{offer_id}/withdraw", responses=problems(404, 409))
+async def withdraw_offer(
+    offer_id: uuid.UUID, actor: Staff, session: SessionDep, ctx: Context
+) -> OfferList:
+    """Take an offer back; for a waterfall, every step still to come."""
+    withdrawn = await tendering.withdraw(session, actor, offer_id)
+    await ctx.commit(session)
+    return _list(withdrawn)
