@@ -234,6 +234,24 @@ def ago(value: datetime | str | None, now: datetime | None = None) -> str:
     return f"{minutes // (24 * 60)} days ago"
 
 
+def time_left(value: datetime | str | None, now: datetime | None = None) -> str:
+    """How long until a deadline: ``under a minute left``, ``14 min left``, ``2 h 5 min
+    left`` ('' for no time; ``time is up`` once it passed)."""
+    moment = as_datetime(value)
+    if moment is None:
+        return ""
+    seconds = (moment - (now or datetime.now(UTC))).total_seconds()
+    if seconds <= 0:
+        return "time is up"
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "under a minute left"
+    if minutes < 60:
+        return f"{minutes} min left"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min left" if rest else f"{hours} h left"
+
+
 def day(value: datetime | str | None, tz: str | None = None, locale: str = "en-US") -> str:
     """A date in zone ``tz``, with its year: ``Dec 3, 2026`` or ``3 Dec 2026``."""
     moment = as_datetime(value)

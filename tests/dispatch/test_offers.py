@@ -76,7 +76,16 @@ async def test_a_driver_accepts_an_offer_and_the_load_is_theirs(
     assert offer["status"] == "open" and offer["driver_id"] == dee.id
     assert offer["expires_in_s"] == 900  # FREIGHT_OFFER_EXPIRY_S by default
     assert offer["deadhead_km"] > 500  # Memphis to Chicago
-    assert [o["id"] for o in await _offers(client, dee)] == [offer["id"]]
+    (listed,) = await _offers(client, dee)
+    assert listed["id"] == offer["id"]
+    # what the driver reads before saying yes, though the load is not theirs yet
+    assert listed["load"]["reference"] == load["reference"]
+    assert (listed["load"]["pickup"]["city"], listed["load"]["delivery"]["city"]) == (
+        "Chicago",
+        "Dallas",
+    )
+    assert listed["load"]["distance_km"] == load["distance_km"]
+    assert_problem(await client.get(f"/api/shipments/{load['id']}", headers=dee.auth), 404)
     resp = await client.post(f"/api/offers/{offer['id']}/accept", headers=dee.auth)
     assert resp.status_code == 200, resp.text
     assert resp.json()["status"] == "accepted"

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight.access import Actor, scoped
+from freight.dispatch import offers
+from freight.dispatch.models import OfferStatus
 from freight.dispatch.picker import Choice, Seat, rank
 from freight.dispatch.schemas import (
     BoardActive,
@@ -46,6 +48,18 @@ class LoadCard:
     delivery: Stop
     choices: list[Choice]
     customer: str
+    offer: OnOffer | None = None
+
+
+@dataclass(frozen=True)
+class OnOffer:
+    """The offer a pending load is out on: to whom, until when, which step of how many."""
+
+    offer_id: uuid.UUID
+    driver_name: str
+    expires_at: datetime | None
+    rank: int
+    steps: int  # 1 for a single offer
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,33 @@ async def _shipments(
     return rows[:limit], len(rows) > limit
 
 
+async def _on_offer(
+    session: AsyncSession, actor: Actor, shipment_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, OnOffer]:
+    """The open offer of each of these loads (two queries for the whole board)."""
+    live = await offers.live_offers(session, shipment_ids=shipment_ids) if shipment_ids else []
+    steps: dict[uuid.UUID, int] = {}
+    for offer in live:
+        steps[offer.shipment_id] = steps.get(offer.shipment_id, 0) + 1
+    open_ = [o for o in live if o.status == OfferStatus.OPEN]
+    names: dict[uuid.UUID, str] = {}
+    if open_:
+        rows = await session.execute(
+            scoped(Driver, actor)
+            .with_only_columns(Driver.id, Driver.full_name)
+            .where(Driver.id.in_({o.driver_id for o in open_}))
+        )
+        names = {driver_id: name for driver_id, name in rows}
+    found = {}
+    for offer in open_:
+        # a waterfall counts the steps taken before this one too
+        total = offer.rank - 1 + steps[offer.shipment_id] if offer.waterfall_id else 1
+        found[offer.shipment_id] = OnOffer(
+            offer.id, names.get(offer.driver_id, "a driver"), offer.expires_at, offer.rank, total
+        )
+    return found
+
+
 async def load_board(
     session: AsyncSession,
     actor: Actor,
@@ -166,10 +207,12 @@ async def load_board(
     active, board.more_active = await _shipments(session, actor, sorted(ACTIVE), ACTIVE_LIMIT)
     customers = await accounts.names(session, actor, {s.customer_id for s in pending + active})
     pickers = rank(pending, _seats(board.drivers), road_factor, keep=keep)
+    on_offer = await _on_offer(session, actor, [s.id for s in pending])
     for shipment, choices in zip(pending, pickers, strict=True):
         pickup, delivery = ends(shipment)
         customer = customers.get(shipment.customer_id, "")
-        board.loads.append(LoadCard(shipment, pickup, delivery, choices, customer))
+        offer = on_offer.get(shipment.id)
+        board.loads.append(LoadCard(shipment, pickup, delivery, choices, customer, offer))
     holders = {s.driver_id for s in active if s.driver_id}
     drivers: dict[Any, Driver] = {}
     if holders:

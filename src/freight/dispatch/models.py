@@ -8,9 +8,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from freight.db import Base, TenantMixin, in_check, utcnow
+from freight.shipments.models import Shipment
 
 
 class DispatchPlan(TenantMixin, Base):
@@ -82,3 +83,5 @@ class Offer(TenantMixin, Base):
     answered_at: Mapped[datetime | None] = mapped_column(default=None)
     reason: Mapped[str | None] = mapped_column(String(500), default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Read with the offer only when asked for (the driver's view of an offered load).
+    shipment: Mapped[Shipment] = relationship(lazy="raise")

@@ -6,22 +6,51 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy import inspect
 
 from freight.access import Actor, Role
 from freight.deps import Context, CurrentUser, SessionDep, Staff, require_role
 from freight.dispatch import tendering
 from freight.dispatch.assignment import Planning
 from freight.dispatch.models import Offer
-from freight.dispatch.schemas import OfferAnswer, OfferList, OfferRead, OfferRequest
+from freight.dispatch.schemas import (
+    OfferAnswer,
+    OfferList,
+    OfferLoad,
+    OfferRead,
+    OfferRequest,
+    OfferStop,
+)
 from freight.errors import Forbidden
 from freight.openapi import problems
+from freight.shipments.queries import ends
 
 router = APIRouter(tags=["offers"])
 DriverOnly = Annotated[Actor, Depends(require_role(Role.DRIVER))]
 
 
+def offer_read(offer: Offer) -> OfferRead:
+    """An offer, with its load when it was read with it (the lists)."""
+    read = OfferRead.model_validate(offer)
+    if "shipment" not in inspect(offer).unloaded:
+        shipment = offer.shipment
+        pickup, delivery = ends(shipment)
+        read.load = OfferLoad(
+            reference=shipment.reference,
+            equipment_type=shipment.equipment_type,
+            weight_kg=shipment.weight_kg,
+            pieces=shipment.pieces,
+            commodity=shipment.commodity,
+            hazmat=shipment.hazmat,
+            distance_km=round(shipment.distance_km, 1),
+            pickup=OfferStop.model_validate(pickup),
+            delivery=OfferStop.model_validate(delivery),
+        )
+    return read
+
+
 def _list(offers: list[Offer]) -> OfferList:
-    return OfferList(items=[OfferRead.model_validate(o) for o in offers])
+    return OfferList(items=[offer_read(o) for o in offers])
 
 
 @router.post(
@@ -56,7 +85,8 @@ async def list_offers(
     live: Annotated[bool, Query(description="only queued and open offers")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> OfferList:
-    """A driver's own offers (open and past), or the organisation's for staff; newest first."""
+    """A driver's own offers (open and past), or the organisation's for staff; newest
+    first, each with what a driver reads of its load (lane, windows, miles, weight)."""
     if not (actor.is_staff or actor.role == Role.DRIVER):
         raise Forbidden("offers are for drivers and dispatchers")
     return _list(await tendering.listed(session, actor, shipment_id, live, limit))

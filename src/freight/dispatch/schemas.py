@@ -272,6 +272,31 @@ class OfferAnswer(Input):
     ) = Field(default=None, description="why the driver declines (the office reads it)")
 
 
+class OfferStop(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    city: str
+    region: str
+    country: str
+    timezone: str
+    window_start: datetime
+    window_end: datetime
+
+
+class OfferLoad(BaseModel):
+    """What a driver reads of an offered load before saying yes."""
+
+    reference: str
+    equipment_type: str
+    weight_kg: float
+    pieces: int | None
+    commodity: str | None
+    hazmat: bool
+    distance_km: float
+    pickup: OfferStop
+    delivery: OfferStop
+
+
 class OfferRead(BaseModel):
     """An offer: ``queued`` waits its turn in a waterfall, ``open`` is with the driver until
     ``expires_at``; ``accepted``, ``declined``, ``expired`` and ``withdrawn`` are final."""
@@ -292,6 +317,7 @@ class OfferRead(BaseModel):
     expires_at: datetime | None
     answered_at: datetime | None
     reason: str | None
+    load: OfferLoad | None = None
 
 
 class OfferList(BaseModel):

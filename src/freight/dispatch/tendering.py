@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from freight.access import Actor, Role, get_scoped, scoped
 from freight.db import utcnow
@@ -293,4 +294,22 @@ async def listed(
     if live_only:
         stmt = stmt.where(Offer.status.in_(LIVE_OFFERS))
     stmt = stmt.order_by(Offer.created_at.desc(), Offer.rank).limit(limit)
+    return list((await session.scalars(stmt.options(selectinload(Offer.shipment)))).all())
+
+
+async def offered_to_me(session: AsyncSession, actor: Actor) -> list[Offer]:
+    """The driver's open offers, soonest to run out first, each with its load (which the
+    driver may read while it is offered to them)."""
+    if actor.driver_id is None:
+        return []
+    stmt = (
+        scoped(Offer, actor)
+        .where(
+            Offer.driver_id == actor.driver_id,
+            Offer.status == OfferStatus.OPEN,
+            Offer.expires_at > utcnow(),
+        )
+        .order_by(Offer.expires_at)
+        .options(selectinload(Offer.shipment))
+    )
     return list((await session.scalars(stmt)).all())

@@ -28,7 +28,9 @@ from freight.web import (
     admin,
     auth,
     board,
+    board_offers,
     driver,
+    driver_offers,
     drivers,
     invoices,
     mail_pages,
@@ -119,7 +121,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Add the pages, their assets and their security headers to ``app``."""
     app.state.web_render = Renderer(settings)
     shipment_pages = (portal, shipment_edit, shipment_work, public, messages)
-    fleet_pages = (board, driver, drivers, vehicles, accounts)
+    fleet_pages = (board, board_offers, driver, driver_offers, drivers, vehicles, accounts)
     for module in (auth, *shipment_pages, *fleet_pages, admin, invoices, mail_pages):
         app.include_router(module.router)
     app.add_exception_handler(auth.SignInRequired, _sign_in)

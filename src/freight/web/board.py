@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from freight.access import Actor, Role
 from freight.db import utcnow
 from freight.deps import Context, SessionDep
-from freight.dispatch import assignment, plans
+from freight.dispatch import assignment, plans, tendering
 from freight.dispatch.assignment import Planning
 from freight.dispatch.board import load_board
 from freight.dispatch.schemas import ApplyRequest, AssignRequest
@@ -111,6 +111,33 @@ async def _page(
     )
 
 
+async def _offered_notice(session: SessionDep, actor: Actor, shipment_id: uuid.UUID) -> str | None:
+    """``FRT-... is offered to Dee Ray`` for the load just offered (looked up, never echoed)."""
+    try:
+        shipment = await shipments.get_visible(session, actor, shipment_id)
+    except NotFound:
+        return None
+    live = await tendering.listed(session, actor, shipment_id, live_only=True)
+    opened = [o for o in live if o.status == "open"]
+    if not opened:
+        return f"{shipment.reference} is not on offer any more."
+    driver = await fleet.get_driver(session, actor, opened[0].driver_id)
+    steps = f" (1 of {len(live)} in turn)" if opened[0].waterfall_id and len(live) > 1 else ""
+    return f"{shipment.reference} is offered to {driver.full_name}{steps}."
+
+
+async def board_page_with(
+    request: Request,
+    session: SessionDep,
+    ctx: Context,
+    actor: Actor,
+    status_code: int,
+    **extra: Any,
+) -> Response:
+    """The board answering a form that did not go through (for the offer routes)."""
+    return await _page(request, session, ctx, actor, status_code=status_code, **extra)
+
+
 @router.get("/app/dispatch")
 async def board_page(
     request: Request,
@@ -120,12 +147,16 @@ async def board_page(
     plan: str | None = None,
     assigned: str | None = None,
     applied: str | None = None,
+    offered: str | None = None,
 ) -> Response:
-    """The board; ``?plan=`` shows a stored plan, ``?assigned=`` says what was just done."""
+    """The board; ``?plan=`` shows a stored plan, ``?assigned=`` and ``?offered=`` say
+    what was just done."""
     notice = None
-    assigned_id = _uuid(assigned)
+    assigned_id, offered_id = _uuid(assigned), _uuid(offered)
     if assigned_id is not None:
         notice = await _assigned_notice(session, actor, assigned_id)
+    if offered_id is not None:
+        notice = await _offered_notice(session, actor, offered_id)
     if applied and _uuid(plan):
         notice = "Plan applied: see what was assigned below."
     return await _page(request, session, ctx, actor, plan_id=_uuid(plan), notice=notice)
@@ -164,7 +195,7 @@ async def assign(
         ):  # asked before it lands: see board_warning
             warned = await _assign_warning(session, actor, shipment_field, driver_field, block)
         elif isinstance(failure.error, DomainError):  # the load stays picked, with the reason
-            errors, chosen = {key: _sentence(failure.message)}, {key: driver_field}
+            errors, chosen = {key: sentence(failure.message)}, {key: driver_field}
         return await _page(
             request, session, ctx, actor, status_code=failure.status,
             assign_errors=errors, chosen=chosen, assign_warning=warned,
@@ -206,7 +237,8 @@ def _picked(key: str, shipment_field: str, driver_field: str) -> tuple[uuid.UUID
     return shipment_id, body.driver_id
 
 
-def _sentence(message: str | None) -> str:
+def sentence(message: str | None) -> str:
+    """A refusal as a sentence for the page: capitalised, with its full stop."""
     message = (message or "not allowed").strip()
     message = message[:1].upper() + message[1:]
     return message if message.endswith(".") else f"{message}."
@@ -238,7 +270,7 @@ async def apply(
 
     async def again(failure: Failure) -> Response:
         error, status = failure.error, failure.status
-        said = _sentence(error.detail) if isinstance(error, DomainError) else failure.errors["plan"]
+        said = sentence(error.detail) if isinstance(error, DomainError) else failure.errors["plan"]
         return await _page(
             request, session, ctx, actor, status_code=status, plan_id=plan_id, plan_error=said
         )

@@ -1,6 +1,7 @@
-"""The driver's view, made for a phone: my loads, going on or off duty, moving a load
-through pickup and transit, and the proof of delivery. Plain forms work on their own;
-``js/driver.js`` adds location sharing, the signature pad and live updates."""
+"""The driver's view, made for a phone: loads offered to me, my loads, going on or off
+duty, moving a load through pickup and transit, and the proof of delivery. Plain forms
+work on their own; ``js/driver.js`` adds location sharing, the signature pad and live
+updates, ``js/driver_offers.js`` keeps the offers current."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from freight.access import Actor, Role
 from freight.deps import Context, SessionDep
-from freight.dispatch import pod
+from freight.dispatch import pod, tendering
 from freight.dispatch.uploads import read_pod_form
 from freight.errors import DomainError, Forbidden
 from freight.fleet import service as fleet
@@ -46,6 +47,15 @@ NEXT_STEP: dict[str, tuple[Status, str]] = {
     Status.PICKED_UP: (Status.IN_TRANSIT, "In transit"),
 }
 RECENT = 5
+# What a driver can say when declining a load offer (the office reads it).
+DECLINE_REASONS = (
+    "Too far from me",
+    "Home time",
+    "Not enough hours left",
+    "Pay too low",
+    "Truck or trailer problem",
+    "Other",
+)
 
 
 def _driver_id(actor: Actor) -> uuid.UUID:
@@ -70,21 +80,41 @@ async def last_seen(session: SessionDep, actor: Actor) -> dict[str, Any] | None:
     return {"near": near, "at": me.position_at}
 
 
-@router.get("/app/driver")
-async def my_loads(request: Request, actor: Driver, session: SessionDep) -> Response:
-    """My loads and my availability."""
+async def my_loads_page(
+    request: Request,
+    actor: Actor,
+    session: SessionDep,
+    status_code: int = 200,
+    offer_error: dict[str, str] | None = None,
+) -> Response:
+    """My loads page; ``offer_error`` puts a refused answer ``{offer_id, message}`` on
+    the offer it was about."""
     me = await fleet.get_driver(session, actor, _driver_id(actor))
     active, done = await _loads(session, actor)
+    offered = await tendering.offered_to_me(session, actor)
+    if offer_error is not None:
+        on_card = offer_error["offer_id"] in {str(o.id) for o in offered}
+        offer_error = offer_error | {"on_card": "yes" if on_card else ""}
     render = renderer(request)
     return render(
         request,
         "driver_loads.html",
+        status_code=status_code,
         actor=actor,
         me=me,
+        offers=[(o, *ends(o.shipment)) for o in offered],
+        offer_error=offer_error,
+        decline_reasons=DECLINE_REASONS,
         loads=[(s, *ends(s)) for s in active],
         delivered=[(s, *ends(s)) for s in done],
         last_seen=await last_seen(session, actor),
     )
+
+
+@router.get("/app/driver")
+async def my_loads(request: Request, actor: Driver, session: SessionDep) -> Response:
+    """Loads offered to me, my loads and my availability."""
+    return await my_loads_page(request, actor, session)
 
 
 @router.post("/app/driver/availability")

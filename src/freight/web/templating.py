@@ -172,6 +172,7 @@ def build_templates() -> Jinja2Templates:
     env.filters["weight_unit"] = fmt.weight_unit
     env.filters["rests"] = _rests
     env.filters["near"] = _near
+    env.filters["time_left"] = fmt.time_left
     env.globals["navigation"] = NAVIGATION
     # The domains' vocabularies, so a page never spells a status or a set of them itself.
     env.globals.update(

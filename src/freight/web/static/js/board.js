@@ -84,8 +84,14 @@ function askAboutWarnings(item, driverId) {
 document.addEventListener("submit", (event) => {
   const form = event.target;
   if (form.matches("#pending-loads .picker")) {
+    if (event.submitter?.getAttribute("formaction")) return; // Offer: the server's form
     event.preventDefault();
-    assign(form.closest("tr"), form.elements.driver_id.value);
+    const driverId = form.elements.driver_id.value;
+    if (driverId === "waterfall") {
+      showRefusal(form.closest("tr"), "Choose one driver to assign; the best drivers in turn are for Offer.");
+      return;
+    }
+    assign(form.closest("tr"), driverId);
   } else if (form.id === "apply-form") {
     event.preventDefault();
     applyPlan(form, event.submitter?.value === "all");
