@@ -41,9 +41,7 @@ async def test_the_dispatcher_offers_a_load_and_the_driver_accepts_it_on_the_pho
     reference = world.load["reference"]
     board = await _board(open_page, world)
     await _offer_from_the_picker(board, reference, "^Driver drew")
-    await expect(board.locator(".notice")).to_have_text(
-        f"{reference} is offered to Driver drew."
-    )
+    await expect(board.locator(".notice")).to_have_text(f"{reference} is offered to Driver drew.")
     row = board.locator(f'#pending-loads > tr[data-shipment-id="{world.load["id"]}"]')
     await expect(row.get_by_test_id("on-offer")).to_contain_text("Offered")
     await check_page(board, "board-offered-desktop")

@@ -12,7 +12,6 @@ from freight.access import Actor
 from freight.deps import Context, SessionDep
 from freight.dispatch import tendering
 from freight.dispatch.assignment import Planning
-from freight.dispatch.models import Offer
 from freight.errors import DomainError
 from freight.web.auth import CsrfForm, text
 from freight.web.driver import DECLINE_REASONS, Driver, my_loads_page
@@ -49,11 +48,12 @@ async def accept(
 ) -> Response:
     """Take the load: on to its page, or back to my loads saying why it cannot be mine."""
 
-    async def take() -> Offer:
-        return await tendering.accept(session, actor, offer_id, Planning.of(ctx.settings))
+    async def take() -> uuid.UUID:
+        offer = await tendering.accept(session, actor, offer_id, Planning.of(ctx.settings))
+        return offer.shipment_id
 
-    def done(offer: Offer) -> str:
-        return f"/app/driver/loads/{offer.shipment_id}"
+    def done(shipment_id: uuid.UUID) -> str:
+        return f"/app/driver/loads/{shipment_id}"
 
     failed = _refused(request, actor, session, offer_id)
     return await submit(ctx, session, take, done=done, failed=failed, error_page=(404,))
@@ -75,8 +75,8 @@ async def decline(
     if note:
         reason = f"{reason or 'Other'}: {note}"
 
-    async def say_no() -> Offer:
-        return await tendering.decline(session, actor, offer_id, reason)
+    async def say_no() -> None:
+        await tendering.decline(session, actor, offer_id, reason)
 
     failed = _refused(request, actor, session, offer_id)
     return await submit(ctx, session, say_no, done="/app/driver", failed=failed, error_page=(404,))
