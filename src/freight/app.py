@@ -22,6 +22,7 @@ from freight.context import AppContext
 from freight.dispatch import api as dispatch_api
 from freight.dispatch import offers_api
 from freight.dispatch.offer_clock import OfferClock
+from freight.documents import api as documents_api
 from freight.errors import install_error_handlers
 from freight.fleet import api as fleet_api
 from freight.identity import api as identity_api
@@ -141,6 +142,7 @@ def _include_routers(app: FastAPI) -> None:
         fleet_api.vehicles,
         dispatch_api.router,
         offers_api.router,
+        documents_api.router,
         billing_api.router,
         billing_payments_api.router,
         tracking_api.router,

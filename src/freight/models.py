@@ -11,7 +11,8 @@ from freight.billing.models import (
     Refund,
     ShipmentPrice,
 )
-from freight.dispatch.models import DispatchPlan, ProofOfDelivery
+from freight.dispatch.models import DispatchPlan, Offer, ProofOfDelivery
+from freight.documents.models import Document
 from freight.events import Event
 from freight.fleet.models import Driver, Vehicle
 from freight.idempotency import IdempotencyRecord
@@ -27,6 +28,7 @@ __all__ = [
     "ApiKey",
     "Customer",
     "DispatchPlan",
+    "Document",
     "Driver",
     "Event",
     "IdempotencyRecord",
@@ -37,6 +39,7 @@ __all__ = [
     "MailMessage",
     "MailPreference",
     "Message",
+    "Offer",
     "Organization",
     "OutboxCursor",
     "OutboxJob",

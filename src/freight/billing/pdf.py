@@ -37,6 +37,7 @@ class Look:
     paper_size: str = "letter"
     locale: str = "en-US"
     timezone: str = "America/Chicago"
+    units: str = "imperial"  # weights and distances on shipping documents
 
 
 PAPER = {"letter": "Letter", "a4": "A4"}
@@ -52,7 +53,7 @@ class Party:
     lines: list[str]
 
 
-def _latin1(text: str) -> str:
+def latin1(text: str) -> str:
     # Core PDF fonts cover Latin-1; anything else becomes '?', never an error.
     text = text.translate(PDF_SAFE)
     return text.encode("latin-1", errors="replace").decode("latin-1")
@@ -60,7 +61,7 @@ def _latin1(text: str) -> str:
 
 def _fit(pdf: FPDF, text: str, width: float) -> str:
     """Shorten ``text`` with an ellipsis so it stays inside its column."""
-    text = _latin1(text)
+    text = latin1(text)
     if pdf.get_string_width(text) <= width - 2:
         return text
     while text and pdf.get_string_width(text + "...") > width - 2:
@@ -100,8 +101,8 @@ def render(invoice: Invoice, company: Party, bill_to: Party, look: Look | None =
     pdf = _Document(look or Look())
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.set_title(_latin1(f"Invoice {invoice.number}"))
-    pdf.set_author(_latin1(company.name))
+    pdf.set_title(latin1(f"Invoice {invoice.number}"))
+    pdf.set_author(latin1(company.name))
     pdf.add_page()
     _header(pdf, invoice, company)
     _bill_to(pdf, invoice, bill_to)
@@ -114,13 +115,13 @@ def render(invoice: Invoice, company: Party, bill_to: Party, look: Look | None =
 def _header(pdf: _Document, invoice: Invoice, company: Party) -> None:
     """The company, the INVOICE title and the invoice facts beside them."""
     pdf.set_font("helvetica", "B", 16)
-    pdf.cell(110, 8, _latin1(company.name))
+    pdf.cell(110, 8, latin1(company.name))
     pdf.set_font("helvetica", "B", 20)
     pdf.cell(70, 8, "INVOICE", align="R", new_x=LM, new_y=NX)
     pdf.set_font("helvetica", "", 9)
     top = pdf.get_y()
     for line in company.lines:
-        pdf.cell(110, 4.5, _latin1(line), new_x=LM, new_y=NX)
+        pdf.cell(110, 4.5, latin1(line), new_x=LM, new_y=NX)
     left_bottom = pdf.get_y()
     pdf.set_xy(125, top + 1)
     facts = [
@@ -135,7 +136,7 @@ def _header(pdf: _Document, invoice: Invoice, company: Party) -> None:
         pdf.set_font("helvetica", "B", 9)
         pdf.cell(22, 5, label)
         pdf.set_font("helvetica", "", 9)
-        pdf.cell(48, 5, _latin1(value), align="R", new_x=LM, new_y=NX)
+        pdf.cell(48, 5, latin1(value), align="R", new_x=LM, new_y=NX)
     pdf.set_y(max(left_bottom, pdf.get_y()) + 6)
 
 
@@ -144,14 +145,14 @@ def _bill_to(pdf: _Document, invoice: Invoice, bill_to: Party) -> None:
     pdf.set_font("helvetica", "B", 10)
     pdf.cell(0, 5, "Bill to", new_x=LM, new_y=NX)
     pdf.set_font("helvetica", "", 9)
-    pdf.cell(0, 5, _latin1(bill_to.name), new_x=LM, new_y=NX)
+    pdf.cell(0, 5, latin1(bill_to.name), new_x=LM, new_y=NX)
     for line in bill_to.lines:
-        pdf.cell(0, 4.5, _latin1(line), new_x=LM, new_y=NX)
+        pdf.cell(0, 4.5, latin1(line), new_x=LM, new_y=NX)
     pdf.ln(3)
     pdf.set_font("helvetica", "B", 9)
     pdf.cell(28, 5, "Shipments")
     pdf.set_font("helvetica", "", 9)
-    pdf.multi_cell(0, 5, _latin1(", ".join(invoice.shipment_references)), new_x=LM, new_y=NX)
+    pdf.multi_cell(0, 5, latin1(", ".join(invoice.shipment_references)), new_x=LM, new_y=NX)
     pdf.ln(4)
 
 
@@ -209,11 +210,11 @@ def _terms(pdf: _Document, invoice: Invoice) -> None:
         f"Payment is due within {invoice.terms_days} days of the invoice date. "
         "Please quote the invoice number with your payment."
     )
-    pdf.multi_cell(0, 4.5, _latin1(terms), new_x=LM, new_y=NX)
+    pdf.multi_cell(0, 4.5, latin1(terms), new_x=LM, new_y=NX)
     if invoice.status == InvoiceStatus.VOID:
         pdf.set_font("helvetica", "B", 12)
         pdf.set_text_color(190, 30, 30)
-        pdf.cell(0, 8, _latin1(f"VOID: {invoice.void_reason or ''}"), new_x=LM, new_y=NX)
+        pdf.cell(0, 8, latin1(f"VOID: {invoice.void_reason or ''}"), new_x=LM, new_y=NX)
 
 
 async def render_async(

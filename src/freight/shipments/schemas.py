@@ -281,6 +281,9 @@ class EventRead(BaseModel):
     actor_role: str | None
     occurred_at: datetime
     device_time: datetime | None
+    hash: str = Field(
+        description="sha256 chaining this event to the one before (freight audit verify)"
+    )
 
 
 class EventPage(BaseModel):

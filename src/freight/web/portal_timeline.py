@@ -103,6 +103,8 @@ def _sentence(kind: str, data: dict[str, Any], staff: bool = False) -> str:
         return f"{verb} stop {data.get('sequence', '')}".strip()
     if kind.startswith("offer."):
         return _offer_sentence(kind, data)
+    if kind == "document.generated":
+        return DOCUMENT_WORDS.get(str(data.get("kind")), "Document made")
     if kind.startswith("invoice."):
         number = data.get("number")
         return f"Invoice {number} {kind.split('.', 1)[1]}" if number else "Invoice updated"
@@ -111,6 +113,12 @@ def _sentence(kind: str, data: dict[str, Any], staff: bool = False) -> str:
     return kind.replace(".", " ").replace("_", " ").capitalize()
 
 
+DOCUMENT_WORDS = {
+    "bol": "Bill of lading made",
+    "rate_confirmation": "Rate confirmation made",
+    "pod_certificate": "Proof-of-delivery certificate made",
+    "invoice_packet": "Invoice packet made",
+}
 OFFER_WORDS = {
     "offer.made": "Offered to a driver",
     "offer.accepted": "Offer accepted",

@@ -36,6 +36,7 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     "offer.expired": OFFER,
     "offer.withdrawn": OFFER,
     "offer.exhausted": ("waterfall_id",),
+    "document.generated": ("document_id", "kind", "sha256"),
     "invoice.created": ("invoice_id", "number", "shipments"),
     "invoice.issued": ("invoice_id", "number", "due_at"),
     "invoice.voided": ("invoice_id", "number"),
