@@ -112,6 +112,23 @@ def refusal(
     return None
 
 
+def fit(
+    driver: Driver, vehicle: Vehicle | None, shipment: Shipment, params: PlanParams, verb: str
+) -> PairCheck | None:
+    """The pair's numbers (None when the driver's position is unknown), or 409 saying why
+    this driver cannot ``verb`` (assign, offer) this load now."""
+    candidate = driver_candidate(driver, vehicle)
+    check = (
+        check_pair(candidate, load_candidate(shipment, params.average_speed_kmh), params)
+        if candidate
+        else None
+    )
+    refused = refusal(driver, vehicle, shipment, check)
+    if refused is not None:
+        raise Conflict(f"cannot {verb}: {refused}")
+    return check
+
+
 async def _vehicle_for(
     session: AsyncSession, actor: Actor, driver: Driver, vehicle_id: uuid.UUID | None
 ) -> Vehicle | None:
@@ -206,16 +223,8 @@ async def assign(
         vehicle: Vehicle | None = loaded.vehicles[driver.vehicle_id]
     else:
         vehicle = await _vehicle_for(session, actor, driver, vehicle_id)
-    candidate = driver_candidate(driver, vehicle)
     params = planning.params()
-    check = (
-        check_pair(candidate, load_candidate(shipment, params.average_speed_kmh), params)
-        if candidate
-        else None
-    )
-    refused = refusal(driver, vehicle, shipment, check)
-    if refused is not None:
-        raise Conflict(f"cannot assign: {refused}")
+    check = fit(driver, vehicle, shipment, params, "assign")
     if not await fleet.claim(session, driver.id, shipment.id):
         raise Conflict("cannot assign: driver already holds an active load")
     shipment.driver_id = driver.id

@@ -19,10 +19,9 @@ from sqlalchemy.orm import selectinload
 from freight.access import Actor, Role, get_scoped, scoped
 from freight.db import utcnow
 from freight.dispatch import assignment, offers
-from freight.dispatch.assignment import Planning, driver_candidate, load_candidate, refusal
+from freight.dispatch.assignment import Planning, fit
 from freight.dispatch.board import candidates
 from freight.dispatch.models import LIVE_OFFERS, Offer, OfferStatus
-from freight.dispatch.optimizer import check_pair
 from freight.dispatch.schemas import OfferRequest
 from freight.errors import Conflict, NotFound, invalid
 from freight.fleet.models import Driver, Vehicle
@@ -71,16 +70,7 @@ async def _single(
     except NotFound:
         raise invalid("body", "driver_id", msg="no such driver") from None
     vehicle = await session.get(Vehicle, driver.vehicle_id) if driver.vehicle_id else None
-    candidate = driver_candidate(driver, vehicle)
-    params = planning.params()
-    check = (
-        check_pair(candidate, load_candidate(shipment, params.average_speed_kmh), params)
-        if candidate
-        else None
-    )
-    refused = refusal(driver, vehicle, shipment, check)
-    if refused is not None:
-        raise Conflict(f"cannot offer: {refused}")
+    check = fit(driver, vehicle, shipment, planning.params(), "offer")
     offer = Offer(
         organization_id=shipment.organization_id,
         shipment_id=shipment.id,
@@ -114,11 +104,15 @@ async def _waterfall(
             scoped(Driver, actor).where(Driver.id.in_([c.driver_id for c in fitting]))
         )
     }
+    trucks = {d.vehicle_id for d in drivers.values() if d.vehicle_id}
+    vehicles = {
+        v.id: v for v in await session.scalars(scoped(Vehicle, actor).where(Vehicle.id.in_(trucks)))
+    }
     waterfall_id = uuid.uuid4()
     made = []
     for rank, choice in enumerate(fitting, start=1):
         driver = drivers[choice.driver_id]
-        vehicle = await session.get(Vehicle, driver.vehicle_id) if driver.vehicle_id else None
+        vehicle = vehicles.get(driver.vehicle_id) if driver.vehicle_id else None
         reasons = [f"ranked {rank} of {len(fitting)} by empty miles to the pickup"]
         made.append(
             Offer(
