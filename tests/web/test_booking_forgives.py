@@ -69,6 +69,12 @@ async def test_remove_a_stop_without_javascript(world: World) -> None:
         assert 'name="stop_count" value="2"' in kept.text
 
 
+# Whether the booking form's saved draft (draft.js, in localStorage) mentions this text.
+DRAFT_HOLDS = """(text) => Object.keys(localStorage)
+  .filter((k) => k.startsWith("freight:draft:"))
+  .some((k) => localStorage.getItem(k).includes(text))"""
+
+
 async def test_a_draft_survives_a_reload_and_stays_with_its_user(
     world: World, open_page: OpenPage
 ) -> None:
@@ -81,7 +87,8 @@ async def test_a_draft_survives_a_reload_and_stays_with_its_user(
     await fill_stop(page, 0, "Chicago")
     await fill_stop(page, 1, "Memphis")
     await fill_stop(page, 2, "Dallas")
-    await page.wait_for_timeout(600)  # the draft is saved a moment after typing stops
+    # the draft is saved a moment after typing stops: wait until it holds the last stop
+    await page.wait_for_function(DRAFT_HOLDS, arg="Dallas")
     await page.reload()
     await expect(page.locator("#draft-notice")).to_contain_text("Your unsent booking from")
     await expect(page.get_by_label("Weight (lb)")).to_have_value("4400")
@@ -114,7 +121,7 @@ async def test_a_draft_survives_a_reload_and_stays_with_its_user(
     await sign_in(page, world.url, BUYER)
     await page.goto(f"{world.url}/app/shipments/new")
     await page.get_by_label("Commodity").fill("Paper rolls")
-    await page.wait_for_timeout(600)
+    await page.wait_for_function(DRAFT_HOLDS, arg="Paper rolls")
     await page.reload()
     await page.get_by_role("button", name="Start over").click()
     await expect(page.locator("#draft-notice")).to_have_count(0)
