@@ -20,13 +20,15 @@ from freight.body_limit import BodyLimitMiddleware, Rule
 from freight.cache import Invalidator
 from freight.context import AppContext
 from freight.dispatch import api as dispatch_api
-from freight.dispatch import offers_api
+from freight.dispatch import exceptions_api, offers_api
 from freight.dispatch.offer_clock import OfferClock
 from freight.documents import api as documents_api
+from freight.documents import confirmations as rate_confirmations
 from freight.errors import install_error_handlers
 from freight.fleet import api as fleet_api
 from freight.identity import api as identity_api
 from freight.identity import principals
+from freight.imports import api as imports_api
 from freight.mail import api as mail_api
 from freight.messaging import api as messaging_api
 from freight.observability.instrumentation import (
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Committed events drop what they made stale: shipment views, users' principals.
         invalidator = Invalidator(ctx.cache, shipment_reads.stale_keys, principals.stale_keys)
         ctx.bus.subscribe(invalidator)
+        rate_confirmations.install(ctx)
         background = Background(
             settings,
             ctx.sessions,
@@ -142,7 +145,10 @@ def _include_routers(app: FastAPI) -> None:
         fleet_api.vehicles,
         dispatch_api.router,
         offers_api.router,
+        exceptions_api.router,
         documents_api.router,
+        imports_api.imports,
+        imports_api.exports,
         billing_api.router,
         billing_payments_api.router,
         tracking_api.router,
@@ -186,11 +192,20 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
 
 
 def body_limit_rules(settings: Settings) -> list[Rule]:
-    """The routes that take more than a JSON body: proof-of-delivery uploads."""
+    """The routes that take more than a JSON body: proof-of-delivery, CSV and document
+    uploads."""
     pod = settings.pod_max_body_bytes
+    # The file, and room for the form around it: a file just over its limit is a 422
+    # naming ``file``, not a cut connection.
+    csv_file = settings.import_max_file_bytes + 64 * 1024
+    document = settings.document_max_upload_bytes + 64 * 1024
     return [
         Rule("POST", re.compile(r"^/api/shipments/[^/]+/pod$"), pod),
         Rule("POST", re.compile(r"^/app/driver/loads/[^/]+/pod$"), pod),
+        Rule("POST", re.compile(r"^/api/imports/[^/]+$"), csv_file),
+        Rule("POST", re.compile(r"^/app/imports$"), csv_file),
+        Rule("POST", re.compile(r"^/api/shipments/[^/]+/documents$"), document),
+        Rule("POST", re.compile(r"^/app/shipments/[^/]+/documents$"), document),
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -27,6 +28,9 @@ from freight.security.web_sessions import WebSessions
 from freight.settings import Settings
 from freight.slots import Slots
 from freight.storage import FileStore
+
+if TYPE_CHECKING:
+    from freight.dispatch.tendering import Confirmation
 
 
 @dataclass
@@ -53,6 +57,9 @@ class AppContext:
     started_at: float = field(default_factory=time.monotonic)
     # Wakes the outbox workers (set by the app's background work when it starts).
     outbox_poke: Callable[[], Awaitable[None]] | None = None
+    # What a driver's yes to an offer also accepts: its rate confirmation (set by the app
+    # when it starts, from freight.documents; dispatch does not import documents).
+    confirmation: Confirmation | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> AppContext:

@@ -84,6 +84,8 @@ class Settings(BaseSettings):
     # Exports streaming at once per process, and how long one send may wait on a client.
     export_concurrency: int = Field(default=4, ge=1, le=1000)
     export_send_timeout_s: float = Field(default=30.0, gt=0)
+    # The largest CSV file POST /api/imports/{kind} (and the import page) takes.
+    import_max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
     # Road distance and time (freight.routing): the estimate (great-circle km x road_factor
     # at average_speed_kmh) unless a routing server is named; it falls back to the estimate.
@@ -126,6 +128,8 @@ class Settings(BaseSettings):
     pod_max_body_bytes: int = Field(default=60 * 1024 * 1024, ge=64 * 1024)
     # Images are decoded to check them: refuse more pixels than this (decompression bombs).
     pod_max_image_pixels: int = Field(default=40_000_000, ge=10_000, le=200_000_000)
+    # A document added to a load (a lumper receipt, a scale ticket): PDF, PNG or JPEG.
+    document_max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
     # GPS ingest, ETA and geofences (the stationary ETA speed is average_speed_kmh)
     gps_max_accuracy_m: float = Field(default=100.0, gt=0, le=10_000)

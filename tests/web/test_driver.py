@@ -93,7 +93,7 @@ async def test_driver_runs_a_load_and_delivers_with_drawn_signature_and_photo(
     await page.get_by_label("Received by").fill("Rita Receiver")
     await draw_signature(page)
     await expect(page.locator("#signature-pad")).to_have_attribute("data-signed", "true")
-    await page.get_by_label("Photos").set_input_files(png_file(tmp_path))
+    await page.get_by_label("Photos", exact=True).set_input_files(png_file(tmp_path))
     await page.get_by_role("button", name="Confirm delivery").click()
 
     await expect(page.get_by_test_id("shipment-status")).to_have_text("Delivered")

@@ -94,7 +94,7 @@ async def test_a_driver_delivers_with_a_drawn_signature_and_photo_and_the_custom
     await expect(driver.get_by_test_id("shipment-status")).to_have_text("In transit")
     await driver.get_by_label("Received by").fill("Rita Receiver")
     await draw_signature(driver)
-    await driver.get_by_label("Photos").set_input_files(png_file(tmp_path))
+    await driver.get_by_label("Photos", exact=True).set_input_files(png_file(tmp_path))
     await driver.get_by_role("button", name="Confirm delivery").click()
     await expect(driver.get_by_test_id("shipment-status")).to_have_text("Delivered")
 

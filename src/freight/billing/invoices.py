@@ -16,15 +16,16 @@ from datetime import timedelta
 from typing import Literal
 
 import structlog
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from freight import events
 from freight.access import Actor, get_scoped
-from freight.billing import ledger, pdf
+from freight.billing import accessorials, ledger, pdf
 from freight.billing import lines as items
 from freight.billing.models import (
+    Accessorial,
     Invoice,
     InvoiceCounter,
     InvoicedShipment,
@@ -51,6 +52,9 @@ from freight.shipments.models import Shipment
 from freight.shipments.queries import ShipmentFilters, filtered
 
 log = structlog.get_logger("freight.billing")
+# Loads whose road is over: delivered, or returned to the shipper after a failed delivery.
+# A cancelled load is billed only when it earned a charge (a truck ordered, not used).
+BILLABLE = frozenset({Status.DELIVERED, Status.RETURNED})
 
 
 async def next_number(session: AsyncSession, organization_id: uuid.UUID, year: int) -> str:
@@ -91,6 +95,8 @@ async def _shipments(
             )
         ).scalars()
     }
+    cancelled = [s.id for s in found.values() if s.status == Status.CANCELLED]
+    charged = {c.shipment_id for c in await accessorials.of_shipments(session, cancelled)}
     errors = []
     for i, ident in enumerate(ids):
         shipment = found.get(ident)
@@ -98,7 +104,9 @@ async def _shipments(
             errors.append({"loc": ["body", "shipment_ids", i], "msg": "no such shipment"})
         elif shipment.customer_id != customer_id:
             errors.append({"loc": ["body", "shipment_ids", i], "msg": "belongs to another account"})
-        elif shipment.status != Status.DELIVERED:
+        elif shipment.status not in BILLABLE and not (
+            shipment.status == Status.CANCELLED and shipment.id in charged
+        ):
             errors.append({"loc": ["body", "shipment_ids", i], "msg": "is not delivered"})
     if len(set(ids)) != len(ids):
         errors.append({"loc": ["body", "shipment_ids"], "msg": "lists a shipment twice"})
@@ -141,10 +149,13 @@ async def _priced_lines(
         raise invalid(
             "body", "shipment_ids", msg="the shipments are priced in different currencies"
         )
+    charges = await accessorials.of_shipments(session, [s.id for s in shipments])
     lines: list[Line] = []
     for shipment in shipments:
-        lines += items.freight_for(shipment, frozen.get(shipment.id), card)
-        lines += items.detention_for(shipment, frozen.get(shipment.id), card)
+        if shipment.status != Status.CANCELLED:  # a cancelled load bills its TONU only
+            lines += items.freight_for(shipment, frozen.get(shipment.id), card)
+            lines += items.detention_for(shipment, frozen.get(shipment.id), card)
+        lines += accessorials.lines(charges, shipment.id)
     return lines, currencies.pop()
 
 
@@ -327,12 +338,18 @@ async def pdf_of(
 async def uninvoiced(
     session: AsyncSession, actor: Actor, customer_id: uuid.UUID, limit: int = 200
 ) -> list[Shipment]:
-    """Delivered shipments of the account that are on no live invoice, newest first."""
+    """Billable shipments of the account that are on no live invoice, newest first:
+    delivered or returned, or cancelled with a charge earned (a TONU)."""
     on_invoice = exists().where(InvoicedShipment.shipment_id == Shipment.id)
+    charged = exists().where(Accessorial.shipment_id == Shipment.id)
+    billable = or_(
+        Shipment.status.in_([s.value for s in BILLABLE]),
+        and_(Shipment.status == Status.CANCELLED, charged),
+    )
     stmt = (
-        filtered(actor, ShipmentFilters(status=(Status.DELIVERED,), customer_id=customer_id))
-        .where(~on_invoice)
-        .order_by(Shipment.delivered_at.desc())
+        filtered(actor, ShipmentFilters(customer_id=customer_id))
+        .where(billable, ~on_invoice)
+        .order_by(func.coalesce(Shipment.delivered_at, Shipment.updated_at).desc())
         .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 from sqlalchemy import (
@@ -47,6 +48,10 @@ class RateCard(TenantMixin, Base):
     detention_free_minutes: Mapped[int] = mapped_column(Integer, default=120)
     detention_hourly_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     tax_rate_bp: Mapped[int] = mapped_column(Integer, default=0)
+    # Accessorial charges, each fixed on the load when what it pays for happens.
+    tonu_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    reattempt_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    layover_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     auto_invoice: Mapped[bool] = mapped_column(default=False)
     terms: Mapped[str | None] = mapped_column(Text, default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -221,3 +226,33 @@ class ProviderEvent(Base):
     provider: Mapped[str] = mapped_column(String(16))
     type: Mapped[str] = mapped_column(String(100))
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccessorialKind(StrEnum):
+    """Charges beyond the freight that a load earns on the road (detention is computed
+    from the stops' times instead, when the invoice is made)."""
+
+    TONU = "tonu"  # truck ordered, not used: no freight at the pickup
+    REATTEMPT = "reattempt"  # a second delivery attempt
+    LAYOVER = "layover"  # nights waited for the new delivery window
+    LUMPER = "lumper"  # unloading paid on the carrier's behalf, billed at cost
+
+
+class Accessorial(TenantMixin, Base):
+    """One accessorial charge of a shipment, priced when it was earned."""
+
+    __tablename__ = "accessorials"
+    __table_args__ = (
+        CheckConstraint(in_check("kind", [k.value for k in AccessorialKind]), name="kind"),
+        Index("ix_accessorials_shipment", "shipment_id", "created_at"),
+    )
+
+    shipment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[str] = mapped_column(String(16), default="1")  # a decimal, as on lines
+    unit: Mapped[str] = mapped_column(String(16), default="each")
+    unit_price_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    source_id: Mapped[uuid.UUID | None] = mapped_column(default=None)  # the exception, if any
+    created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)

@@ -40,6 +40,13 @@ class RateCardIn(Input):
     fuel_surcharge_bp: Bp = 0
     detention_free_minutes: Annotated[int, Field(ge=0, le=24 * 60)] = 120
     detention_hourly_cents: Cents = 0
+    tonu_cents: Cents = Field(
+        default=0, description="truck ordered, not used: charged when a pickup has no freight"
+    )
+    reattempt_cents: Cents = Field(default=0, description="each delivery reattempt")
+    layover_cents: Cents = Field(
+        default=0, description="each night a reattempt's new window waits past the failed one"
+    )
     tax_rate_bp: Bp = 0
     auto_invoice: bool = Field(
         default=False, description="create a draft invoice when a shipment is delivered"

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from freight.db import Base, TenantMixin, in_check, utcnow
@@ -85,3 +85,54 @@ class Offer(TenantMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Read with the offer only when asked for (the driver's view of an offered load).
     shipment: Mapped[Shipment] = relationship(lazy="raise")
+
+
+class ExceptionKind(StrEnum):
+    """What went wrong, and the reasons each kind may give."""
+
+    PICKUP_FAILED = "pickup_failed"  # at the shipper: not ready, no freight
+    DELIVERY_FAILED = "delivery_failed"  # at the consignee: the attempt failed
+    OSD = "osd"  # over, short or damaged pieces (or refused ones at a partial delivery)
+    LUMPER = "lumper"  # unloading paid to a lumper, with the receipt
+
+
+EXCEPTION_REASONS: dict[str, tuple[str, ...]] = {
+    ExceptionKind.PICKUP_FAILED: ("not_ready", "no_freight", "other"),
+    ExceptionKind.DELIVERY_FAILED: (
+        "refused",
+        "damaged",
+        "closed",
+        "no_access",
+        "wrong_address",
+        "other",
+    ),
+    ExceptionKind.OSD: ("over", "short", "damaged", "refused"),
+    ExceptionKind.LUMPER: ("unloading", "loading"),
+}
+
+
+class ShipmentException(TenantMixin, Base):
+    """One problem on the road, reported by the driver or the office, with its photos."""
+
+    __tablename__ = "shipment_exceptions"
+    __table_args__ = (
+        CheckConstraint(in_check("kind", [k.value for k in ExceptionKind]), name="kind"),
+        Index("ix_shipment_exceptions_shipment", "shipment_id", "created_at"),
+    )
+
+    shipment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(String(32))
+    pieces_affected: Mapped[int | None] = mapped_column(default=None)
+    note: Mapped[str | None] = mapped_column(String(1000), default=None)
+    amount_cents: Mapped[int | None] = mapped_column(BigInteger, default=None)  # a lumper's fee
+    # Photos (and a lumper's receipt) by stored name and sha256, like a proof's files.
+    files: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status_before: Mapped[str] = mapped_column(String(16))
+    status_after: Mapped[str] = mapped_column(String(16))
+    stop_sequence: Mapped[int | None] = mapped_column(default=None)
+    lat: Mapped[float | None] = mapped_column(Float, default=None)
+    lng: Mapped[float | None] = mapped_column(Float, default=None)
+    reported_at: Mapped[datetime | None] = mapped_column(default=None)  # the device's clock
+    reported_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    reported_role: Mapped[str | None] = mapped_column(String(16), default=None)

@@ -97,8 +97,11 @@ async def accept_offer(
     offer_id: uuid.UUID, actor: DriverOnly, session: SessionDep, ctx: Context
 ) -> OfferRead:
     """Take the offered load: it is assigned to you now, or ``409`` says why it cannot be
-    (taken by another driver, expired, withdrawn, you already hold a load)."""
-    offer = await tendering.accept(session, actor, offer_id, Planning.of(ctx.settings))
+    (taken by another driver, expired, withdrawn, you already hold a load). Your yes
+    accepts the offer's rate confirmation (``GET /api/offers/{offer_id}/rate-confirmation``):
+    the document records who and when, and a ``document.accepted`` event its sha256."""
+    planning = Planning.of(ctx.settings)
+    offer = await tendering.accept(session, actor, offer_id, planning, ctx.confirmation)
     await ctx.commit(session)
     return OfferRead.model_validate(offer)
 

@@ -21,7 +21,7 @@ from freight.settings import Settings
 from freight.shipments import service as shipments
 from freight.shipments.checks import site_warnings
 from freight.shipments.heed import Heed, record_override, screen
-from freight.shipments.lifecycle import Status
+from freight.shipments.lifecycle import DELIVERABLE, Status
 from freight.shipments.models import Shipment
 from freight.storage import FileStore, StoredFile, served_file_headers
 
@@ -124,8 +124,11 @@ async def deliverable(session: AsyncSession, actor: Actor, shipment_id: uuid.UUI
     shipment = await shipments.get_visible(session, actor, shipment_id)
     if actor.role == Role.CUSTOMER:
         raise Forbidden("customers cannot deliver a load")
-    if shipment.status != Status.IN_TRANSIT:
-        raise Conflict(f"a {shipment.status} shipment cannot be delivered; it must be IN_TRANSIT")
+    if shipment.status not in DELIVERABLE:
+        raise Conflict(
+            f"a {shipment.status} shipment cannot be delivered; it must be IN_TRANSIT "
+            "(or ATTEMPT_FAILED)"
+        )
     return shipment
 
 

@@ -322,3 +322,62 @@ class OfferRead(BaseModel):
 
 class OfferList(BaseModel):
     items: list[OfferRead]
+
+
+Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class ExceptionFields(Input):
+    """The text fields of an exception report (JSON, or a form beside its photos)."""
+
+    kind: str = Field(description="pickup_failed, delivery_failed, osd or lumper")
+    reason: str = Field(
+        description="pickup_failed: not_ready, no_freight, other; delivery_failed: refused, "
+        "damaged, closed, no_access, wrong_address, other; osd: over, short, damaged, "
+        "refused; lumper: unloading, loading"
+    )
+    pieces_affected: int | None = Field(default=None, ge=1, le=100_000)
+    note: Note | None = None
+    amount_cents: int | None = Field(
+        default=None, ge=1, le=10_000_000, description="a lumper's fee, in minor units"
+    )
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+    at: AwareDatetime | None = Field(default=None, description="device time of the report")
+
+
+class ExceptionFile(BaseModel):
+    role: str = Field(description="photo or receipt")
+    sha256: str
+    size: int
+    content_type: str
+    url: str
+
+
+class ExceptionRead(BaseModel):
+    id: uuid.UUID
+    shipment_id: uuid.UUID
+    kind: str
+    reason: str
+    pieces_affected: int | None
+    note: str | None = Field(description="the reporter's words; not shown to customers")
+    amount_cents: int | None
+    status_before: str
+    status_after: str
+    stop_sequence: int | None
+    lat: float | None
+    lng: float | None
+    reported_at: datetime | None = Field(description="the device's clock")
+    created_at: datetime = Field(description="the server's clock")
+    reported_role: str | None
+    files: list[ExceptionFile]
+
+
+class ExceptionList(BaseModel):
+    items: list[ExceptionRead]
+
+
+class ReattemptRequest(Input):
+    window_start: AwareDatetime = Field(description="the new delivery window")
+    window_end: AwareDatetime
+    note: Note | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,22 @@ from freight.settings import Settings
 from freight.shipments.lifecycle import Status
 from freight.shipments.models import Shipment
 from freight.shipments.queries import visible
+
+
+class Confirmation(Protocol):
+    """What else a driver's yes accepts: the offer's rate confirmation. Documents implement
+    it (``freight.documents.confirmations``), so dispatch never imports documents."""
+
+    async def prepare(self, session: AsyncSession, actor: Actor, offer_id: uuid.UUID) -> None:
+        """Before any lock is taken (the session has written nothing yet)."""
+        ...
+
+    async def accepted(
+        self, session: AsyncSession, actor: Actor, offer: Offer, at: datetime
+    ) -> object:
+        """In the acceptance's transaction, once the load is assigned."""
+        ...
+
 
 GONE = {
     OfferStatus.QUEUED: "this offer is not yours to answer yet",
@@ -82,6 +99,7 @@ async def _single(
         offered_by=actor.user_id,
     )
     session.add(offer)
+    await session.flush()  # its id, for the offer.made event
     await offers.open_offer(session, actor, offer, now)
     return [offer]
 
@@ -203,13 +221,20 @@ def _answerable(offer: Offer, now: datetime) -> None:
 
 
 async def accept(
-    session: AsyncSession, actor: Actor, offer_id: uuid.UUID, planning: Planning
+    session: AsyncSession,
+    actor: Actor,
+    offer_id: uuid.UUID,
+    planning: Planning,
+    confirmation: Confirmation | None = None,
 ) -> Offer:
     """The driver takes the load: assigned now if the rules still allow, else 409.
 
     The assignment is the tendering dispatcher's, completed by the driver's yes: its
-    event names the offer, and ``offer.accepted`` names the driver.
+    event names the offer, and ``offer.accepted`` names the driver. With a
+    ``confirmation``, the yes also accepts the offer's rate confirmation, atomically.
     """
+    if confirmation is not None:
+        await confirmation.prepare(session, actor, offer_id)
     now = utcnow()
     offer = await _take(session, actor, offer_id)
     _answerable(offer, now)
@@ -223,6 +248,8 @@ async def accept(
     await assignment.assign(
         session, tendered_by, shipment.id, offer.driver_id, None, planning, offer_id=offer.id
     )
+    if confirmation is not None:
+        await confirmation.accepted(session, actor, offer, now)
     return offer
 
 

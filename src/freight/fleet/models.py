@@ -29,12 +29,15 @@ class Driver(TenantMixin, Base):
     __table_args__ = (
         CheckConstraint(in_check("status", DriverStatus), name="status"),
         CheckConstraint("hos_minutes_remaining >= 0", name="hos_not_negative"),
+        Index("uq_drivers_org_external_ref", "organization_id", "external_ref", unique=True),
     )
 
     user_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), unique=True, default=None
     )
     full_name: Mapped[str] = mapped_column(String(200))
+    # The importing client's own key for the driver (``freight.imports``), unique per tenant.
+    external_ref: Mapped[str | None] = mapped_column(String(64), default=None)
     phone: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
     license_number: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
     license_region: Mapped[str | None] = mapped_column(String(60), default=None)
@@ -94,3 +97,4 @@ class Vehicle(TenantMixin, Base):
     # What the dispatcher gave as the reason when taking the vehicle out of dispatch.
     out_of_service_reason: Mapped[str | None] = mapped_column(String(200), default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+

@@ -126,8 +126,13 @@ class Customer(TenantMixin, Base):
     """A shipper account; its customer users book and track its shipments."""
 
     __tablename__ = "customers"
+    __table_args__ = (
+        Index("uq_customers_org_external_ref", "organization_id", "external_ref", unique=True),
+    )
 
     name: Mapped[str] = mapped_column(String(200))
+    # The importing client's own key for the account (``freight.imports``), unique per tenant.
+    external_ref: Mapped[str | None] = mapped_column(String(64), default=None)
     billing_email: Mapped[str] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(EncryptedString(), default=None)
     billing_address: Mapped[str | None] = mapped_column(EncryptedString(), default=None)

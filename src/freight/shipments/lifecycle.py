@@ -2,6 +2,12 @@
 
 PENDING --assign--> ASSIGNED --pickup--> PICKED_UP --depart--> IN_TRANSIT --deliver--> DELIVERED
 PENDING/ASSIGNED --cancel--> CANCELLED;  ASSIGNED --unassign--> PENDING
+
+What goes wrong on the road (docs/shipment-states.md draws it):
+IN_TRANSIT --fail_delivery--> ATTEMPT_FAILED --reattempt--> IN_TRANSIT (a new delivery window)
+ATTEMPT_FAILED --deliver--> DELIVERED (the consignee takes it after all, or part of it)
+ATTEMPT_FAILED --return--> RETURNING --returned--> RETURNED
+A pickup with no freight (truck ordered, not used) is ASSIGNED --cancel--> CANCELLED.
 """
 
 from __future__ import annotations
@@ -20,13 +26,24 @@ class Status(StrEnum):
     IN_TRANSIT = "IN_TRANSIT"
     DELIVERED = "DELIVERED"
     CANCELLED = "CANCELLED"
+    ATTEMPT_FAILED = "ATTEMPT_FAILED"  # a delivery was tried and failed; the freight is on board
+    RETURNING = "RETURNING"  # on the way back to the shipper
+    RETURNED = "RETURNED"  # back at the shipper: the load is over
 
 
-FINAL = frozenset({Status.DELIVERED, Status.CANCELLED})
-# Held by a driver: assigned and not yet delivered.
-ACTIVE = frozenset({Status.ASSIGNED, Status.PICKED_UP, Status.IN_TRANSIT})
-# The freight is on board: picked up and not yet delivered.
-LOADED = frozenset({Status.PICKED_UP, Status.IN_TRANSIT})
+FINAL = frozenset({Status.DELIVERED, Status.CANCELLED, Status.RETURNED})
+# Held by a driver: assigned and not yet delivered (or returned).
+ACTIVE = frozenset(
+    {
+        Status.ASSIGNED,
+        Status.PICKED_UP,
+        Status.IN_TRANSIT,
+        Status.ATTEMPT_FAILED,
+        Status.RETURNING,
+    }
+)
+# The freight is on board: picked up and not yet delivered (or returned).
+LOADED = frozenset({Status.PICKED_UP, Status.IN_TRANSIT, Status.ATTEMPT_FAILED, Status.RETURNING})
 # Not picked up yet: the stops, windows and driver may still change.
 BEFORE_PICKUP = frozenset({Status.PENDING, Status.ASSIGNED})
 
@@ -55,7 +72,20 @@ MOVES: dict[tuple[Status, Status], Move] = {
         "cancel", _STAFF | {Role.CUSTOMER}, via="POST /cancel with a reason"
     ),
     (Status.ASSIGNED, Status.CANCELLED): Move("cancel", _STAFF, via="POST /cancel with a reason"),
+    (Status.IN_TRANSIT, Status.ATTEMPT_FAILED): Move(
+        "fail_delivery", _ON_THE_ROAD, via="POST /exceptions with a reason"
+    ),
+    (Status.ATTEMPT_FAILED, Status.IN_TRANSIT): Move(
+        "reattempt", _STAFF, via="POST /reattempt with a new delivery window"
+    ),
+    (Status.ATTEMPT_FAILED, Status.DELIVERED): Move(
+        "deliver", _ON_THE_ROAD, via="POST /pod with the proof of delivery"
+    ),
+    (Status.ATTEMPT_FAILED, Status.RETURNING): Move("return", _STAFF),
+    (Status.RETURNING, Status.RETURNED): Move("returned", _ON_THE_ROAD),
 }
+# Where a proof of delivery may be given: on the way, or after a failed attempt.
+DELIVERABLE = frozenset({Status.IN_TRANSIT, Status.ATTEMPT_FAILED})
 
 
 def check_move(current: str, target: str, actor: Actor, *, via: str | None = None) -> Move:

@@ -18,9 +18,12 @@ class Shipment(TenantMixin, Base):
         Index("ix_shipments_org_status_created", "organization_id", "status", "created_at"),
         Index("ix_shipments_customer_created", "customer_id", "created_at"),
         Index("ix_shipments_driver_created", "driver_id", "created_at"),
+        Index("uq_shipments_org_external_ref", "organization_id", "external_ref", unique=True),
     )
 
     reference: Mapped[str] = mapped_column(String(16), unique=True)
+    # The importing client's own key for the load (``freight.imports``), unique per tenant.
+    external_ref: Mapped[str | None] = mapped_column(String(64), default=None)
     customer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("customers.id"))
     status: Mapped[str] = mapped_column(String(16), default="PENDING")
     version: Mapped[int] = mapped_column(Integer, default=1)

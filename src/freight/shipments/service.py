@@ -80,9 +80,13 @@ EVENT_TYPES = {
     "unassign": "shipment.unassigned",
     "deliver": "shipment.delivered",
     "cancel": "shipment.cancelled",
+    "fail_delivery": "shipment.attempt_failed",
+    "reattempt": "shipment.reattempted",
+    "return": "shipment.returning",
+    "returned": "shipment.returned",
 }
 # Moves after which the driver no longer holds the load.
-RELEASES_DRIVER = frozenset({Status.PENDING, Status.CANCELLED, Status.DELIVERED})
+RELEASES_DRIVER = frozenset({Status.PENDING, Status.CANCELLED, Status.DELIVERED, Status.RETURNED})
 CURRENCY_RULE = "the currency is the organisation's, from its rates"
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: easy to read aloud
 EDITABLE = (
@@ -382,6 +386,21 @@ async def move(
     via: str,
     extra: dict[str, Any] | None = None,
     at: datetime | None = None,
+    reason: str | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
 ) -> None:
-    """Apply a move for another domain (assign, deliver) on a shipment it already loaded."""
-    await _apply_move(session, actor, shipment, target, via=via, extra=extra, at=at)
+    """Apply a move for another domain (assign, deliver, a failed attempt) on a shipment it
+    already loaded."""
+    await _apply_move(
+        session,
+        actor,
+        shipment,
+        target,
+        via=via,
+        extra=extra,
+        at=at,
+        reason=reason,
+        lat=lat,
+        lng=lng,
+    )

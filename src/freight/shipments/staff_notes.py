@@ -26,6 +26,11 @@ STAFF_REASONS = frozenset(
     }
 )
 
+# Events whose "note" is the driver's or the office's words about a failed stop.
+STAFF_NOTES = frozenset(
+    {"shipment.attempt_failed", "shipment.exception", "shipment.reattempted", "shipment.cancelled"}
+)
+
 
 def for_viewer(event_type: str, data: dict[str, Any], staff: bool) -> dict[str, Any]:
     """The event's data as this viewer may read it."""
@@ -33,6 +38,9 @@ def for_viewer(event_type: str, data: dict[str, Any], staff: bool) -> dict[str, 
         return data
     if event_type in STAFF_ONLY_DATA:
         return {}
-    if event_type in STAFF_REASONS and "reason" in data:
-        return {k: v for k, v in data.items() if k != "reason"}
-    return data
+    hidden = set()
+    if event_type in STAFF_REASONS:
+        hidden.add("reason")
+    if event_type in STAFF_NOTES:
+        hidden.add("note")
+    return {k: v for k, v in data.items() if k not in hidden} if hidden else data

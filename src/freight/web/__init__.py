@@ -30,13 +30,16 @@ from freight.web import (
     board,
     board_offers,
     driver,
+    driver_exceptions,
     driver_offers,
     drivers,
+    imports,
     invoices,
     mail_pages,
     messages,
     portal,
     public,
+    shipment_documents,
     shipment_edit,
     shipment_work,
     vehicles,
@@ -120,8 +123,18 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the pages, their assets and their security headers to ``app``."""
     app.state.web_render = Renderer(settings)
-    shipment_pages = (portal, shipment_edit, shipment_work, public, messages)
-    fleet_pages = (board, board_offers, driver, driver_offers, drivers, vehicles, accounts)
+    shipment_pages = (portal, shipment_edit, shipment_work, shipment_documents, public, messages)
+    fleet_pages = (
+        board,
+        board_offers,
+        driver,
+        driver_offers,
+        driver_exceptions,
+        drivers,
+        vehicles,
+        accounts,
+        imports,
+    )
     for module in (auth, *shipment_pages, *fleet_pages, admin, invoices, mail_pages):
         app.include_router(module.router)
     app.add_exception_handler(auth.SignInRequired, _sign_in)

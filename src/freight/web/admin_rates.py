@@ -44,6 +44,9 @@ NUMBERS = {
     "fuel_surcharge": ("fuel_surcharge_bp", parse_percent),
     "detention_free_minutes": ("detention_free_minutes", parse_whole),
     "detention_hourly": ("detention_hourly_cents", parse_money),
+    "tonu": ("tonu_cents", parse_money),
+    "reattempt": ("reattempt_cents", parse_money),
+    "layover": ("layover_cents", parse_money),
     "tax_rate": ("tax_rate_bp", parse_percent),
 }
 RATE_FIELDS = {"km": "per_km_cents", "mi": "per_mile_cents"}  # the form's unit -> its rates
@@ -70,6 +73,9 @@ def _values_of(card: RateCard | None, units: str) -> dict[str, str]:
         "fuel_surcharge": _major(card.fuel_surcharge_bp),
         "detention_free_minutes": str(card.detention_free_minutes),
         "detention_hourly": _major(card.detention_hourly_cents),
+        "tonu": _major(card.tonu_cents),
+        "reattempt": _major(card.reattempt_cents),
+        "layover": _major(card.layover_cents),
         "tax_rate": _major(card.tax_rate_bp),
         "terms": card.terms or "",
         "auto_invoice": "on" if card.auto_invoice else "",

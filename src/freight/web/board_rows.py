@@ -28,7 +28,15 @@ if TYPE_CHECKING:
 SORTS = ("pickup", "reference", "customer", "lane", "equipment", "weight")
 DAYS = ("today", "tomorrow", "later")  # "today" holds the overdue loads too
 # "" and PENDING: the loads to dispatch; "open": every load not yet delivered.
-STATUSES = ("PENDING", "ASSIGNED", "PICKED_UP", "IN_TRANSIT", "open")
+STATUSES = (
+    "PENDING",
+    "ASSIGNED",
+    "PICKED_UP",
+    "IN_TRANSIT",
+    "ATTEMPT_FAILED",
+    "RETURNING",
+    "open",
+)
 
 
 def place(stop: Stop) -> str:

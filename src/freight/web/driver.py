@@ -16,7 +16,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from freight.access import Actor, Role
 from freight.deps import Context, SessionDep
-from freight.dispatch import pod, tendering
+from freight.dispatch import exceptions, pod, tendering
 from freight.dispatch.uploads import read_pod_form
 from freight.errors import DomainError, Forbidden
 from freight.fleet import service as fleet
@@ -33,6 +33,8 @@ from freight.web.driver_pod import pod_context, pod_input
 from freight.web.forms import Failure, submit
 from freight.web.messages import load_thread
 from freight.web.overrides import Override, override_of, warning_block
+from freight.web.problems import PROBLEMS
+from freight.web.problems import WORDS as PROBLEM_WORDS
 from freight.web.templating import presentation_of, renderer
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ Driver = Annotated[Actor, Depends(web_role(Role.DRIVER))]
 NEXT_STEP: dict[str, tuple[Status, str]] = {
     Status.ASSIGNED: (Status.PICKED_UP, "Picked up"),
     Status.PICKED_UP: (Status.IN_TRANSIT, "In transit"),
+    Status.RETURNING: (Status.RETURNED, "Back at the shipper"),
 }
 RECENT = 5
 # What a driver can say when declining a load offer (the office reads it).
@@ -131,7 +134,7 @@ async def availability(
     return see_other("/app/driver")
 
 
-async def _load_page(
+async def render_load(
     request: Request,
     session: SessionDep,
     ctx: Context,
@@ -150,6 +153,8 @@ async def _load_page(
         "step_warnings": None,
         "step_fields": {},
         "pod_warnings": None,
+        "problem_errors": {},
+        "problem_values": {},
     }
     context.update(extra)
     render = renderer(request)
@@ -166,6 +171,10 @@ async def _load_page(
         next_step=NEXT_STEP.get(shipment.status),
         messages=await load_thread(session, actor, shipment.id),
         proof=await pod_context(session, actor, shipment),
+        problems=PROBLEMS.get(shipment.status, []),
+        problem_words=PROBLEM_WORDS,
+        reports=await exceptions.listed(session, actor, shipment.id),
+        reported=request.query_params.get("reported") == "1",
         max_photos=ctx.settings.pod_max_photos,
         last_seen=await last_seen(session, actor),
         **context,
@@ -177,7 +186,7 @@ async def load_page(
     request: Request, shipment_id: uuid.UUID, actor: Driver, session: SessionDep, ctx: Context
 ) -> Response:
     """One of my loads: stops, the next step, the proof of delivery, messages."""
-    return await _load_page(request, session, ctx, actor, shipment_id)
+    return await render_load(request, session, ctx, actor, shipment_id)
 
 
 @router.post("/app/driver/loads/{shipment_id}/status")
@@ -206,12 +215,12 @@ async def move_load(
     async def again(failure: Failure) -> Response:
         error = failure.error
         if block := warning_block(error, override):  # asked before the step lands
-            return await _load_page(
+            return await render_load(
                 request, session, ctx, actor, shipment_id, failure.status,
                 step_warnings=block, step_fields=fields,
             )  # fmt: skip
         message = error.detail if isinstance(error, DomainError) else "That is not a next step."
-        return await _load_page(
+        return await render_load(
             request, session, ctx, actor, shipment_id, failure.status, step_error=message
         )
 
@@ -249,7 +258,7 @@ async def deliver(
         await session.rollback()
         block = warning_block(exc, override)
         errors = {str(e["loc"][1]): e["msg"] for e in exc.errors if len(e["loc"]) > 1}
-        return await _load_page(
+        return await render_load(
             request,
             session,
             ctx,

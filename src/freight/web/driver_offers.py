@@ -1,5 +1,6 @@
-"""The driver's answers to load offers: accept (the load is theirs, or the page says
-why not) and decline with a reason."""
+"""The driver's answers to load offers: read the offer's rate confirmation, accept (the
+load is theirs and the rate confirmation accepted, or the page says why not) and decline
+with a reason."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from freight.access import Actor
 from freight.deps import Context, SessionDep
 from freight.dispatch import tendering
 from freight.dispatch.assignment import Planning
+from freight.documents import service as documents
 from freight.errors import DomainError
 from freight.web.auth import CsrfForm, text
 from freight.web.driver import DECLINE_REASONS, Driver, my_loads_page
@@ -37,6 +39,15 @@ def _refused(request: Request, actor: Actor, session: SessionDep, offer_id: uuid
     return again
 
 
+@router.get("/app/driver/offers/{offer_id}/rate-confirmation")
+async def rate_confirmation(
+    offer_id: uuid.UUID, actor: Driver, session: SessionDep, ctx: Context
+) -> Response:
+    """The offer's rate confirmation, which Accept agrees to (a PDF)."""
+    found = await documents.offer_file(ctx, session, actor, offer_id)
+    return Response(found.data, media_type=found.document.content_type, headers=found.headers)
+
+
 @router.post("/app/driver/offers/{offer_id}/accept")
 async def accept(
     request: Request,
@@ -49,7 +60,8 @@ async def accept(
     """Take the load: on to its page, or back to my loads saying why it cannot be mine."""
 
     async def take() -> uuid.UUID:
-        offer = await tendering.accept(session, actor, offer_id, Planning.of(ctx.settings))
+        planning = Planning.of(ctx.settings)
+        offer = await tendering.accept(session, actor, offer_id, planning, ctx.confirmation)
         return offer.shipment_id
 
     def done(shipment_id: uuid.UUID) -> str:

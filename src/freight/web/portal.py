@@ -20,7 +20,7 @@ from freight.access import Actor, Role
 from freight.context import AppContext
 from freight.db import utcnow
 from freight.deps import Context, SessionDep
-from freight.dispatch import pod
+from freight.dispatch import exceptions, pod
 from freight.errors import DomainError, NotFound
 from freight.events import timeline
 from freight.identity import accounts as shipper_accounts
@@ -30,11 +30,12 @@ from freight.shipments import queries, service
 from freight.shipments.lifecycle import LOADED, Status, moves_for
 from freight.shipments.schemas import CancelRequest
 from freight.tracking import track
-from freight.web import portal_book
+from freight.web import documents_list, portal_book
 from freight.web.auth import CsrfForm, text, web_role
 from freight.web.forms import Failure, submit
 from freight.web.messages import load_thread
 from freight.web.portal_timeline import describe, on_timeline
+from freight.web.problems import WORDS as PROBLEM_WORDS
 from freight.web.shipment_notices import side_entries
 from freight.web.shipment_staff import staff_panel
 from freight.web.templating import renderer
@@ -58,6 +59,7 @@ NOTICES = {
     "reassigned": "Load given to the new driver.",
     "priced": "Price set.",
     "moved": "Status updated.",
+    "uploaded": "Document added.",
 }
 CANCEL_REASON = "Give a reason for cancelling (up to 500 characters)."
 
@@ -165,9 +167,15 @@ def fmt_iso(moment: datetime | None) -> str | None:
 
 
 async def page_context(
-    ctx: AppContext, session: SessionDep, actor: Actor, shipment_id: uuid.UUID
+    ctx: AppContext,
+    session: SessionDep,
+    actor: Actor,
+    shipment_id: uuid.UUID,
+    *,
+    make_documents: bool = False,
 ) -> dict[str, Any]:
-    """What the shipment page shows, all read as ``actor`` may see it."""
+    """What the shipment page shows, all read as ``actor`` may see it (``make_documents``:
+    the documents its state calls for made first, for a page read, never a form's post)."""
     shipment = await service.get_visible(session, actor, shipment_id)
     estimate = await track.eta_for(session, actor, shipment_id, ctx.settings, utcnow())
     positions, _ = await track.track_page(session, actor, shipment_id, None, 200, None)
@@ -197,6 +205,12 @@ async def page_context(
         "customer_name": names.get(shipment.customer_id),
         "can_cancel": any(m.action == "cancel" for _, m in moves_for(shipment.status, actor)),
         "staff": await staff_panel(session, actor, shipment),
+        "reports": await exceptions.listed(session, actor, shipment.id),
+        "problem_words": PROBLEM_WORDS,
+        "documents": await documents_list.rows(
+            ctx, session, actor, shipment.id, make_missing=make_documents
+        ),
+        **documents_list.upload_context(actor),
     }
 
 
@@ -206,7 +220,7 @@ async def shipment_page(
 ) -> Response:
     """One shipment: facts, live status and map, ETA, timeline, proof and messages."""
     try:
-        context = await page_context(ctx, session, actor, shipment_id)
+        context = await page_context(ctx, session, actor, shipment_id, make_documents=True)
     except NotFound:
         return renderer(request)(request, "shipment_missing.html", actor=actor, status_code=404)
     notice = NOTICES.get(request.query_params.get("done", ""))

@@ -82,6 +82,8 @@ def _sentence(kind: str, data: dict[str, Any], staff: bool = False) -> str:
     if kind == "shipment.cancelled":
         reason = data.get("reason")
         return f"Cancelled: {reason}" if reason else "Cancelled"
+    if kind in EXCEPTION_EVENTS:
+        return _exception_sentence(kind, data, staff)
     if kind == "shipment.status_changed":
         text = ACTIONS.get(str(data.get("action")), f"Now {str(data.get('to', '')).lower()}")
         note = data.get("note")
@@ -103,8 +105,8 @@ def _sentence(kind: str, data: dict[str, Any], staff: bool = False) -> str:
         return f"{verb} stop {data.get('sequence', '')}".strip()
     if kind.startswith("offer."):
         return _offer_sentence(kind, data)
-    if kind == "document.generated":
-        return DOCUMENT_WORDS.get(str(data.get("kind")), "Document made")
+    if kind.startswith("document."):
+        return _document_sentence(kind, data)
     if kind.startswith("invoice."):
         number = data.get("number")
         return f"Invoice {number} {kind.split('.', 1)[1]}" if number else "Invoice updated"
@@ -113,12 +115,81 @@ def _sentence(kind: str, data: dict[str, Any], staff: bool = False) -> str:
     return kind.replace(".", " ").replace("_", " ").capitalize()
 
 
+EXCEPTION_EVENTS = frozenset(
+    {
+        "shipment.attempt_failed",
+        "shipment.exception",
+        "shipment.reattempted",
+        "shipment.returning",
+        "shipment.returned",
+    }
+)
+REASON_WORDS = {
+    "refused": "refused",
+    "damaged": "damaged",
+    "closed": "closed",
+    "no_access": "no access",
+    "wrong_address": "wrong address",
+    "other": "other",
+    "not_ready": "freight not ready",
+    "no_freight": "no freight",
+    "over": "over",
+    "short": "short",
+    "unloading": "unloading",
+    "loading": "loading",
+}
+KIND_WORDS = {
+    "pickup_failed": "Pickup problem",
+    "osd": "Over, short or damaged",
+    "lumper": "Lumper paid",
+}
+
+
+def _exception_sentence(kind: str, data: dict[str, Any], staff: bool) -> str:
+    reason = REASON_WORDS.get(str(data.get("reason")), str(data.get("reason", "")))
+    if kind == "shipment.attempt_failed":
+        text = f"Delivery attempt failed: {reason}"
+    elif kind == "shipment.reattempted":
+        nights = int(data.get("layover_nights") or 0)
+        text = "Delivery to be reattempted in a new window"
+        if nights:
+            text += f" ({nights} night{'s' if nights > 1 else ''} of layover)"
+    elif kind == "shipment.returning":
+        text = "Returning to the shipper"
+    elif kind == "shipment.returned":
+        text = "Returned to the shipper"
+    else:
+        text = f"{KIND_WORDS.get(str(data.get('kind')), 'Exception')}: {reason}"
+        if data.get("pieces_affected"):
+            text += f", {data['pieces_affected']} pieces"
+    note = data.get("note") if staff else None
+    return f"{text} ({note})" if note else text
+
+
 DOCUMENT_WORDS = {
     "bol": "Bill of lading made",
     "rate_confirmation": "Rate confirmation made",
     "pod_certificate": "Proof-of-delivery certificate made",
     "invoice_packet": "Invoice packet made",
 }
+UPLOAD_WORDS = {
+    "lumper_receipt": "Lumper receipt added",
+    "scale_ticket": "Scale ticket added",
+    "customs": "Customs document added",
+    "other": "Document added",
+}
+# Documents between the carrier and its driver: the shipper's timeline leaves them out.
+CARRIER_DOCUMENTS = frozenset({"rate_confirmation", "upload"})
+
+
+def _document_sentence(kind: str, data: dict[str, Any]) -> str:
+    if kind == "document.accepted":
+        return f"Rate confirmation accepted (sha256 {str(data.get('sha256', ''))[:12]}…)"
+    if kind == "document.uploaded":
+        return UPLOAD_WORDS.get(str(data.get("type")), "Document added")
+    return DOCUMENT_WORDS.get(str(data.get("kind")), "Document made")
+
+
 OFFER_WORDS = {
     "offer.made": "Offered to a driver",
     "offer.accepted": "Offer accepted",
@@ -143,6 +214,8 @@ def on_timeline(event: Event, staff: bool = False) -> bool:
         return False  # the thread has its own place on the page
     if event.type.startswith("offer."):
         return staff  # offering a load to drivers is the office's business
+    if event.type.startswith("document.") and event.data.get("kind") in CARRIER_DOCUMENTS:
+        return staff
     return staff or event.type != OVERRIDDEN
 
 

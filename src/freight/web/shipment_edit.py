@@ -221,8 +221,8 @@ async def changes_since(
     names = await identity.user_names(session, actor, {e.actor_id for e in events})
     found = []
     for event in reversed(events):
-        if event.type.startswith("message."):
-            continue
+        if event.type.startswith(("message.", "document.")):
+            continue  # a message or a document made for the load is not a change to it
         who = names.get(event.actor_id) if event.actor_id else None
         found.append(Change(who or "Someone", event.occurred_at, describe(event, True).text))
     return found

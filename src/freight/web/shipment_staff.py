@@ -23,7 +23,12 @@ if TYPE_CHECKING:
     from freight.shipments.models import Shipment
 
 # Moves a plain button makes (the others need a reason, a driver or a proof).
-BUTTON_MOVES = {"pickup": "Mark picked up", "depart": "Mark in transit"}
+BUTTON_MOVES = {
+    "pickup": "Mark picked up",
+    "depart": "Mark in transit",
+    "return": "Send it back to the shipper",
+    "returned": "Mark returned to the shipper",
+}
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ def actions_for(status: str, actor: Actor) -> tuple[list[str], list[tuple[str, s
             buttons.append((target.value, BUTTON_MOVES[move.action]))
         elif move.action == "deliver":
             notes.append("The driver marks it delivered with a proof of delivery.")
+        elif move.action == "fail_delivery":
+            notes.append("A failed delivery is reported from the driver's phone.")
         else:
             actions.append(move.action)
         if move.action == "unassign" and any(

@@ -18,10 +18,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from freight import formatting as fmt
 from freight.access import Actor, Role
 from freight.billing import booking
 from freight.deps import Context, SessionDep
-from freight.dispatch import assignment
+from freight.dispatch import assignment, exceptions
 from freight.dispatch.assignment import Planning
 from freight.errors import DomainError
 from freight.shipments import service
@@ -42,7 +43,13 @@ STALE = (
 
 
 # A service's field -> the page form's field it is said next to.
-FIELDS = {"driver_id": "driver_id", "price_cents": "price", "reason": "reason"}
+FIELDS = {
+    "driver_id": "driver_id",
+    "price_cents": "price",
+    "reason": "reason",
+    "window_start": "window_start",
+    "window_end": "window_end",
+}
 A = TypeVar("A")
 B = TypeVar("B")
 
@@ -135,7 +142,7 @@ def _again(
             panel.errors = {f"{which}-{field}": said}
         panel.typed = {
             f"{which}-{k}": v
-            for k in ("reason", "price", "driver_id", "status")
+            for k in ("reason", "price", "driver_id", "status", "window_start", "window_end")
             if (v := text(form, k))
         }
         render = renderer(request)
@@ -274,3 +281,35 @@ async def move(
     again = _again(request, session, ctx, actor, shipment_id, "move", form, override)
     done = _done(shipment_id, "moved")
     return await submit(ctx, session, step, done=done, failed=again, error_page=(404,))
+
+
+@router.post("/app/shipments/{shipment_id}/reattempt")
+async def reattempt(
+    shipment_id: uuid.UUID,
+    request: Request,
+    form: CsrfForm,
+    actor: Dispatcher,
+    session: SessionDep,
+    ctx: Context,
+) -> Response:
+    """After a failed delivery: a new window at the delivery stop (its local time)."""
+
+    async def again_window() -> None:
+        shipment = await service.get_visible(session, actor, shipment_id)
+        service.check_version(shipment, version_of(form))
+        zone = shipment.stops[-1].timezone
+        start = fmt.from_local_input(text(form, "window_start"), zone)
+        end = fmt.from_local_input(text(form, "window_end"), zone)
+        missing = {
+            f"reattempt-{name}": "Enter a date and time."
+            for name, value in (("window_start", start), ("window_end", end))
+            if value is None
+        }
+        if missing or start is None or end is None:
+            raise Invalid(missing)
+        note = text(form, "note").strip() or None
+        await exceptions.reattempt(session, actor, shipment_id, start, end, note)
+
+    again = _again(request, session, ctx, actor, shipment_id, "reattempt", form)
+    done = _done(shipment_id, "moved")
+    return await submit(ctx, session, again_window, done=done, failed=again, error_page=(404,))

@@ -28,6 +28,11 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     "shipment.unassigned": MOVE,
     "shipment.delivered": MOVE,  # plus the proof's files: role and sha256
     "shipment.cancelled": (*MOVE, "reason"),  # the cancellation's reason is the customer's too
+    "shipment.attempt_failed": (*MOVE, "exception_id", "kind", "reason"),
+    "shipment.reattempted": (*MOVE, "window_start", "window_end", "layover_nights"),
+    "shipment.returning": MOVE,
+    "shipment.returned": MOVE,
+    "shipment.exception": ("exception_id", "kind", "reason", "pieces_affected"),
     "stop.arrived": ("stop_id", "sequence"),
     "stop.departed": ("stop_id", "sequence"),
     "offer.made": ("offer_id", "driver_id", "rank", "waterfall_id", "expires_at"),
@@ -37,6 +42,8 @@ PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     "offer.withdrawn": OFFER,
     "offer.exhausted": ("waterfall_id",),
     "document.generated": ("document_id", "kind", "sha256"),
+    "document.accepted": ("document_id", "kind", "sha256", "offer_id"),
+    "document.uploaded": ("document_id", "kind", "type", "sha256"),
     "invoice.created": ("invoice_id", "number", "shipments"),
     "invoice.issued": ("invoice_id", "number", "due_at"),
     "invoice.voided": ("invoice_id", "number"),
