@@ -97,4 +97,3 @@ class Vehicle(TenantMixin, Base):
     # What the dispatcher gave as the reason when taking the vehicle out of dispatch.
     out_of_service_reason: Mapped[str | None] = mapped_column(String(200), default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
