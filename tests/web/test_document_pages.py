@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from playwright.async_api import Page, expect
+from playwright.async_api import FilePayload, Page, expect
 
 from tests.documents.helpers import deliver, offer
 from tests.fleet_helpers import tiny_png
@@ -55,7 +55,7 @@ async def test_rate_confirmation_upload_and_the_shipper_s_downloads(
     )
     await box.locator("#document-type").select_option("lumper_receipt")
     await box.locator("#document-file").set_input_files(
-        files=[{"name": "lumper.png", "mimeType": "image/png", "buffer": tiny_png(60, 40)}]
+        files=FilePayload(name="lumper.png", mimeType="image/png", buffer=tiny_png(60, 40))
     )
     await box.get_by_role("button", name="Add document").click()
     await expect(desk.locator(".notice")).to_have_text("Document added.")
@@ -66,7 +66,7 @@ async def test_rate_confirmation_upload_and_the_shipper_s_downloads(
     # a text file named like a PDF is refused, saying why, and nothing is added
     await box.locator("#document-type").select_option("scale_ticket")
     await box.locator("#document-file").set_input_files(
-        files=[{"name": "ticket.pdf", "mimeType": "application/pdf", "buffer": b"gross 71,240"}]
+        files=FilePayload(name="ticket.pdf", mimeType="application/pdf", buffer=b"gross 71,240")
     )
     await box.get_by_role("button", name="Add document").click()
     await expect(desk.get_by_role("alert")).to_contain_text("not a PDF, PNG or JPEG file")

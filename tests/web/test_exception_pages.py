@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from playwright.async_api import Page, expect
+from playwright.async_api import FilePayload, Page, expect
 
 from tests.fleet_helpers import assign, move, tiny_png
 from tests.web.conftest import OpenPage, World, check_page, sign_in
@@ -40,7 +40,7 @@ async def test_a_failed_delivery_reported_from_the_phone_and_reattempted_by_disp
     await problem.get_by_label("What happened").select_option("delivery_failed:closed")
     await problem.get_by_label("Note for dispatch").fill("Gate locked, nobody answers")
     await problem.get_by_label("Photos of the problem").set_input_files(
-        files=[{"name": "gate.png", "mimeType": "image/png", "buffer": tiny_png(8, 6)}]
+        files=FilePayload(name="gate.png", mimeType="image/png", buffer=tiny_png(8, 6))
     )
     await check_page(phone, "driver-problem-phone")
     await problem.get_by_role("button", name="Send to dispatch").click()

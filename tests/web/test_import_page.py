@@ -3,7 +3,7 @@ written), then import it and see the count; at a desktop's and a phone's width."
 
 from __future__ import annotations
 
-from playwright.async_api import Page, expect
+from playwright.async_api import FilePayload, Page, expect
 
 from tests.imports.files import SHIPMENT_HEADER, csv_text, shipment_row
 from tests.web.conftest import OpenPage, World, check_page, sign_in
@@ -20,7 +20,7 @@ def _loads(customer_id: str) -> bytes:
 
 async def _choose(page: Page, content: bytes) -> None:
     await page.get_by_label("What the file holds").select_option("shipments")
-    file = {"name": "loads.csv", "mimeType": "text/csv", "buffer": content}
+    file = FilePayload(name="loads.csv", mimeType="text/csv", buffer=content)
     await page.get_by_label("CSV file").set_input_files(files=[file])
 
 
@@ -78,7 +78,7 @@ async def test_a_file_that_is_not_csv_is_refused_on_the_page(
     await sign_in(page, world.url, "admin@acme.example")
     await page.goto(f"{world.url}/app/imports")
     await page.get_by_label("What the file holds").select_option("vehicles")
-    picture = {"name": "truck.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n"}
+    picture = FilePayload(name="truck.png", mimeType="image/png", buffer=b"\x89PNG\r\n\x1a\n")
     await page.get_by_label("CSV file").set_input_files(files=[picture])
     await page.get_by_role("button", name="Check file").click()
     await expect(page.locator("#file-error")).to_contain_text("Not a CSV file")
