@@ -289,6 +289,21 @@ async def once(
     return Once(replay=answer)
 
 
+async def answered(session: AsyncSession, actor: Actor, key: str | None, route: str) -> bool:
+    """True when ``key`` already has a stored answer on ``route``: a replay is coming, so
+    checks only a first request must pass (is the load still deliverable?) are skipped."""
+    checked = optional_key(key)
+    if checked is None:
+        return False
+    record = await find(session, actor, checked, route)
+    return record is not None and stored(record) is not None
+
+
+def file_digest(data: bytes) -> str:
+    """What a request hash holds of an uploaded file: its sha256."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def mark_replayed(response: Response, answer: Stored) -> None:
     """The replay's status and the header that tells a client it is one."""
     response.status_code = answer.status_code

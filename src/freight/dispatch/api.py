@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, Field, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
+from freight import idempotency as idem
 from freight.answers import Strict, committed, warnings_of
 from freight.context import AppContext
 from freight.deps import Context, CurrentUser, SessionDep, Staff
@@ -216,15 +217,21 @@ async def post_pod(
     ctx: Context,
     response: Response,
     strict: Strict,
+    idempotency_key: idem.KeyHeader = None,
 ) -> PodWritten:
     """Deliver with a proof: recipient, signature image, photos, position and device time.
 
     The caller and their right to deliver this load are checked before the upload is read.
     A delivery far from its stop or far outside its window answers ``warnings``
     (``acknowledge_warnings`` may be repeated, with one ``override_reason``).
+    ``delivered_at`` is the device's time (a phone sending later, after a dead spot).
+    With ``Idempotency-Key`` a retry with the same fields and files answers the first
+    delivery again (``Idempotent-Replayed: true``) and stores nothing new.
     """
     limits = pod.PodLimits.of(ctx.settings)
-    await pod.deliverable(session, actor, shipment_id)
+    route = f"POST /api/shipments/{shipment_id}/pod"
+    if not await idem.answered(session, actor, idempotency_key, route):
+        await pod.deliverable(session, actor, shipment_id)
     form = await read_pod_form(request, limits.max_photos)
     try:
         fields = _pod_fields(form)
@@ -237,11 +244,30 @@ async def post_pod(
         shots = [pod.Upload("photos", i, await _read_capped(p, cap)) for i, p in enumerate(uploads)]
     finally:
         await form.close()
+    asked = {
+        "fields": fields.model_dump(mode="json"),
+        "strict": strict,
+        "signature": idem.file_digest(sig.data) if sig else None,
+        "photos": [idem.file_digest(s.data) for s in shots],
+    }
+    once = await idem.once(
+        session,
+        actor,
+        idempotency_key,
+        route,
+        asked,
+        lambda _: pod.get_proof(session, actor, shipment_id),
+    )
+    if once.replay is not None:
+        idem.mark_replayed(response, once.replay)
+        return PodWritten.model_validate(once.replay.body)
     body = pod.PodInput(
         fields.recipient_name, sig, shots, fields.lat, fields.lng, fields.delivered_at
     )
     files, heed = ctx.files, fields.heed(strict)
     _, proof, saved = await pod.deliver(session, actor, files, shipment_id, body, limits, heed)
+    answer = _pod_read(proof, heed)
+    await once.done(session, 201, answer.model_dump(mode="json"), shipment_id)
     try:
         await ctx.commit(session)
     except BaseException:
@@ -250,7 +276,7 @@ async def post_pod(
         raise
     if strict:
         response.headers["Preference-Applied"] = "handling=strict"
-    return _pod_read(proof, heed)
+    return answer
 
 
 @router.get("/api/shipments/{shipment_id}/pod")

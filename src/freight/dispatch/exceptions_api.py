@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from freight import idempotency as idem
 from freight.answers import committed
 from freight.deps import Context, CurrentUser, SessionDep, Staff
 from freight.dispatch import exceptions
@@ -139,27 +140,59 @@ async def _read_report(request: Request, limits: PodLimits) -> exceptions.Except
     responses=problems(409, 413),
 )
 async def report_exception(
-    shipment_id: uuid.UUID, request: Request, actor: CurrentUser, session: SessionDep, ctx: Context
+    shipment_id: uuid.UUID,
+    request: Request,
+    actor: CurrentUser,
+    session: SessionDep,
+    ctx: Context,
+    response: Response,
+    idempotency_key: idem.KeyHeader = None,
 ) -> ExceptionRead:
     """Report what went wrong: ``{kind, reason, pieces_affected?, note?, amount_cents?}``
     as JSON, or as a form with ``photos`` (and a lumper's ``receipt``).
 
     A failed delivery moves the load to ATTEMPT_FAILED; the office's "no freight" at a
     pickup cancels it with a TONU charge; a lumper adds its fee to the invoice.
-    Drivers report on their own loads; customers cannot report.
+    Drivers report on their own loads; customers cannot report. With
+    ``Idempotency-Key`` a resent report (same fields and files) answers the first again.
     """
     limits = PodLimits.of(ctx.settings)
-    await exceptions.reportable(session, actor, shipment_id)
+    route = f"POST /api/shipments/{shipment_id}/exceptions"
+    if not await idem.answered(session, actor, idempotency_key, route):
+        await exceptions.reportable(session, actor, shipment_id)
     body = await _read_report(request, limits)
+    once = await idem.once(
+        session,
+        actor,
+        idempotency_key,
+        route,
+        _asked(body),
+        lambda _: exceptions.listed(session, actor, shipment_id),
+    )
+    if once.replay is not None:
+        idem.mark_replayed(response, once.replay)
+        return ExceptionRead.model_validate(once.replay.body)
     files = ctx.files
     row, saved = await exceptions.report(session, actor, files, shipment_id, body, limits)
+    await session.flush()  # the row's defaults (its id, created_at) for the stored answer
+    answer = exception_read(row, staff=True)
+    await once.done(session, 201, answer.model_dump(mode="json"), shipment_id)
     try:
         await ctx.commit(session)
     except BaseException:
         for f in saved:  # the transaction failed: leave no orphan files behind
             await files.delete(f.name)
         raise
-    return exception_read(row, staff=True)
+    return answer
+
+
+def _asked(body: exceptions.ExceptionInput) -> dict[str, Any]:
+    """The report as its request hash sees it: the fields, and each file's sha256."""
+    fields = {k: v for k, v in vars(body).items() if k not in ("photos", "receipt")}
+    return fields | {
+        "photos": [idem.file_digest(p.data) for p in body.photos],
+        "receipt": idem.file_digest(body.receipt.data) if body.receipt else None,
+    }
 
 
 @router.get("/api/shipments/{shipment_id}/exceptions")

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import inspect
 
+from freight import idempotency as idem
 from freight.access import Actor, Role
 from freight.deps import Context, CurrentUser, SessionDep, Staff, require_role
 from freight.dispatch import tendering
@@ -94,16 +95,47 @@ async def list_offers(
 
 @router.post("/api/offers/{offer_id}/accept", responses=problems(404, 409))
 async def accept_offer(
-    offer_id: uuid.UUID, actor: DriverOnly, session: SessionDep, ctx: Context
+    offer_id: uuid.UUID,
+    actor: DriverOnly,
+    session: SessionDep,
+    ctx: Context,
+    response: Response,
+    idempotency_key: idem.KeyHeader = None,
 ) -> OfferRead:
     """Take the offered load: it is assigned to you now, or ``409`` says why it cannot be
     (taken by another driver, expired, withdrawn, you already hold a load). Your yes
     accepts the offer's rate confirmation (``GET /api/offers/{offer_id}/rate-confirmation``):
-    the document records who and when, and a ``document.accepted`` event its sha256."""
+    the document records who and when, and a ``document.accepted`` event its sha256.
+    With ``Idempotency-Key`` a resent yes answers the first one again."""
+    once = await _once(session, actor, idempotency_key, offer_id, "accept", {})
+    if once.replay is not None:
+        idem.mark_replayed(response, once.replay)
+        return OfferRead.model_validate(once.replay.body)
     planning = Planning.of(ctx.settings)
     offer = await tendering.accept(session, actor, offer_id, planning, ctx.confirmation)
+    return await _answered(ctx, session, once, offer)
+
+
+async def _once(
+    session: SessionDep,
+    actor: Actor,
+    key: str | None,
+    offer_id: uuid.UUID,
+    verb: str,
+    asked: dict[str, object],
+) -> idem.Once:
+    async def still_there(_: uuid.UUID) -> None:
+        """An offer stays the driver's own: nothing to re-check before a replay."""
+
+    route = f"POST /api/offers/{offer_id}/{verb}"
+    return await idem.once(session, actor, key, route, asked, still_there)
+
+
+async def _answered(ctx: Context, session: SessionDep, once: idem.Once, offer: Offer) -> OfferRead:
+    read = OfferRead.model_validate(offer)
+    await once.done(session, 200, read.model_dump(mode="json"), None)
     await ctx.commit(session)
-    return OfferRead.model_validate(offer)
+    return read
 
 
 @router.post("/api/offers/{offer_id}/decline", responses=problems(404, 409))
@@ -112,13 +144,19 @@ async def decline_offer(
     actor: DriverOnly,
     session: SessionDep,
     ctx: Context,
+    response: Response,
     body: OfferAnswer | None = None,
+    idempotency_key: idem.KeyHeader = None,
 ) -> OfferRead:
-    """Say no to an offered load, with a ``reason`` for the office if you like."""
+    """Say no to an offered load, with a ``reason`` for the office if you like (with
+    ``Idempotency-Key`` a resent no answers the first one again)."""
     reason = body.reason if body is not None else None
+    once = await _once(session, actor, idempotency_key, offer_id, "decline", {"reason": reason})
+    if once.replay is not None:
+        idem.mark_replayed(response, once.replay)
+        return OfferRead.model_validate(once.replay.body)
     offer = await tendering.decline(session, actor, offer_id, reason)
-    await ctx.commit(session)
-    return OfferRead.model_validate(offer)
+    return await _answered(ctx, session, once, offer)
 
 
 @router.post("/api/offers/{offer_id}/withdraw", responses=problems(404, 409))

@@ -19,9 +19,13 @@ from freight.deps import (
     require_role,
 )
 from freight.errors import Forbidden
-from freight.fleet import console, service
+from freight.fleet import console, devices, service
 from freight.fleet.schemas import (
     Availability,
+    DeviceCreate,
+    DeviceIssued,
+    DeviceList,
+    DeviceRead,
     DriverActive,
     DriverCreate,
     DriverPage,
@@ -173,3 +177,32 @@ async def set_service(
         vehicle = await console.take_out_of_service(session, actor, vehicle_id, body.reason or "")
     await ctx.commit(session)
     return service.vehicle_view(actor, vehicle)
+
+
+@drivers.post("/{driver_id}/devices", status_code=status.HTTP_201_CREATED)
+async def issue_device(
+    driver_id: uuid.UUID, body: DeviceCreate, actor: Staff, session: SessionDep, ctx: Context
+) -> DeviceIssued:
+    """A device identifier for the driver's Traccar Client app, shown this once."""
+    issued = await devices.issue(session, actor, driver_id, body.name)
+    await ctx.commit(session)
+    return DeviceIssued.model_validate(
+        {**DeviceRead.model_validate(issued.device).model_dump(), "identifier": issued.identifier}
+    )
+
+
+@drivers.get("/{driver_id}/devices")
+async def list_devices(driver_id: uuid.UUID, actor: Staff, session: SessionDep) -> DeviceList:
+    """The driver's devices, newest first, with when each last reported."""
+    rows = await devices.listed(session, actor, driver_id)
+    return DeviceList(items=[DeviceRead.model_validate(d) for d in rows])
+
+
+@drivers.delete("/{driver_id}/devices/{device_id}")
+async def revoke_device(
+    driver_id: uuid.UUID, device_id: uuid.UUID, actor: Staff, session: SessionDep, ctx: Context
+) -> DeviceRead:
+    """Refuse the device's identifier from now on."""
+    device = await devices.revoke(session, actor, driver_id, device_id)
+    await ctx.commit(session)
+    return DeviceRead.model_validate(device)

@@ -97,3 +97,26 @@ class Vehicle(TenantMixin, Base):
     # What the dispatcher gave as the reason when taking the vehicle out of dispatch.
     out_of_service_reason: Mapped[str | None] = mapped_column(String(200), default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DriverDevice(TenantMixin, Base):
+    """A phone app (Traccar Client) that reports a driver's positions by its identifier.
+
+    The identifier is a secret shown once when issued; only its SHA-256 is kept. A revoked
+    device's identifier is refused from then on.
+    """
+
+    __tablename__ = "driver_devices"
+    __table_args__ = (
+        Index("uq_driver_devices_token", "token_sha256", unique=True),
+        Index("ix_driver_devices_driver", "driver_id", "created_at"),
+    )
+
+    driver_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drivers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64))
+    token_hint: Mapped[str] = mapped_column(String(8))  # the last characters, to tell apart
+    created_by: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    last_seen_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_battery_pct: Mapped[float | None] = mapped_column(Float, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -138,3 +138,33 @@ class VehicleRead(BaseModel):
 class VehiclePage(BaseModel):
     items: list[VehicleRead]
     next_cursor: str | None
+
+
+class DeviceCreate(Input):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = (
+        Field(default="Traccar Client", description='which phone, e.g. "Drew\'s Android"')
+    )
+
+
+class DeviceRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    driver_id: uuid.UUID
+    name: str
+    token_hint: str = Field(description="the identifier's last characters, to tell it apart")
+    created_at: datetime
+    last_seen_at: datetime | None
+    last_battery_pct: float | None
+    revoked_at: datetime | None
+
+
+class DeviceIssued(DeviceRead):
+    identifier: str = Field(
+        description="the Traccar Client app's device identifier: shown this once, then only "
+        "its hash is kept"
+    )
+
+
+class DeviceList(BaseModel):
+    items: list[DeviceRead]

@@ -274,12 +274,29 @@ async def transition_shipment(
     if_match: IfMatch,
     response: Response,
     strict: Strict,
+    idempotency_key: idem.KeyHeader = None,
 ) -> ShipmentWritten:
     """Move a load along: PICKED_UP, IN_TRANSIT (drivers for their own loads).
 
+    ``at`` is the device's time of the move (a phone sending later, after a dead spot);
+    the timeline shows it next to the time the server received it. With
+    ``Idempotency-Key`` a retry with the same body answers the first move again.
     A pickup recorded far from its stop (the ``lat``/``lng`` sent, else the load's last
     reported position) or far outside its window answers ``warnings``.
     """
+    once = await idem.once(
+        session,
+        actor,
+        idempotency_key,
+        f"POST /api/shipments/{shipment_id}/transitions",
+        body.model_dump(mode="json") | {"strict": strict},
+        lambda ident: service.get_visible(session, actor, ident),
+    )
+    if once.replay is not None:
+        idem.mark_replayed(response, once.replay)
+        read = ShipmentWritten.model_validate(once.replay.body)
+        with_etag(response, read.version)
+        return read
     heed = body.heed(strict)
     shipment = await service.transition(
         session,
@@ -293,7 +310,14 @@ async def transition_shipment(
         if_match=if_match,
         heed=heed,
     )
-    return await committed(ctx, session, shipment, response, heed)
+    if once.record is None:
+        return await committed(ctx, session, shipment, response, heed)
+    await session.flush()
+    read = written(shipment, heed, response)
+    await once.done(session, 200, read.model_dump(mode="json"), shipment.id)
+    await ctx.commit(session)
+    with_etag(response, read.version)
+    return read
 
 
 @router.post("/{shipment_id}/cancel", responses=problems(409))

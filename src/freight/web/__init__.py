@@ -30,6 +30,7 @@ from freight.web import (
     board,
     board_offers,
     driver,
+    driver_app,
     driver_exceptions,
     driver_offers,
     drivers,
@@ -58,6 +59,14 @@ VENDOR = {
     "topojson-client": "src",
     "world-atlas": ".",
     "us-atlas": ".",
+    # The driver view offline: its outbox in IndexedDB, its service worker's Workbox.
+    "idb": "build",
+    "workbox-sw": "build",
+    "workbox-core": "build",
+    "workbox-routing": "build",
+    "workbox-strategies": "build",
+    "workbox-expiration": "build",
+    "workbox-cacheable-response": "build",
 }
 
 
@@ -128,6 +137,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         board,
         board_offers,
         driver,
+        driver_app,
         driver_offers,
         driver_exceptions,
         drivers,

@@ -55,6 +55,9 @@ def changed_words(data: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+LATE_S = 60  # a phone that sent an action this much later: the timeline shows both times
+
+
 @dataclass(frozen=True)
 class Entry:
     """One line of the timeline."""
@@ -62,6 +65,8 @@ class Entry:
     at: datetime
     text: str
     kind: str
+    # When the server got it, for an action the driver's phone sent later (no signal).
+    received: datetime | None = None
 
 
 def _with_reason(text: str, data: dict[str, Any], staff: bool) -> str:
@@ -220,6 +225,16 @@ def on_timeline(event: Event, staff: bool = False) -> bool:
 
 
 def describe(event: Event, staff: bool = False) -> Entry:
-    """The timeline line of one event (device time when the driver's phone gave one)."""
+    """The timeline line of one event (device time when the driver's phone gave one, and
+    the time it was received when that came notably later)."""
     at = event.device_time or event.occurred_at
-    return Entry(at, _sentence(event.type, event.data, staff), event.type)
+    late = event.device_time is not None and _late(event.device_time, event.occurred_at)
+    received = event.occurred_at if late else None
+    return Entry(at, _sentence(event.type, event.data, staff), event.type, received)
+
+
+def _late(device: datetime, server: datetime) -> bool:
+    """True when the phone's time and the server's differ by a minute or more."""
+    if (device.tzinfo is None) != (server.tzinfo is None):  # SQLite returns naive UTC
+        device, server = device.replace(tzinfo=None), server.replace(tzinfo=None)
+    return abs((server - device).total_seconds()) >= LATE_S

@@ -37,6 +37,9 @@ def content_security_policy(tile_url: str) -> str:
         "img-src": images,
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
+        # The driver view's service worker and its web app manifest (offline, installable).
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],

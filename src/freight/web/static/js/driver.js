@@ -1,9 +1,12 @@
 // The driver's pages: share the phone's location (batched to the tracking API, with a
 // clear on/off toggle that is remembered), follow the open load live, take the proof of
-// delivery with a drawn (or typed) signature and photos, and the message thread.
-import { announce, api, label } from "./api.js";
+// delivery with a drawn (or typed) signature and photos, and the message thread. Every
+// action goes through the outbox on the phone (outbox.js), so it works without signal.
+import { announce, label } from "./api.js";
+import * as queue from "./driver_queue.js";
 import { followShipment } from "./live.js";
 import { mountThread } from "./messages.js";
+import * as outbox from "./outbox.js";
 import { signaturePad } from "./signature.js";
 
 const SEND_EVERY_MS = 15_000;
@@ -16,38 +19,37 @@ const share = {
   button: document.getElementById("share-location"),
   status: document.getElementById("share-location-status"),
   watch: null,
-  queue: [],
   timer: null,
   last: null, // the newest fix, also used for the step and POD forms
   sent: 0, // positions the server accepted (not merely sent)
   misses: 0, // GPS errors since the last fix
+  unsent: 0, // fixes stored since the last send
 };
 
 function say(text) {
   if (share.status) share.status.textContent = text;
 }
 
-async function sendPositions() {
+// Fixes wait in the outbox with everything else and go in batches of up to 500.
+function sendPositions() {
   clearTimeout(share.timer);
   share.timer = null;
-  if (!share.queue.length) return;
-  const positions = share.queue.splice(0, 500);
-  try {
-    const result = await api("/api/tracking/positions", { method: "POST", json: { positions } });
-    share.sent += result.accepted;
-    const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    // The last batch, flushed when sharing stopped, must not say sharing is on again.
-    const dropped = positions.length - result.accepted;
-    const note = dropped > 0 ? `; ${dropped} not kept (duplicate or implausible)` : "";
-    if (share.watch !== null) {
-      say(`Sharing your location. Last sent ${time}: ${share.sent} positions received by dispatch so far${note}.`);
-    }
-    document.body.dataset.positionsSent = String(share.sent);
-  } catch (err) {
-    share.queue.unshift(...positions.slice(-100)); // keep the newest for the next try
-    if (share.watch !== null) say(`Could not send your location (${err.message}); will retry.`);
-  }
+  outbox.drainSoon();
 }
+
+// What the server kept of each batch the outbox sent.
+outbox.onResult((item, outcome) => {
+  if (item.kind !== "positions" || !outcome.ok) return;
+  share.sent += outcome.data.accepted;
+  const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const dropped = item.json.positions.length - outcome.data.accepted;
+  const note = dropped > 0 ? `; ${dropped} not kept (duplicate or implausible)` : "";
+  // The last batch, flushed when sharing stopped, must not say sharing is on again.
+  if (share.watch !== null) {
+    say(`Sharing your location. Last sent ${time}: ${share.sent} positions received by dispatch so far${note}.`);
+  }
+  document.body.dataset.positionsSent = String(share.sent);
+});
 
 function onFix(position) {
   share.misses = 0;
@@ -57,9 +59,17 @@ function onFix(position) {
   if (Number.isFinite(speed)) fix.speed_kmh = speed * 3.6;
   if (Number.isFinite(heading)) fix.heading = heading;
   if (Number.isFinite(accuracy)) fix.accuracy_m = accuracy;
-  share.queue.push(fix);
-  if (share.sent === 0 || share.queue.length >= SEND_AT_COUNT) sendPositions();
-  else if (!share.timer) share.timer = setTimeout(sendPositions, SEND_EVERY_MS);
+  share.unsent += 1;
+  outbox.addFix(fix).then(({ fixes }) => {
+    if (!navigator.onLine) {
+      if (share.watch !== null) say(`Sharing your location: no signal, ${fixes} positions kept on this phone to send later.`);
+      return;
+    }
+    if (share.sent === 0 || share.unsent >= SEND_AT_COUNT) {
+      share.unsent = 0;
+      sendPositions();
+    } else if (!share.timer) share.timer = setTimeout(sendPositions, SEND_EVERY_MS);
+  });
 }
 
 // A lost fix (a tunnel, a dock, a timeout) is not a reason to stop: the watch keeps
@@ -69,7 +79,9 @@ function onFixError(err) {
   if (err.code === err.PERMISSION_DENIED) {
     stopSharing(false);
     say("Location sharing is off: this browser is not allowed to use your location. " +
-      "Allow location for this site in the browser's settings, then press Share again.");
+      "Android (Chrome): tap the icon left of the address, then Permissions › Location › Allow. " +
+      "iPhone (Safari): Settings › Privacy & Security › Location Services › Safari Websites › While Using the App, " +
+      "and in Safari tap “aA” › Website Settings › Location › Allow. Then press Share again.");
     return;
   }
   share.misses += 1;
@@ -118,16 +130,6 @@ if (share.button) {
     share.button.getAttribute("aria-pressed") === "true" ? stopSharing() : startSharing(),
   );
   if (localStorage.getItem(SHARE_KEY) === "on") startSharing();
-  window.addEventListener("pagehide", () => {
-    if (!share.queue.length) return;
-    fetch("/api/tracking/positions", {
-      method: "POST",
-      keepalive: true,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content },
-      body: JSON.stringify({ positions: share.queue.splice(0, 500) }),
-    });
-  });
 }
 
 // Step forms carry the newest fix, so the timeline says where the pickup happened.
@@ -141,13 +143,14 @@ document.addEventListener("submit", (event) => {
 // --- the open load: live status and the thread ------------------------------------------
 const load = document.getElementById("load");
 const thread = document.getElementById("messages");
+let mounted = null;
 if (load) {
-  const shown = load.dataset.status;
   const status = document.getElementById("load-status");
-  const mounted = thread ? mountThread(thread) : null;
+  mounted = thread ? mountThread(thread, { send: queuedMessage }) : null;
   followShipment(load.dataset.shipmentId, {
     updated(event) {
-      if (!event.status || event.status === shown) return;
+      // load.dataset.status follows this phone's own steps (driver_queue.js)
+      if (!event.status || event.status === load.dataset.status) return;
       status.textContent = label(event.status);
       document.getElementById("load-changed").hidden = false;
       announce(`This load is now ${status.textContent}.`);
@@ -155,7 +158,21 @@ if (load) {
     message: mounted?.onMessage,
   });
 } else if (thread) {
-  mountThread(thread, { follow: true });
+  mounted = mountThread(thread, { follow: true, send: queuedMessage });
+}
+
+// A message waits in the outbox like any other action; the thread shows it as pending.
+outbox.onResult((item, outcome) => {
+  if (item.kind !== "message" || !mounted) return;
+  if (outcome.ok) mounted.settle(item.id, outcome.data);
+  if (outcome.kept) mounted.settle(item.id, null, outcome.problem);
+});
+
+function queuedMessage(shipmentId, body) {
+  return outbox.enqueue({
+    kind: "message", shipmentId, label: `Message “${body.slice(0, 40)}”`,
+    url: `/api/shipments/${shipmentId}/messages`, json: { body },
+  });
 }
 
 // A step or a delivery sent back with warnings to confirm: bring them into view (on a
@@ -165,6 +182,9 @@ document.querySelector(".warning-panel, #pod-warnings:not([hidden])")?.scrollInt
 // --- proof of delivery ---------------------------------------------------------------------
 const podForm = document.getElementById("pod-form");
 if (podForm) enhanceProof(podForm);
+
+queue.start();
+queue.installShell();
 
 function enhanceProof(form) {
   document.getElementById("signature-drawn").hidden = false;
@@ -201,31 +221,51 @@ function enhanceProof(form) {
     const button = form.querySelector('button[type="submit"]');
     button.disabled = true;
     showError("");
-    announce("Sending the proof of delivery…");
-    try {
-      const body = new FormData();
-      body.append("recipient_name", name.value.trim());
-      body.append("signature", await pad.toBlob(), "signature.png");
-      for (const photo of form.elements.photos.files) {
-        const ready = await shrink(photo);
-        body.append("photos", ready, ready.name ?? photo.name);
-      }
-      if (share.last) {
-        body.append("lat", String(share.last[0]));
-        body.append("lng", String(share.last[1]));
-      }
-      body.append("delivered_at", new Date().toISOString());
-      warnings.addTo(body);
-      // Strict: a warning is shown here before the delivery lands, not after.
-      const headers = { Prefer: "handling=strict" };
-      await api(`/api/shipments/${load.dataset.shipmentId}/pod`, { method: "POST", body, headers });
-      announce("Delivered.");
-      window.location.assign(window.location.pathname);
-    } catch (err) {
-      if (err.problem?.code === "warnings_not_acknowledged") warnings.show(err.problem.warnings, button);
-      else showError(err.message);
-      button.disabled = false;
+    const fields = [["recipient_name", name.value.trim()], ["signature", await pad.toBlob(), "signature.png"]];
+    for (const photo of form.elements.photos.files) {
+      const ready = await shrink(photo);
+      fields.push(["photos", ready, ready.name ?? photo.name]);
     }
+    if (share.last) fields.push(["lat", String(share.last[0])], ["lng", String(share.last[1])]);
+    fields.push(["delivered_at", new Date().toISOString()]);
+    warnings.addTo({ append: (field, value) => fields.push([field, value]) });
+    const id = load.dataset.shipmentId;
+    // Strict when sent at once: a warning is shown here before the delivery lands.
+    const item = await outbox.enqueue({
+      kind: "pod", shipmentId: id, label: `Proof of delivery (${name.value.trim()})`,
+      url: `/api/shipments/${id}/pod`, form: fields, strict: true,
+    });
+    pending.set(item.id, button);
+    await outbox.drainSoon();
+    if (pending.has(item.id)) delivered(true); // not sent yet: no signal
+  });
+
+  const pending = new Map(); // outbox id -> the button that sent it
+  function delivered(waiting) {
+    document.getElementById("load-status").textContent = waiting ? "Delivered (waiting to send)" : "Delivered";
+    form.hidden = true;
+    document.getElementById("pod-saved").hidden = !waiting;
+    announce(waiting ? "Proof of delivery saved on this phone; it goes as soon as there is signal." : "Delivered.");
+  }
+  outbox.onResult((item, outcome) => {
+    if (item.kind !== "pod" || item.shipmentId !== load.dataset.shipmentId) return;
+    const button = pending.get(item.id);
+    pending.delete(item.id);
+    if (outcome.ok) {
+      delivered(false);
+      if (document.visibilityState === "visible") window.location.assign(window.location.pathname);
+    } else if (outcome.asked) {
+      warnings.show(outcome.problem.warnings, button ?? form.querySelector('button[type="submit"]'));
+      if (button) button.disabled = false;
+    } else if (outcome.kept) {
+      form.hidden = false;
+      document.getElementById("pod-saved").hidden = true;
+      showError(`Not delivered: ${outcome.problem}`);
+      if (button) button.disabled = false;
+    }
+  });
+  outbox.itemsFor(load.dataset.shipmentId).then((items) => {
+    if (items.some((i) => i.kind === "pod" && i.state === "waiting")) delivered(true);
   });
 }
 

@@ -30,7 +30,9 @@ function item(message, userId) {
   return li;
 }
 
-export function mountThread(section, { follow = false } = {}) {
+// `send(shipmentId, body)`, when given, stores the message (the driver's outbox) and
+// returns its outbox item; the message shows as waiting until settle() is called.
+export function mountThread(section, { follow = false, send = null } = {}) {
   const shipmentId = section.dataset.shipmentId;
   const userId = section.dataset.userId ?? "";
   const list = section.querySelector("ol.messages");
@@ -95,6 +97,19 @@ export function mountThread(section, { follow = false } = {}) {
       return;
     }
     const button = form.querySelector('button[type="submit"]');
+    if (send) {
+      const queued = await send(shipmentId, body);
+      const li = item({ id: 0, body, author_role: "driver", author_name: "You", author_id: userId, created_at: queued.at }, userId);
+      li.dataset.outboxId = String(queued.id);
+      li.classList.add("waiting");
+      li.querySelector("time").textContent += " · waiting to send";
+      list.append(li);
+      if (empty) empty.hidden = true;
+      textarea.value = "";
+      showError("");
+      announce("Message saved on this phone; it is sent as soon as there is signal.");
+      return;
+    }
     button.disabled = true;
     try {
       const message = await api(base, { method: "POST", json: { body } });
@@ -117,7 +132,18 @@ export function mountThread(section, { follow = false } = {}) {
     }
   }
 
-  load().catch((err) => showError(`Could not load the thread: ${err.message}`));
+  // A queued message was sent (message) or refused (problem).
+  function settle(outboxId, message, problem) {
+    const waiting = list.querySelector(`li[data-outbox-id="${outboxId}"]`);
+    if (message) {
+      waiting?.remove();
+      add(message);
+    } else if (waiting) {
+      waiting.querySelector("time").textContent += ` · not sent: ${problem}`;
+    }
+  }
+
+  load().catch((err) => showError(navigator.onLine ? `Could not load the thread: ${err.message}` : ""));
   if (follow) followShipment(shipmentId, { message: onMessage });
-  return { onMessage };
+  return { onMessage, settle };
 }

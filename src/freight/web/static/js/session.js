@@ -1,5 +1,5 @@
-// On every signed-in page: signing out forgets this browser's unsent booking drafts, so
-// the next person at a shared computer does not find them.
+// On every signed-in page: signing out forgets this browser's unsent booking drafts and
+// the driver view's saved pages, so the next person at a shared computer does not find them.
 const signOut = document.querySelector("form.sign-out");
 signOut?.addEventListener("submit", () => {
   try {
@@ -8,5 +8,11 @@ signOut?.addEventListener("submit", () => {
     }
   } catch {
     // storage unavailable: nothing was kept
+  }
+  // The driver view's saved pages hold this user's loads; the outbox keeps its changes
+  // (each names its user, and only that user's page sends them).
+  if ("caches" in window) {
+    caches.delete("freight-driver-pages");
+    caches.delete("freight-driver-data");
   }
 });
