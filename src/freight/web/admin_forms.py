@@ -40,6 +40,7 @@ NOTICES = {
     "payment-failed": "Your card was not charged: the payment was declined.",
     "driver-created": "Driver added.",
     "driver-updated": "Driver saved.",
+    "device-revoked": "The device is revoked: its identifier no longer reports positions.",
     "driver-login": "The driver's login is linked: they can sign in and see their loads.",
     "driver-available": "Driver set available: the board offers them loads.",
     "driver-off-duty": "Driver set off duty: the board no longer offers them loads.",

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from freight.access import Actor, Role
 from freight.deps import Context, SessionDep
 from freight.errors import Conflict, invalid
-from freight.fleet import console
+from freight.fleet import console, devices
 from freight.fleet import service as fleet
 from freight.fleet.schemas import DriverCreate, DriverUpdate
 from freight.fleet.statuses import DriverStatus
@@ -81,7 +81,7 @@ async def set_availability(
     )
 
 
-async def _form_page(
+async def form_page(
     request: Request,
     actor: Actor,
     session: SessionDep,
@@ -90,6 +90,7 @@ async def _form_page(
     status_code: int = 200,
     errors: Errors | None = None,
     values: dict[str, Any] | None = None,
+    issued: devices.Issued | None = None,
 ) -> Response:
     driver = await fleet.get_driver(session, actor, driver_id) if driver_id else None
     if values is None:
@@ -112,6 +113,9 @@ async def _form_page(
         logins=logins,
         login_user=login_user,
         loads=loads,
+        devices=await devices.listed(session, actor, driver.id) if driver else [],
+        issued=issued,
+        osmand_url=str(request.base_url).rstrip("/") + "/api/tracking/osmand",
         equipment=ff.EQUIPMENT,
         hours=ff.hours,
         min_password=request.app.state.ctx.settings.password_min_length,
@@ -147,7 +151,7 @@ def _again(
             message = failure.message or ""
             key = "email" if "email" in message or "user with" in message else "form"
             errors = {key: EMAIL_TAKEN if key == "email" else message}
-        return await _form_page(
+        return await form_page(
             request,
             actor,
             session,
@@ -163,7 +167,7 @@ def _again(
 @router.get("/app/drivers/new")
 async def new_driver_page(request: Request, actor: Staff, session: SessionDep) -> Response:
     """The form to add a driver, with their login."""
-    return await _form_page(request, actor, session, None)
+    return await form_page(request, actor, session, None)
 
 
 @router.post("/app/drivers/new")
@@ -205,7 +209,7 @@ async def driver_page(
     driver_id: uuid.UUID, request: Request, actor: Staff, session: SessionDep
 ) -> Response:
     """One driver: their details, truck, login and whether they still drive."""
-    return await _form_page(request, actor, session, driver_id)
+    return await form_page(request, actor, session, driver_id)
 
 
 @router.post("/app/drivers/{driver_id:uuid}")
