@@ -41,6 +41,10 @@ async def test_rate_confirmation_upload_and_the_shipper_s_downloads(
     await check_page(phone, "driver-offer-rate-confirmation-phone")
     await card.get_by_role("button", name=f"Accept {reference}").click()
     await phone.wait_for_url(f"**/app/driver/loads/{load['id']}")
+    papers = phone.get_by_test_id("papers")
+    await expect(papers.get_by_test_id("paper-accepted")).to_contain_text("Accepted by you")
+    bill = await _pdf_at(phone, "Bill of lading")
+    assert bill.startswith(b"%PDF-")  # through the driver's own link
     await deliver(http, world.admin, load["id"], world.driver)
 
     desk = await open_page()

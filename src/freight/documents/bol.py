@@ -3,6 +3,8 @@ code to the public tracking page."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from freight import formatting
@@ -88,3 +90,22 @@ def render(shipment: Shipment, facts: BolFacts) -> bytes:
         "follow the load live."
     )
     return sheet.done()
+
+
+def basis(shipment: Shipment) -> str:
+    """What this bill of lading is of: a digest of everything it prints about the load, so
+    a new one is made when the freight, the parties or the windows change, not when the
+    load merely moves (pickup, transit and delivery bump the version, not these)."""
+    stops = [
+        [stop.sequence, stop.kind, stop.name, stop.address, stop.city, stop.region,
+         stop.postal_code, stop.country, stop.window_start.isoformat(),
+         stop.window_end.isoformat(), stop.timezone]
+        for stop in shipment.stops
+    ]  # fmt: skip
+    facts = [
+        shipment.reference, str(shipment.customer_id), shipment.equipment_type,
+        shipment.weight_kg, shipment.pieces, shipment.commodity, shipment.hazmat,
+        shipment.declared_value_cents, shipment.currency, shipment.notes, stops,
+    ]  # fmt: skip
+    digest = hashlib.sha256(json.dumps(facts, default=str).encode()).hexdigest()
+    return f"facts:{digest[:24]}"

@@ -2,7 +2,8 @@
 kept with their sha256; each one made is a ``document.generated`` event, so its hash is in
 the shipment's chain.
 
-The bill of lading is made for every version of the shipment that someone asks for; the
+The bill of lading is made for every set of its facts (freight, parties, windows) that
+someone asks for, so a moving load keeps its bill and an edited one gets a new one; the
 proof-of-delivery certificate once the load is delivered; a rate confirmation for each
 offer and for a load assigned by hand (``confirmations``); the invoice packet once the
 load is delivered and invoiced (``packet``). The same facts make the same document, so
@@ -53,7 +54,7 @@ DRIVER_KINDS = frozenset({DocumentKind.BOL, DocumentKind.POD_CERTIFICATE, Docume
 def wanted(shipment: Shipment, proof: ProofOfDelivery | None) -> list[Wanted]:
     """The bill of lading and certificate the shipment should have in its present state."""
     ref = shipment.reference
-    found = [Wanted(DocumentKind.BOL, f"v{shipment.version}", f"{ref}-bill-of-lading.pdf")]
+    found = [Wanted(DocumentKind.BOL, bol.basis(shipment), f"{ref}-bill-of-lading.pdf")]
     if proof is not None and shipment.status == Status.DELIVERED:
         found.append(
             Wanted(DocumentKind.POD_CERTIFICATE, f"pod:{proof.id}", f"{ref}-proof-of-delivery.pdf")

@@ -64,8 +64,11 @@ async def rows(
     shipment_id: uuid.UUID,
     *,
     make_missing: bool,
+    links: str | None = None,
 ) -> list[Row]:
-    """The documents the caller may see, newest first (made first when ``make_missing``)."""
+    """The documents the caller may see, newest first (made first when ``make_missing``);
+    ``links`` is where their downloads are (the driver's view has its own)."""
+    base = links or f"/app/shipments/{shipment_id}/documents"
     found = await documents.documents(ctx, session, actor, shipment_id, make_missing=make_missing)
     names = await documents.acceptors(session, actor, found) if actor.is_staff else {}
     listed = []
@@ -81,7 +84,7 @@ async def rows(
                 size=_size(d.size_bytes),
                 created_at=d.created_at,
                 sha256=d.sha256,
-                url=f"/app/shipments/{shipment_id}/documents/{d.id}",
+                url=f"{base}/{d.id}",
                 accepted_by=accepted,
                 accepted_at=d.accepted_at,
             )

@@ -28,6 +28,7 @@ from freight.shipments import service as shipments
 from freight.shipments.lifecycle import Status
 from freight.shipments.queries import ends
 from freight.shipments.schemas import TransitionRequest
+from freight.web import documents_list
 from freight.web.auth import CsrfForm, see_other, text, web_role
 from freight.web.driver_pod import pod_context, pod_input
 from freight.web.forms import Failure, submit
@@ -174,6 +175,14 @@ async def render_load(
         problems=PROBLEMS.get(shipment.status, []),
         problem_words=PROBLEM_WORDS,
         reports=await exceptions.listed(session, actor, shipment.id),
+        papers=await documents_list.rows(
+            ctx,
+            session,
+            actor,
+            shipment.id,
+            make_missing=request.method == "GET",  # a form's post holds the write lock
+            links=f"/app/driver/loads/{shipment.id}/documents",
+        ),
         reported=request.query_params.get("reported") == "1",
         max_photos=ctx.settings.pod_max_photos,
         last_seen=await last_seen(session, actor),

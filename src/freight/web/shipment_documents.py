@@ -23,6 +23,7 @@ from freight.web.templating import renderer
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Actor, Depends(web_role(Role.CUSTOMER, Role.DISPATCHER, Role.ADMIN))]
 Staff = Annotated[Actor, Depends(web_role(Role.DISPATCHER, Role.ADMIN))]
+DriverUser = Annotated[Actor, Depends(web_role(Role.DRIVER))]
 
 
 @router.get("/app/shipments/{shipment_id}/documents/{document_id}")
@@ -34,6 +35,19 @@ async def document_file(
     ctx: Context,
 ) -> Response:
     """One document of the shipment, for those who may see it (cookie session)."""
+    found = await documents.document_file(ctx, session, actor, shipment_id, document_id)
+    return Response(found.data, media_type=found.document.content_type, headers=found.headers)
+
+
+@router.get("/app/driver/loads/{shipment_id}/documents/{document_id}")
+async def driver_document_file(
+    shipment_id: uuid.UUID,
+    document_id: uuid.UUID,
+    actor: DriverUser,
+    session: SessionDep,
+    ctx: Context,
+) -> Response:
+    """One paper of the driver's load: the bill of lading, their rate confirmation..."""
     found = await documents.document_file(ctx, session, actor, shipment_id, document_id)
     return Response(found.data, media_type=found.document.content_type, headers=found.headers)
 
