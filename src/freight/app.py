@@ -42,6 +42,7 @@ from freight.openapi import install_openapi
 from freight.places import api as places_api
 from freight.places.embedded import configure as configure_places
 from freight.realtime.gateway import Gateway
+from freight.reports import api as reports_api
 from freight.routing import api as routing_api
 from freight.schema import no_card_numbers_in_query
 from freight.security.encryption import configure_keyring, keyring_from_settings
@@ -151,6 +152,7 @@ def _include_routers(app: FastAPI) -> None:
         imports_api.exports,
         billing_api.router,
         billing_payments_api.router,
+        reports_api.router,
         tracking_api.router,
         tracking_api.shipment_router,
         routing_api.router,
