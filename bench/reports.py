@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 from harness import temp_database
 from sqlalchemy import insert
@@ -40,6 +40,7 @@ from freight.identity.models import Customer, Organization
 from freight.migrations.runner import upgrade
 from freight.reports import service
 from freight.reports.period import Query
+from freight.reports.schemas import ReportName
 from freight.shipments.models import Shipment, Stop
 from freight.tracking.models import Position
 
@@ -53,8 +54,7 @@ CITIES = [
     ("Phoenix", "AZ", 33.45, -112.07),
     ("Los Angeles", "CA", 34.05, -118.24),
 ]
-NAMES = ["on-time", "revenue", "deadhead", "utilization", "lanes", "detention", "aging"]
-NAMES += ["exceptions", "service"]
+NAMES: list[ReportName] = list(get_args(ReportName))
 FIXES_PER_LOAD = 12
 
 
@@ -122,7 +122,10 @@ def _load_rows(
                     "departed_at": actual + timedelta(minutes=rng.randint(30, 300)),
                 }
             out["stop"].append(row)
-        kinds = [("shipment.created", {}), ("shipment.assigned", {})]
+        kinds: list[tuple[str, dict[str, str]]] = [
+            ("shipment.created", {}),
+            ("shipment.assigned", {}),
+        ]
         kinds += [("shipment.status_changed", {"from": "ASSIGNED", "to": "PICKED_UP"})]
         kinds += [("shipment.status_changed", {"from": "PICKED_UP", "to": "IN_TRANSIT"})]
         if delivered:
@@ -320,7 +323,7 @@ async def measure(url: str, scales: list[int], runs: int) -> dict[int, dict[str,
                         began = time.perf_counter()
                         await service.run(
                             session, shipper if name == "service" else staff, name, Query()
-                        )  # type: ignore[arg-type]
+                        )
                         times.append((time.perf_counter() - began) * 1000)
                 figures[scale][name] = statistics.median(times)
     finally:
