@@ -41,6 +41,7 @@ from freight.web import (
     messages,
     portal,
     public,
+    reports,
     shipment_documents,
     shipment_edit,
     shipment_work,
@@ -147,7 +148,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         accounts,
         imports,
     )
-    for module in (auth, *shipment_pages, *fleet_pages, admin, invoices, mail_pages):
+    for module in (auth, *shipment_pages, *fleet_pages, admin, invoices, reports, mail_pages):
         app.include_router(module.router)
     app.add_exception_handler(auth.SignInRequired, _sign_in)
     app.add_exception_handler(DomainError, _domain_error)

@@ -40,6 +40,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Shipments", "/app/shipments"),
         ("Book", "/app/shipments/new"),
         ("Invoices", "/app/invoices"),
+        ("Service report", "/app/reports/service"),
     ],
     Role.DISPATCHER: [
         ("Board", "/app/dispatch"),
@@ -49,6 +50,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Accounts", "/app/accounts"),
         ("Import", "/app/imports"),
         ("Invoices", "/app/invoices"),
+        ("Reports", "/app/reports"),
     ],
     Role.DRIVER: [("My loads", "/app/driver")],
     Role.ADMIN: [
@@ -59,6 +61,7 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
         ("Accounts", "/app/accounts"),
         ("Import", "/app/imports"),
         ("Invoices", "/app/invoices"),
+        ("Reports", "/app/reports"),
         ("Admin", "/app/admin"),
     ],
 }
