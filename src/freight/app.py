@@ -28,6 +28,7 @@ from freight.errors import install_error_handlers
 from freight.fleet import api as fleet_api
 from freight.identity import api as identity_api
 from freight.identity import principals
+from freight.ifta import api as ifta_api
 from freight.imports import api as imports_api
 from freight.mail import api as mail_api
 from freight.messaging import api as messaging_api
@@ -152,6 +153,9 @@ def _include_routers(app: FastAPI) -> None:
         imports_api.exports,
         billing_api.router,
         billing_payments_api.router,
+        # Before the reports router: its /api/reports/{name} would match /api/reports/ifta.
+        ifta_api.reports,
+        ifta_api.fuel,
         reports_api.router,
         tracking_api.router,
         tracking_api.shipment_router,
@@ -206,6 +210,7 @@ def body_limit_rules(settings: Settings) -> list[Rule]:
         Rule("POST", re.compile(r"^/app/driver/loads/[^/]+/pod$"), pod),
         Rule("POST", re.compile(r"^/api/imports/[^/]+$"), csv_file),
         Rule("POST", re.compile(r"^/app/imports$"), csv_file),
+        Rule("POST", re.compile(r"^/api/fuel-purchases/import$"), csv_file),
         Rule("POST", re.compile(r"^/api/shipments/[^/]+/documents$"), document),
         Rule("POST", re.compile(r"^/app/shipments/[^/]+/documents$"), document),
     ]

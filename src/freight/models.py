@@ -17,6 +17,7 @@ from freight.events import Event
 from freight.fleet.models import Driver, Vehicle
 from freight.idempotency import IdempotencyRecord
 from freight.identity.models import ApiKey, Customer, Organization, RefreshToken, User
+from freight.ifta.models import FuelPurchase
 from freight.mail.models import MailMessage, MailPreference, PasswordReset
 from freight.messaging.models import Message, ReadPointer
 from freight.outbox.models import OutboxCursor, OutboxJob
@@ -31,6 +32,7 @@ __all__ = [
     "Document",
     "Driver",
     "Event",
+    "FuelPurchase",
     "IdempotencyRecord",
     "Invoice",
     "InvoiceCounter",
