@@ -34,11 +34,13 @@ users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 keys_app = typer.Typer(help="Field-encryption keys.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident event log.", no_args_is_help=True)
 tracking_app = typer.Typer(help="GPS positions.", no_args_is_help=True)
+reports_app = typer.Typer(help="Reports.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(tracking_app, name="tracking")
+app.add_typer(reports_app, name="reports")
 
 T = TypeVar("T")
 
@@ -405,6 +407,20 @@ def tracking_prune(
 
     deleted, before = _with_engine(work)
     typer.echo(f"deleted {deleted} position(s) recorded before {before}")
+
+
+@reports_app.command("weekly-mail")
+def reports_weekly_mail() -> None:
+    """Last week's figures to each organisation's admins (run from cron on Mondays; a
+    second run in the same week sends nothing)."""
+    from freight.db import utcnow
+    from freight.reports.weekly import record_all
+
+    async def work(engine: AsyncEngine, _settings: Settings) -> int:
+        return await record_all(create_session_factory(engine), utcnow())
+
+    made = _with_engine(work)
+    typer.echo(f"weekly report recorded for {made} organisation(s); the outbox mails it")
 
 
 if __name__ == "__main__":

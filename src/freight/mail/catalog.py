@@ -30,6 +30,7 @@ TYPES: dict[str, MailType] = {
         MailType("invoice_issued", "Invoice issued", "billing"),
         MailType("payment_received", "Payment received", "billing"),
         MailType("webhook_disabled", "A webhook endpoint was disabled", "admins"),
+        MailType("weekly_report", "The weekly report", "admins"),
         MailType("password_reset", "Password reset", "user", optional=False),
     )
 }
@@ -44,6 +45,7 @@ BY_EVENT = {
     "invoice.issued": "invoice_issued",
     "payment.succeeded": "payment_received",
     "webhook.endpoint_disabled": "webhook_disabled",
+    "report.weekly": "weekly_report",
     "user.password_reset_requested": "password_reset",
 }
 EVENT_TYPES = frozenset({*BY_EVENT, "shipment.status_changed"})

@@ -241,6 +241,46 @@ async def _hook_off(facts: Facts) -> Built:
     return "A webhook endpoint was disabled after failing for days", facts_of, []
 
 
+def _pct(value: Any, locale: str, otherwise: str) -> str:
+    return otherwise if value is None else f"{formatting.number(float(value), locale, 1)} %"
+
+
+@builds("weekly_report")
+async def _weekly(facts: Facts) -> Built:
+    data = facts.event.data or {}
+    locale = facts.shown.locale
+    on_time = data.get("delivery_on_time_pct")
+    revenue = [
+        facts.money(int(r.get("revenue_cents") or 0), str(r.get("currency") or "USD"))
+        for r in data.get("revenue", [])
+    ]
+    owed = [
+        (
+            facts.money(int(r.get("total_cents") or 0), str(r.get("currency") or "USD")),
+            facts.money(int(r.get("over_90_cents") or 0), str(r.get("currency") or "USD")),
+        )
+        for r in data.get("receivables", [])
+    ]
+    deadhead = data.get("deadhead_pct")
+    start = str(data.get("week_start", ""))
+    facts_of = {
+        "week": f"{start} to {data.get('week_end', '')}",
+        "deliveries": data.get("deliveries", 0),
+        "on_time": "no deliveries"
+        if on_time is None
+        else f"{formatting.number(on_time, locale, 1)} %",
+        "revenue": ", ".join(revenue) or "nothing invoiced",
+        "deadhead": "no GPS miles"
+        if deadhead is None
+        else f"{formatting.number(deadhead, locale, 1)} %",
+        "owed": owed,
+        "exceptions": data.get("exceptions", 0),
+        "reports_url": f"{facts.base_url}/app/reports?from={start}",
+    }
+    subject = f"Week of {start}: {facts_of['deliveries']} delivered, {facts_of['on_time']} on time"
+    return subject, facts_of, []
+
+
 @builds("password_reset")
 async def _reset(facts: Facts) -> Built:
     data = facts.event.data or {}
