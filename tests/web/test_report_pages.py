@@ -13,6 +13,15 @@ from playwright.async_api import expect
 from tests.documents.helpers import deliver, invoice, set_rates
 from tests.fleet_helpers import due_now
 from tests.helpers import add_customer
+from tests.ifta.test_ifta import (
+    EAST,
+    OK_TX,
+    TX_NM,
+    add_fixes,
+    along,
+    truck_with_driver,
+    westbound,
+)
 from tests.web.conftest import OpenPage, World, check_page, sign_in
 
 
@@ -84,4 +93,38 @@ async def test_on_time_on_a_phone_and_the_shipper_sees_only_their_service_report
     await expect(shipper.get_by_test_id("service-facts")).to_contain_text("Globex Foods")
     await check_page(shipper, "report-service-customer-phone")
     refused = await shipper.goto(f"{world.url}/app/reports/revenue")
+    assert refused is not None and refused.status == 403
+
+
+async def test_the_admin_reads_a_quarter_s_ifta_miles_by_state(
+    open_page: OpenPage, world: World
+) -> None:
+    http = world.site.http
+    _, driver_id = await truck_with_driver(http, world.admin, "T-540", "ivan@acme.example")
+    track = westbound()  # Oklahoma, the Texas panhandle, New Mexico
+    await add_fixes(world.site.app, world.admin, driver_id, track)
+    page = await open_page()
+    await sign_in(page, world.url, "admin@acme.example")
+    await page.goto(f"{world.url}/app/reports")
+    await page.get_by_role("link", name="IFTA").click()
+    await page.get_by_label("Quarter").select_option("2026Q4")
+    await page.get_by_role("button", name="Show").click()
+    table = page.get_by_test_id("report-table")
+    for state, miles in (
+        ("OK", along(EAST, OK_TX)),
+        ("TX", along(OK_TX, TX_NM)),
+        ("NM", along(TX_NM, track[-1][1])),
+    ):
+        row = table.locator("tbody tr", has_text=f"{state} ")
+        shown = float((await row.locator("td").nth(1).inner_text()).replace(",", ""))
+        assert abs(shown - miles) <= 0.15, (state, shown, miles)
+    await expect(page.get_by_test_id("trucks-table")).to_contain_text("T-540")
+    await check_page(page, "report-ifta-desktop")
+    href = await page.get_by_role("link", name="PDF").get_attribute("href")
+    pdf = await page.request.get(f"{world.url}{href}")
+    assert pdf.ok and (await pdf.body()).startswith(b"%PDF-")
+
+    dispatcher = await open_page()
+    await sign_in(dispatcher, world.url, "dan@acme.example")
+    refused = await dispatcher.goto(f"{world.url}/app/reports/ifta")
     assert refused is not None and refused.status == 403

@@ -35,6 +35,7 @@ from freight.web import (
     driver_exceptions,
     driver_offers,
     drivers,
+    ifta_page,
     imports,
     invoices,
     mail_pages,
@@ -148,7 +149,8 @@ def install(app: FastAPI, settings: Settings) -> None:
         accounts,
         imports,
     )
-    for module in (auth, *shipment_pages, *fleet_pages, admin, invoices, reports, mail_pages):
+    report_pages = (ifta_page, reports)  # IFTA first: /app/reports/{name} would match it
+    for module in (auth, *shipment_pages, *fleet_pages, admin, invoices, *report_pages, mail_pages):
         app.include_router(module.router)
     app.add_exception_handler(auth.SignInRequired, _sign_in)
     app.add_exception_handler(DomainError, _domain_error)

@@ -135,12 +135,10 @@ async def _choices(session: SessionDep, actor: Actor) -> dict[str, list[tuple[st
 async def reports_page(request: Request, actor: Reader, session: SessionDep) -> Response:
     """The reports this user may read."""
     names = list(REPORTS) if actor.is_staff else ["service"]
-    return renderer(request)(
-        request,
-        "reports.html",
-        actor=actor,
-        reports=[(n, *REPORTS[n]) for n in names],
-    )
+    listed = [(n, *REPORTS[n]) for n in names]
+    if actor.role == Role.ADMIN:
+        listed.append(("ifta", "IFTA", "Miles and fuel by state and province, per quarter."))
+    return renderer(request)(request, "reports.html", actor=actor, reports=listed)
 
 
 @router.get("/app/reports/{name}")
