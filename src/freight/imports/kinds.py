@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -78,7 +79,7 @@ def cell(value: Any) -> Any:
     return escaped(value) if isinstance(value, str) else value
 
 
-class Kind:
+class Kind(ABC):
     """One importable kind; subclasses fill in the parts that differ."""
 
     name: ClassVar[str]
@@ -109,18 +110,19 @@ class Kind:
         self, session: AsyncSession, bodies: Sequence[BaseModel], tools: Tools
     ) -> None:
         """Work to do before a batch takes the write lock (asking remote servers)."""
+        return None  # most kinds have none
 
+    @abstractmethod
     async def create(
         self, session: AsyncSession, actor: Actor, body: Any, cells: dict[str, str], tools: Tools
     ) -> TenantMixin:
         """Create the row with the API's service (never commits)."""
-        raise NotImplementedError
 
+    @abstractmethod
     async def export_page(
         self, session: AsyncSession, actor: Actor, cursor: str | None
     ) -> tuple[list[list[Any]], str | None]:
         """One page of the export: rows of cells in ``exported`` order, and the next cursor."""
-        raise NotImplementedError
 
 
 async def _remembered(tools: Tools, what: str, key: str, find: Any) -> uuid.UUID | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
@@ -49,13 +50,13 @@ class ReportFilters(BaseModel):
     equipment: str | None = None
 
 
-class Report(BaseModel):
+class Report(BaseModel, ABC):
     title: str
     filters: ReportFilters
 
+    @abstractmethod
     def tables(self) -> list[Table]:
         """The report as tables (the CSV is the first)."""
-        raise NotImplementedError
 
 
 # on-time -----------------------------------------------------------------------------
