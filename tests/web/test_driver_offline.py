@@ -25,7 +25,8 @@ async def offline_ready(page: Page, world: World, path: str) -> None:
     await sign_in(page, world.url, DRIVER)
     await page.goto(f"{world.url}{path}")
     await expect(page.locator("body")).to_have_attribute("data-offline-ready", "true")
-    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # A function, not an expression: Playwright evals a bare expression, which the CSP refuses.
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
 
 async def events_of(world: World, load_id: str) -> list[dict[str, Any]]:
