@@ -4,6 +4,7 @@ and a change dispatch made meanwhile is reported to the driver in words."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -25,8 +26,18 @@ async def offline_ready(page: Page, world: World, path: str) -> None:
     await sign_in(page, world.url, DRIVER)
     await page.goto(f"{world.url}{path}")
     await expect(page.locator("body")).to_have_attribute("data-offline-ready", "true")
-    # A function, not an expression: Playwright evals a bare expression, which the CSP refuses.
-    await page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # Chromium does not always hand a page loaded before its worker activated over to it
+    # (clients.claim); the next load of the page is controlled, as a driver's next visit is.
+    # (Polled with evaluate: wait_for_function evals its expression, which the CSP refuses.)
+    await page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
+    if not await page.evaluate("navigator.serviceWorker.controller !== null"):
+        await page.reload()
+        await expect(page.locator("body")).to_have_attribute("data-offline-ready", "true")
+    for _ in range(100):
+        if await page.evaluate("navigator.serviceWorker.controller !== null"):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the service worker never took control of the page")
 
 
 async def events_of(world: World, load_id: str) -> list[dict[str, Any]]:
