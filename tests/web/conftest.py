@@ -10,6 +10,8 @@ every role, a shipper account, a driver with a truck, and one pending load.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -61,6 +63,10 @@ if not CHROMIUM.exists() and not os.environ.get("FREIGHT_TEST_REQUIRE_BROWSER"):
     )
 
 
+# Closing a context or the browser takes well under a second; past this it is wedged.
+CLOSE_TIMEOUT_S = 20
+
+
 @pytest.fixture
 def web_settings(clean_db: str, tmp_path: Path) -> Settings:
     return base_settings(clean_db, tmp_path, map_tile_url="", ws_idle_timeout_s=120)
@@ -86,7 +92,10 @@ async def browser() -> AsyncIterator[Browser]:
         try:
             yield chromium
         finally:
-            await chromium.close()
+            # A wedged browser must not hang the suite: leaving ``async_playwright`` ends
+            # the driver, and Chromium exits when its pipe to the driver closes.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(chromium.close(), CLOSE_TIMEOUT_S)
 
 
 @dataclass
@@ -135,10 +144,15 @@ async def open_page(browser: Browser) -> AsyncIterator[OpenPage]:
         return page
 
     yield make
+    stuck = 0
     for context in contexts:
-        await context.close()
+        try:
+            await asyncio.wait_for(context.close(), CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            stuck += 1
     for seen in problems:
         seen.assert_clean()
+    assert not stuck, f"{stuck} browser context(s) did not close in {CLOSE_TIMEOUT_S} s"
 
 
 async def sign_in(page: Page, url: str, email: str, password: str = PASSWORD) -> None:
