@@ -154,6 +154,9 @@ async def report(
     The caller commits; if that fails it must delete the returned files.
     """
     shipment = await reportable(session, actor, shipment_id)
+    # Hold the load while deciding: a second report at once waits, then reads the move the
+    # first made (409), instead of losing the version race (412).
+    await session.refresh(shipment, with_for_update=True)
     _check(body, shipment, limits)
     if shipment.status not in WHEN[body.kind]:
         raise Conflict(
